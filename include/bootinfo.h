@@ -1,0 +1,111 @@
+/* The boot-info ABI: the one struct the loader hands the kernel (RDI holds
+ * its HHDM address at entry). Versioned by magic, version and size; every
+ * pointer in it is a physical address (add hhdm_base to reach it).
+ * Described in docs/bootinfo.md. Append fields only, bump the version. */
+#ifndef PAGODA_BOOTINFO_H
+#define PAGODA_BOOTINFO_H
+
+#include "types.h"
+#include "pmem.h"
+
+#define BOOTINFO_MAGIC    0x41444F4741504231ULL  /* "1BPAGODA" little-endian */
+#define BOOTINFO_VERSION  1
+
+/* Fixed virtual layout (4-level paging). */
+#define HHDM_BASE         0xFFFF800000000000ULL  /* PML4 slot 256: phys 0 */
+#define KERNEL_VBASE      0xFFFFFFFF80000000ULL  /* top 2 GiB: -mcmodel=kernel */
+#define KSTACK_WINDOW     0xFFFFFF0000000000ULL  /* PML4 slot 510: kernel stacks */
+#define KSTACK_WINDOW_END 0xFFFFFF8000000000ULL
+#define KERNEL_STACK_SIZE (64 * KiB)              /* per CPU; an unmapped guard page below each */
+
+#define BOOTINFO_MAX_CPUS    256
+#define BOOTINFO_CMDLINE_MAX 256
+
+#define CPU_FLAG_BSP       (1u << 0)
+#define CPU_FLAG_ENABLED   (1u << 1)
+#define CPU_FLAG_HEALTHY   (1u << 2)
+
+struct bootinfo_cpu {
+    uint32_t apic_id;
+    uint32_t flags;      /* CPU_FLAG_* */
+    uint32_t package, core, thread;  /* from MP Services location */
+    uint32_t pad;
+};
+
+#define FB_FORMAT_NONE   0
+#define FB_FORMAT_RGBX   1   /* byte 0 red   (PixelRedGreenBlueReserved8BitPerColor) */
+#define FB_FORMAT_BGRX   2   /* byte 0 blue  (PixelBlueGreenRedReserved8BitPerColor) */
+#define FB_FORMAT_BITMASK 3  /* masks below */
+
+struct bootinfo_fb {
+    paddr_t base;        /* 0 = no framebuffer */
+    uint64_t size;
+    uint32_t width, height;
+    uint32_t pitch;      /* bytes per scan line */
+    uint32_t format;     /* FB_FORMAT_* */
+    uint32_t red_mask, green_mask, blue_mask, reserved_mask;
+};
+
+/* CPU features the loader found (CPUID) and used. */
+#define BI_CPU_1G_PAGES  (1u << 0)
+#define BI_CPU_NX        (1u << 1)
+#define BI_CPU_LA57      (1u << 2)
+#define BI_CPU_X2APIC    (1u << 3)
+
+struct bootinfo {
+    uint64_t magic;                 /* BOOTINFO_MAGIC */
+    uint32_t version;               /* BOOTINFO_VERSION */
+    uint32_t size;                  /* sizeof(struct bootinfo) */
+
+    uint64_t hhdm_base;             /* virtual address of physical 0 */
+    uint64_t hhdm_page_size;        /* PAGE_SIZE_1G or PAGE_SIZE_2M */
+    uint64_t hhdm_end;              /* physical end covered by the HHDM */
+    paddr_t pml4;                   /* CR3 the loader wrote */
+    uint64_t pt_frames_used;        /* page-table frames the loader built */
+    uint64_t pt_frames_min;         /* minimum for the same mappings */
+
+    paddr_t kernel_phys;            /* lowest physical address of the image */
+    vaddr_t kernel_virt;            /* lowest virtual address of the image */
+    uint64_t kernel_size;           /* span in bytes */
+    vaddr_t kernel_entry;
+    vaddr_t stack_top;              /* BSP stack; a guard page below its base */
+    uint64_t stack_size;
+
+    paddr_t identity_base;          /* transitional identity map: [base, end) */
+    paddr_t identity_end;           /* the kernel removes it */
+
+    /* Tracker: `pmem_count` sorted ranges at physical `pmem_ranges`, room for
+     * `pmem_capacity` (the kernel keeps using this storage). */
+    paddr_t pmem_ranges;
+    uint64_t pmem_count;
+    uint64_t pmem_capacity;
+    uint64_t firmware_total;        /* bytes in the final firmware map, for the self-check */
+    uint32_t firmware_desc_count;   /* descriptors in the final firmware map */
+    uint32_t exit_attempts;         /* ExitBootServices calls until success */
+
+    paddr_t trampoline;             /* 4 KiB page below 1 MiB for the AP trampoline, 0 = none */
+
+    uint32_t cpu_features;          /* BI_CPU_* */
+    uint32_t cpu_count;             /* entries in cpus[] */
+    uint32_t cpus_from_mp;          /* 1 if EFI_MP_SERVICES_PROTOCOL answered */
+    uint32_t bsp_apic_id;
+    struct bootinfo_cpu cpus[BOOTINFO_MAX_CPUS];
+
+    struct bootinfo_fb fb;
+    paddr_t rsdp;                   /* ACPI 2.0+ RSDP, else 1.0, else 0 */
+    paddr_t efi_system_table;
+
+    /* TSC readings: loader entry, just before ExitBootServices, just before
+     * the jump. tsc_hz is the loader's estimate (0 if unknown). */
+    uint64_t tsc_loader_entry;
+    uint64_t tsc_before_exit;
+    uint64_t tsc_kernel_jump;
+    uint64_t tsc_hz;
+
+    char cmdline[BOOTINFO_CMDLINE_MAX];  /* NUL-terminated */
+};
+
+_Static_assert(sizeof(struct pmem_range) == 24, "pmem_range is ABI");
+_Static_assert(sizeof(struct bootinfo_cpu) == 24, "bootinfo_cpu is ABI");
+
+#endif

@@ -1,0 +1,92 @@
+/* x86_64 page-table mapper over caller-supplied frames and physical-memory
+ * access. 4-level now; the walk is parameterised by level, so 5-level is a
+ * root-level change. Shared by the loader (identity access), the kernel (HHDM
+ * access) and host tests (an arena). */
+#ifndef PAGODA_PT_H
+#define PAGODA_PT_H
+
+#include "types.h"
+
+/* Mapping flags, architecture-neutral; pt.c turns them into PTE bits.
+ * Default (0) = read-only, no-execute, supervisor, write-back. */
+#define PT_MAP_WRITE   (1u << 0)
+#define PT_MAP_EXEC    (1u << 1)
+#define PT_MAP_USER    (1u << 2)
+#define PT_MAP_GLOBAL  (1u << 3)
+#define PT_MAP_WC      (1u << 4)   /* write-combining (framebuffer) */
+#define PT_MAP_UC      (1u << 5)   /* uncached (MMIO) */
+#define PT_MAP_MAX_4K  (1u << 6)   /* never use huge leaves for this range */
+
+/* CPU capabilities the mapper may use. */
+#define PT_CAP_1G      (1u << 0)   /* 1 GiB leaves (CPUID 0x80000001 EDX.26) */
+#define PT_CAP_NX      (1u << 1)   /* NX bit honoured (EFER.NXE will be set) */
+
+struct pt_env {
+    /* Return a 4 KiB-aligned frame, or 0 when none is left. pt.c zeroes it. */
+    paddr_t (*alloc_frame)(void *ctx);
+    /* Give back a frame of page tables that became empty. May be NULL
+     * (frames are then leaked and counted in pt.frames_leaked). */
+    void (*free_frame)(void *ctx, paddr_t pa);
+    /* Pointer through which the CPU running this code reaches pa. */
+    void *(*phys_to_ptr)(void *ctx, paddr_t pa);
+    void *ctx;
+};
+
+struct pt {
+    struct pt_env env;
+    paddr_t root;            /* PML4 (or PML5) physical address: CR3 */
+    int levels;              /* 4 or 5 */
+    unsigned caps;           /* PT_CAP_* */
+    uint64_t frames_used;    /* table frames currently owned, root included */
+    uint64_t frames_freed;   /* table frames given back over the lifetime */
+};
+
+/* Allocate an empty root. Returns 0, -E_NOMEM or -E_INVAL (levels not 4/5). */
+int pt_init(struct pt *pt, const struct pt_env *env, int levels, unsigned caps);
+
+/* Map [va, va+len) -> [pa, pa+len). va, pa, len 4 KiB-aligned, va canonical.
+ * Picks the largest leaf (1G if PT_CAP_1G, 2M, 4K) that the alignment of va
+ * and pa and the remaining length allow. Any already-present leaf in the
+ * range is an error (-E_BUSY) and nothing after it is mapped; pages mapped
+ * before the error stay mapped. -E_NOMEM when alloc_frame runs dry. */
+int pt_map(struct pt *pt, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
+
+/* Unmap [va, va+len) (4 KiB-aligned). Huge leaves only partly covered are
+ * split first. Table frames that become empty are freed (not the root).
+ * Unmapped holes inside the range are skipped. */
+int pt_unmap(struct pt *pt, vaddr_t va, uint64_t len);
+
+/* Change flags of every mapped page in [va, va+len) to `flags`, splitting
+ * huge leaves only partly covered. Holes are skipped. */
+int pt_protect(struct pt *pt, vaddr_t va, uint64_t len, unsigned flags);
+
+struct pt_translation {
+    paddr_t pa;              /* physical address of va itself */
+    uint64_t leaf_size;      /* 4K, 2M or 1G */
+    unsigned flags;          /* PT_MAP_* as decoded from the leaf */
+    uint64_t pte;            /* raw leaf entry */
+};
+
+/* Walk va. 0 and *out, or -E_NOTFOUND when not mapped. */
+int pt_translate(const struct pt *pt, vaddr_t va, struct pt_translation *out);
+
+/* A new address space whose upper half (root entries 256..511) points to the
+ * same tables as `kernel`: per-process address spaces share the kernel. */
+int pt_clone_kernel_half(struct pt *child, const struct pt *kernel);
+
+/* Minimum table frames (root included) that mapping every range in
+ * `ranges` (each {va, pa, len, flags}) needs with the leaves pt_map would pick,
+ * counting tables shared by neighbouring ranges once. Ranges sorted by va,
+ * non-overlapping. */
+struct pt_mapping {
+    vaddr_t va;
+    paddr_t pa;
+    uint64_t len;
+    unsigned flags;
+};
+uint64_t pt_min_frames(const struct pt_mapping *ranges, size_t n, int levels, unsigned caps);
+
+/* Canonical-address check for the given number of levels. */
+bool pt_is_canonical(vaddr_t va, int levels);
+
+#endif

@@ -1,0 +1,56 @@
+/* x86_64 page-table entry bits and the canonical address layout
+ * (Intel SDM Vol. 3A, 4.5 "4-Level Paging and 5-Level Paging"). */
+#ifndef PAGODA_X86_PTE_H
+#define PAGODA_X86_PTE_H
+
+#define PTE_P         (1ULL << 0)   /* present */
+#define PTE_W         (1ULL << 1)   /* writable */
+#define PTE_U         (1ULL << 2)   /* user */
+#define PTE_PWT       (1ULL << 3)   /* PAT index bit 0 */
+#define PTE_PCD       (1ULL << 4)   /* PAT index bit 1 */
+#define PTE_A         (1ULL << 5)   /* accessed */
+#define PTE_D         (1ULL << 6)   /* dirty (leaves) */
+#define PTE_PS        (1ULL << 7)   /* page size: leaf at PDPT/PD level */
+#define PTE_PAT_4K    (1ULL << 7)   /* PAT index bit 2 in a 4 KiB PTE */
+#define PTE_G         (1ULL << 8)   /* global */
+#define PTE_PAT_HUGE  (1ULL << 12)  /* PAT index bit 2 in a 2M/1G leaf */
+#define PTE_NX        (1ULL << 63)  /* no execute (needs EFER.NXE) */
+
+#define PTE_ADDR_MASK      0x000FFFFFFFFFF000ULL  /* bits 51:12 */
+#define PTE_ADDR_MASK_2M   0x000FFFFFFFE00000ULL
+#define PTE_ADDR_MASK_1G   0x000FFFFFC0000000ULL
+
+#define PT_ENTRIES         512
+#define PT_INDEX_BITS      9
+
+/* Level numbering: 1 = PT (4 KiB leaves), 2 = PD (2 MiB), 3 = PDPT (1 GiB),
+ * 4 = PML4, 5 = PML5. */
+#define PT_LEVEL_SHIFT(level) (12 + PT_INDEX_BITS * ((level) - 1))
+#define PT_INDEX(level, va)   (((va) >> PT_LEVEL_SHIFT(level)) & (PT_ENTRIES - 1))
+
+/* PAT layout that Pagoda programs into IA32_PAT (MSR 0x277). Entries 0-3 are
+ * reachable with PWT/PCD alone, so no leaf needs the PAT bit:
+ *   0 WB, 1 WC (power-on default there is WT), 2 UC-, 3 UC, 4 WB, 5 WT, 6 UC-, 7 UC.
+ * Linux uses the same slot for WC. */
+#define PAT_TYPE_UC   0x00ULL
+#define PAT_TYPE_WC   0x01ULL
+#define PAT_TYPE_WT   0x04ULL
+#define PAT_TYPE_WB   0x06ULL
+#define PAT_TYPE_UCM  0x07ULL   /* UC- */
+#define PAT_ENTRY(i, t) ((uint64_t)(t) << ((i) * 8))
+#define PAGODA_PAT_VALUE                                                       \
+    (PAT_ENTRY(0, PAT_TYPE_WB) | PAT_ENTRY(1, PAT_TYPE_WC) |                   \
+     PAT_ENTRY(2, PAT_TYPE_UCM) | PAT_ENTRY(3, PAT_TYPE_UC) |                  \
+     PAT_ENTRY(4, PAT_TYPE_WB) | PAT_ENTRY(5, PAT_TYPE_WT) |                   \
+     PAT_ENTRY(6, PAT_TYPE_UCM) | PAT_ENTRY(7, PAT_TYPE_UC))
+#define PTE_CACHE_WB  0ULL                   /* PAT index 0 */
+#define PTE_CACHE_WC  PTE_PWT                /* PAT index 1 */
+#define PTE_CACHE_UC  (PTE_PWT | PTE_PCD)    /* PAT index 3 */
+#define PTE_CACHE_MASK (PTE_PWT | PTE_PCD)
+
+/* Virtual address layout (4-level: 48-bit canonical). */
+#define VA_BITS_4LEVEL   48
+#define VA_BITS_5LEVEL   57
+#define HIGHER_HALF_BASE 0xFFFF800000000000ULL
+
+#endif
