@@ -80,6 +80,7 @@ struct bootinfo {
     uint64_t pmem_count;
     uint64_t pmem_capacity;
     uint64_t firmware_total;        /* bytes in the final firmware map, for the self-check */
+    uint64_t pmem_added_bytes;      /* ranges the loader added (framebuffer, APIC MMIO) */
     uint32_t firmware_desc_count;   /* descriptors in the final firmware map */
     uint32_t exit_attempts;         /* ExitBootServices calls until success */
 

@@ -1,0 +1,121 @@
+# Pagoda: one non-recursive Makefile.
+#   make            BOOTX64.EFI (kernel embedded) + kernel ELF + host tools
+#   make test       host unit/property tests, fuzz smoke runs, QEMU boot tests
+#   make bench      memory-core benchmark table
+#   make run        boot esp/ in QEMU + OVMF (see ./run.sh -h)
+# shared/*.c is compiled three times: EFI flags, kernel flags, host flags.
+
+BUILD   ?= build
+CC      ?= gcc
+HOSTCC  ?= gcc
+CLANG   ?= clang
+LD      ?= ld
+OBJCOPY ?= objcopy
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+DEPS    := -MMD -MP
+COMMON  := -std=c11 -Iinclude $(WARN) $(DEPS)
+
+SHARED_SRCS := $(wildcard shared/*.c)
+EFI_SRCS    := $(wildcard efi/*.c)
+EFI_ASRCS   := $(wildcard efi/*.S)
+KERNEL_SRCS := $(wildcard kernel/*.c)
+KERNEL_ASRCS:= $(wildcard kernel/*.S)
+
+# ---- EFI (gnu-efi) --------------------------------------------------------
+GNUEFI_INC  := /usr/include/efi
+GNUEFI_LIB  := /usr/lib
+EFI_CFLAGS  := $(COMMON) -std=gnu11 -O2 -ffreestanding -fpic -fshort-wchar -mno-red-zone \
+               -mgeneral-regs-only -fno-stack-protector -fno-strict-aliasing -fno-tree-loop-distribute-patterns \
+               -DGNU_EFI_USE_MS_ABI -DGNU_EFI_USE_EXTERNAL_STDARG -DPAGODA_EFI -I$(GNUEFI_INC) -I$(GNUEFI_INC)/x86_64 \
+               -Wno-strict-prototypes -Wno-missing-prototypes
+EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(GNUEFI_LIB)/elf_x86_64_efi.lds \
+               -L$(GNUEFI_LIB)
+EFI_OBJS    := $(EFI_SRCS:%.c=$(BUILD)/efi/%.o) $(EFI_ASRCS:%.S=$(BUILD)/efi/%.o) \
+               $(SHARED_SRCS:%.c=$(BUILD)/efi/%.o)
+EFI_APP     := esp/EFI/BOOT/BOOTX64.EFI
+
+# ---- Kernel ---------------------------------------------------------------
+KERNEL_CFLAGS := $(COMMON) -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
+                 -mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+                 -fno-tree-loop-distribute-patterns \
+                 -DPAGODA_KERNEL
+KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
+                  -T kernel/kernel.ld
+KERNEL_OBJS := $(KERNEL_ASRCS:%.S=$(BUILD)/kernel/%.o) $(KERNEL_SRCS:%.c=$(BUILD)/kernel/%.o) \
+               $(SHARED_SRCS:%.c=$(BUILD)/kernel/%.o)
+KERNEL_ELF  := $(BUILD)/kernel/pagoda.elf
+
+# ---- Host (tests, fuzzers, bench, tools) ----------------------------------
+HOST_CFLAGS := $(COMMON) -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+               -fno-sanitize-recover=all -DPAGODA_HOST
+HOST_LDLIBS := -lcmocka
+HOST_SHARED := $(SHARED_SRCS:%.c=$(BUILD)/host/%.o)
+HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/host/tests/%,$(wildcard tests/host/test_*.c))
+HOST_TEST_COMMON := $(wildcard tests/host/common/*.c)
+
+FUZZ_CFLAGS := -std=gnu11 -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined -DPAGODA_HOST
+FUZZERS     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+BENCH_CFLAGS:= $(COMMON) -std=gnu11 -O2 -g -DPAGODA_HOST -DNDEBUG
+BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/bench_*.c))
+
+.PHONY: all test test-host test-fuzz test-boot bench run clean lint
+all: $(EFI_APP) $(KERNEL_ELF)
+
+# -- kernel
+$(BUILD)/kernel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+$(BUILD)/kernel/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLER__ -c $< -o $@
+$(KERNEL_ELF): $(KERNEL_OBJS) kernel/kernel.ld
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
+
+# -- loader; efi/kernel_blob.S .incbin's the kernel ELF
+$(BUILD)/efi/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+$(BUILD)/efi/efi/kernel_blob.o: efi/kernel_blob.S $(KERNEL_ELF)
+	@mkdir -p $(dir $@)
+	$(CC) -c -DKERNEL_PATH='"$(KERNEL_ELF)"' $< -o $@
+$(BUILD)/efi/loader.so: $(EFI_OBJS)
+	$(LD) $(EFI_LDFLAGS) $(GNUEFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJS) -o $@ -lefi -lgnuefi
+$(EFI_APP): $(BUILD)/efi/loader.so
+	@mkdir -p $(dir $@)
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+	  -j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+# -- host
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+$(BUILD)/host/tests/%: tests/host/%.c $(HOST_SHARED) $(HOST_TEST_COMMON)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -Itests/host -o $@ $< $(HOST_TEST_COMMON) $(HOST_SHARED) $(HOST_LDLIBS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(SHARED_SRCS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(SHARED_SRCS)
+$(BUILD)/bench/%: tests/bench/%.c $(SHARED_SRCS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(BENCH_CFLAGS) -o $@ $< $(SHARED_SRCS)
+
+test-host: $(HOST_TESTS)
+test-fuzz: $(FUZZERS)
+test: all $(HOST_TESTS) $(FUZZERS)
+	tests/run-all.sh
+
+bench: $(BENCHES)
+	@for b in $(BENCHES); do $$b || exit 1; done
+
+run: all
+	./run.sh
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Iinclude shared efi kernel
+
+clean:
+	rm -rf $(BUILD) $(EFI_APP)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,47 @@
+/* Placing the kernel: validate the ELF (shared/elf.c) before trusting any
+ * byte of it, then copy its PT_LOAD segments into one physically contiguous
+ * allocation typed PAGODA_MEM_KERNEL, zero-filling p_memsz beyond p_filesz. */
+#include <string.h>
+
+#include "loader.h"
+
+/* Physical layout mirrors the virtual one: segment at vaddr v lives at
+ * phys + (v - elf.lo). The mapping step relies on this. */
+static void copy_segments(const void *file, const struct kernel_load *k)
+{
+    uint8_t *image = (uint8_t *)(uintptr_t)k->phys;  /* identity-mapped by the firmware */
+
+    memset(image, 0, k->size);
+    for (size_t i = 0; i < k->elf.nsegs; i++) {
+        const struct elf_segment *s = &k->elf.segs[i];
+        memcpy(image + (s->vaddr - k->elf.lo), (const uint8_t *)file + s->offset, s->filesz);
+    }
+}
+
+EFI_STATUS kernel_load(const void *file, UINTN size, struct kernel_load *out)
+{
+    EFI_PHYSICAL_ADDRESS phys = 0;
+    enum elf_error err;
+    EFI_STATUS st;
+
+    err = elf_validate(file, size, &out->elf);
+    if (err != ELF_OK) {
+        con_printf("pagoda: kernel rejected: %s\n", elf_strerror(err));
+        return EFI_LOAD_ERROR;
+    }
+    out->size = out->elf.hi - out->elf.lo;
+    st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, PAGODA_MEM_KERNEL,
+                           out->size >> PAGE_SHIFT, &phys);
+    if (EFI_ERROR(st)) {
+        con_printf("pagoda: no memory for the kernel image (%lu KiB): %s\n",
+                   (unsigned long)(out->size / KiB), efi_status_str(st));
+        return st;
+    }
+    out->phys = phys;
+    copy_segments(file, out);
+    con_printf("pagoda: kernel: %lu segments, %lu KiB at phys 0x%lx virt 0x%lx entry 0x%lx\n",
+               (unsigned long)out->elf.nsegs, (unsigned long)(out->size / KiB),
+               (unsigned long)out->phys, (unsigned long)out->elf.lo,
+               (unsigned long)out->elf.entry);
+    return EFI_SUCCESS;
+}

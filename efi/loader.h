@@ -1,0 +1,98 @@
+/* Declarations shared by the loader's files (efi/ only). The loader is a
+ * sequence of steps (see main.c); each file here owns one of them. */
+#ifndef PAGODA_EFI_LOADER_H
+#define PAGODA_EFI_LOADER_H
+
+#include <efi.h>
+#include <efilib.h>
+
+#include "bootinfo.h"
+#include "config.h"
+#include "elfcheck.h"
+#include "pmem.h"
+#include "pt.h"
+
+/* OS-loader memory types (UEFI 2.10, 7.2: 0x80000000..0xFFFFFFFF are for OS
+ * loaders). Allocating each kind of memory with its own type lets the final
+ * firmware map say what every loader allocation is, so the tracker comes out
+ * typed without bookkeeping on our side. */
+#define PAGODA_MEM_BASE         0x80000000U
+#define PAGODA_MEM_KERNEL       (PAGODA_MEM_BASE + PMEM_KERNEL_IMAGE)
+#define PAGODA_MEM_PAGETABLES   (PAGODA_MEM_BASE + PMEM_KERNEL_PAGETABLES)
+#define PAGODA_MEM_STACK        (PAGODA_MEM_BASE + PMEM_KERNEL_STACK)
+#define PAGODA_MEM_KERNEL_DATA  (PAGODA_MEM_BASE + PMEM_KERNEL_DATA)
+#define PAGODA_MEM_TRAMPOLINE   (PAGODA_MEM_BASE + PMEM_AP_TRAMPOLINE)
+#define PAGODA_MEM_BOOTINFO     (PAGODA_MEM_BASE + PMEM_LOADER_RECLAIMABLE)
+
+#define TRAMPOLINE_MAX_ADDR     0x000FFFFFULL  /* a page wholly below 1 MiB */
+#define CONFIG_PATH             L"\\EFI\\pagoda\\pagoda.conf"
+#define REJECT_PAUSE_US         3000000        /* keep an error readable before returning */
+
+/* console.c: output to the UEFI console (and to COM1 when the firmware does
+ * not already mirror the console there); after exit_boot_services, COM1 only. */
+void con_init(void);
+void con_after_exit(void);
+void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void con_pause_for_user(UINTN microseconds);
+const char *efi_status_str(EFI_STATUS st);
+
+/* fs.c: read a whole file of the boot volume into loader-data pool memory. */
+EFI_STATUS fs_read_file(EFI_HANDLE image, const CHAR16 *path, void **data, UINTN *size);
+
+/* kernel.c: validate and place the kernel. */
+struct kernel_load {
+    struct elf_image elf;
+    paddr_t phys;            /* image span [elf.lo, elf.hi) lives at [phys, phys + size) */
+    uint64_t size;
+};
+EFI_STATUS kernel_load(const void *file, UINTN size, struct kernel_load *out);
+
+/* memmap.c: firmware map and the exit. */
+struct memmap {
+    EFI_MEMORY_DESCRIPTOR *buf;
+    UINTN buf_size;          /* allocated bytes */
+    UINTN size;              /* bytes filled by the last GetMemoryMap */
+    UINTN key;
+    UINTN desc_size;
+    UINT32 desc_version;
+};
+EFI_STATUS memmap_alloc(struct memmap *mm);
+EFI_STATUS memmap_get(struct memmap *mm);
+UINTN memmap_count(const struct memmap *mm);
+EFI_STATUS memmap_exit_boot_services(EFI_HANDLE image, struct memmap *mm, UINT32 *attempts);
+/* Convert to the tracker's raw form; `raw` has room for memmap_count(). */
+size_t memmap_to_raw(const struct memmap *mm, struct pmem_raw *raw);
+uint64_t memmap_total_bytes(const struct memmap *mm);
+
+/* paging.c: the kernel's page tables, built after the exit from a frame pool
+ * allocated before it. */
+struct frame_pool {
+    paddr_t base;
+    uint64_t frames;
+    uint64_t used;
+};
+uint64_t paging_estimate_frames(const struct pmem *pm, const struct kernel_load *k, unsigned caps);
+int paging_build(struct pt *pt, struct frame_pool *pool, struct pmem *pm, const struct kernel_load *k,
+                 paddr_t stack_phys, paddr_t identity_base, paddr_t identity_end, unsigned caps,
+                 uint64_t *min_frames, uint64_t *hhdm_end);
+
+/* platform.c: CPU features, CPUs, framebuffer, ACPI. */
+unsigned platform_cpu_features(void);          /* BI_CPU_* */
+void platform_collect_cpus(struct bootinfo *bi);
+void platform_find_framebuffer(struct bootinfo_fb *fb);
+paddr_t platform_find_rsdp(void);
+uint64_t platform_tsc_hz(void);
+
+/* config.c: read and parse CONFIG_PATH if present (absent: defaults). */
+EFI_STATUS config_load(EFI_HANDLE image, struct config *cfg);
+
+/* handoff.S: write CR3, switch stacks, jump. Never returns. Lives in its
+ * own page-aligned section so that exactly that page is identity-mapped. */
+extern char handoff_start[], handoff_end[];
+__attribute__((noreturn)) void handoff(paddr_t cr3, vaddr_t stack_top, vaddr_t entry,
+                                       vaddr_t bootinfo);
+
+/* kernel_blob.S */
+extern const char kernel_blob_start[], kernel_blob_end[];
+
+#endif

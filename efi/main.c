@@ -1,0 +1,271 @@
+/* efi_main: the loader as a checklist. Every step that can fail runs before
+ * ExitBootServices and returns an EFI error to the firmware, which then
+ * moves on to its next boot option. After the exit nothing may fail
+ * except for broken invariants, which are reported on COM1 before a reset. */
+#include <string.h>
+
+#include "loader.h"
+#include "x86/cpu.h"
+
+#define PAGODA_VERSION "0.1"
+#define TRACKER_SLACK_ENTRIES 128   /* loader allocations, framebuffer, APIC holes */
+#define LAPIC_MMIO_BASE  0xFEE00000ULL   /* architectural default (SDM 3A 11.4.1) */
+#define IOAPIC_MMIO_BASE 0xFEC00000ULL   /* PC-compatible default (ACPI MADT may move it) */
+
+/* Everything the loader prepares before the exit, so that after it only
+ * pure computation remains. */
+struct loader {
+    EFI_HANDLE image;
+    struct config cfg;
+    struct kernel_load kernel;
+    struct bootinfo *bi;
+    struct memmap mm;
+    struct pmem pm;
+    struct pmem_raw *raw;          /* memmap_count() + slack entries */
+    size_t raw_cap;
+    struct frame_pool pool;
+    paddr_t stack_phys;
+    unsigned caps;                 /* PT_CAP_* */
+};
+
+static EFI_STATUS alloc_pages(UINT32 type, uint64_t bytes, EFI_ALLOCATE_TYPE how, paddr_t max,
+                              paddr_t *out)
+{
+    EFI_PHYSICAL_ADDRESS a = max;
+    EFI_STATUS st = uefi_call_wrapper(BS->AllocatePages, 4, how, type,
+                                      ALIGN_UP(bytes, PAGE_SIZE) >> PAGE_SHIFT, &a);
+    if (EFI_ERROR(st)) {
+        con_printf("pagoda: cannot allocate %lu KiB: %s\n", (unsigned long)(bytes / KiB),
+                   efi_status_str(st));
+        return st;
+    }
+    *out = a;
+    return EFI_SUCCESS;
+}
+
+/* Step 2: the configured kernel file, or the embedded one. */
+static EFI_STATUS load_kernel(struct loader *L)
+{
+    const void *file = kernel_blob_start;
+    UINTN size = (UINTN)(kernel_blob_end - kernel_blob_start);
+    void *buf = NULL;
+    CHAR16 path[CONFIG_PATH_MAX];
+    EFI_STATUS st;
+
+    if (L->cfg.kernel[0]) {
+        for (size_t i = 0; i < CONFIG_PATH_MAX; i++)
+            path[i] = (CHAR16)(unsigned char)L->cfg.kernel[i];
+        st = fs_read_file(L->image, path, &buf, &size);
+        if (EFI_ERROR(st)) {
+            con_printf("pagoda: kernel file %s: %s\n", L->cfg.kernel, efi_status_str(st));
+            return st;
+        }
+        file = buf;
+    }
+    st = kernel_load(file, size, &L->kernel);
+    if (buf)
+        uefi_call_wrapper(BS->FreePool, 1, buf);
+    return st;
+}
+
+/* Step 3: boot info, stack, trampoline page, tracker storage. */
+static EFI_STATUS allocate_boot_memory(struct loader *L)
+{
+    paddr_t bi, tracker, raw, tramp;
+    EFI_STATUS st;
+
+    if ((st = alloc_pages(PAGODA_MEM_BOOTINFO, sizeof(struct bootinfo), AllocateAnyPages, 0, &bi)))
+        return st;
+    L->bi = (struct bootinfo *)(uintptr_t)bi;
+    memset(L->bi, 0, sizeof(*L->bi));
+    if ((st = alloc_pages(PAGODA_MEM_STACK, KERNEL_STACK_SIZE, AllocateAnyPages, 0, &L->stack_phys)))
+        return st;
+    /* A missing trampoline page only costs SMP; the kernel is told (0). */
+    if (alloc_pages(PAGODA_MEM_TRAMPOLINE, PAGE_SIZE, AllocateMaxAddress, TRAMPOLINE_MAX_ADDR,
+                    &tramp) == EFI_SUCCESS)
+        L->bi->trampoline = tramp;
+
+    if ((st = memmap_alloc(&L->mm)) || (st = memmap_get(&L->mm)))
+        return st;
+    L->raw_cap = memmap_count(&L->mm) + TRACKER_SLACK_ENTRIES;
+    size_t cap = 2 * L->raw_cap + 1;  /* pmem_build's capacity rule */
+    if ((st = alloc_pages(PAGODA_MEM_KERNEL_DATA, cap * sizeof(struct pmem_range), AllocateAnyPages,
+                          0, &tracker)) ||
+        (st = alloc_pages(PAGODA_MEM_BOOTINFO, L->raw_cap * sizeof(struct pmem_raw), AllocateAnyPages,
+                          0, &raw)))
+        return st;
+    pmem_init(&L->pm, (struct pmem_range *)(uintptr_t)tracker, cap);
+    L->raw = (struct pmem_raw *)(uintptr_t)raw;
+    return EFI_SUCCESS;
+}
+
+/* Build the tracker from the current map, plus ranges the firmware does not
+ * list but the kernel maps: framebuffer, local APIC, IOAPIC. */
+static int build_tracker(struct loader *L, uint64_t *added)
+{
+    const struct bootinfo_fb *fb = &L->bi->fb;
+    size_t n;
+    int rc;
+
+    if (memmap_count(&L->mm) > L->raw_cap)
+        return -E_CAPACITY;
+    n = memmap_to_raw(&L->mm, L->raw);
+    rc = pmem_build(&L->pm, L->raw, n, NULL);
+    uint64_t before = pmem_total_bytes(&L->pm);
+    if (rc == 0 && fb->base)
+        rc = pmem_retype(&L->pm, ALIGN_DOWN(fb->base, PAGE_SIZE), ALIGN_UP(fb->base + fb->size, PAGE_SIZE),
+                         PMEM_FRAMEBUFFER);
+    if (rc == 0 && pmem_type_at(&L->pm, LAPIC_MMIO_BASE) == PMEM_NONE)
+        rc = pmem_insert(&L->pm, LAPIC_MMIO_BASE, LAPIC_MMIO_BASE + PAGE_SIZE, PMEM_MMIO);
+    if (rc == 0 && pmem_type_at(&L->pm, IOAPIC_MMIO_BASE) == PMEM_NONE)
+        rc = pmem_insert(&L->pm, IOAPIC_MMIO_BASE, IOAPIC_MMIO_BASE + PAGE_SIZE, PMEM_MMIO);
+    *added = pmem_total_bytes(&L->pm) - before;
+    return rc;
+}
+
+/* Step 5 (before the exit): size and allocate the page-table pool from the
+ * current map. The final map covers the same physical ranges. */
+static EFI_STATUS allocate_page_table_pool(struct loader *L)
+{
+    uint64_t added;
+
+    if (build_tracker(L, &added) < 0) {
+        con_printf("pagoda: firmware memory map does not fit the tracker\n");
+        return EFI_BUFFER_TOO_SMALL;
+    }
+    L->pool.frames = paging_estimate_frames(&L->pm, &L->kernel, L->caps);
+    L->pool.used = 0;
+    if (L->cfg.verbose)
+        con_printf("pagoda: %lu firmware descriptors, %lu tracker ranges, page-table pool %lu frames\n",
+                   (unsigned long)memmap_count(&L->mm), (unsigned long)L->pm.count,
+                   (unsigned long)L->pool.frames);
+    return alloc_pages(PAGODA_MEM_PAGETABLES, L->pool.frames << PAGE_SHIFT, AllocateAnyPages, 0,
+                       &L->pool.base);
+}
+
+static void fill_bootinfo_static(struct loader *L)
+{
+    struct bootinfo *bi = L->bi;
+
+    bi->magic = BOOTINFO_MAGIC;
+    bi->version = BOOTINFO_VERSION;
+    bi->size = sizeof(*bi);
+    bi->hhdm_base = HHDM_BASE;
+    bi->hhdm_page_size = (L->caps & PT_CAP_1G) ? PAGE_SIZE_1G : PAGE_SIZE_2M;
+    bi->kernel_phys = L->kernel.phys;
+    bi->kernel_virt = L->kernel.elf.lo;
+    bi->kernel_size = L->kernel.size;
+    bi->kernel_entry = L->kernel.elf.entry;
+    bi->stack_top = KSTACK_WINDOW + PAGE_SIZE + KERNEL_STACK_SIZE;
+    bi->stack_size = KERNEL_STACK_SIZE;
+    bi->identity_base = ALIGN_DOWN((uintptr_t)handoff_start, PAGE_SIZE);
+    bi->identity_end = ALIGN_UP((uintptr_t)handoff_end, PAGE_SIZE);
+    bi->efi_system_table = (paddr_t)(uintptr_t)ST;
+    bi->rsdp = platform_find_rsdp();
+    memcpy(bi->cmdline, L->cfg.cmdline, sizeof(bi->cmdline));
+    bi->cmdline[sizeof(bi->cmdline) - 1] = '\0';
+}
+
+/* After the exit: nothing may fail from here on. A broken invariant is
+ * reported on COM1 and the machine reset, as nothing is left to return to. */
+static __attribute__((noreturn)) void fatal_after_exit(const char *what, int rc)
+{
+    con_printf("pagoda: FATAL after ExitBootServices: %s (error %d); resetting\n", what, rc);
+    uefi_call_wrapper(RT->ResetSystem, 4, EfiResetCold, EFI_ABORTED, 0, NULL);
+    for (;;)
+        __asm__ volatile("hlt");
+}
+
+static __attribute__((noreturn)) void finish_and_jump(struct loader *L)
+{
+    struct bootinfo *bi = L->bi;
+    struct pt pt;
+    uint64_t added;
+    int rc;
+
+    con_after_exit();
+    bi->firmware_total = memmap_total_bytes(&L->mm);
+    bi->firmware_desc_count = (uint32_t)memmap_count(&L->mm);
+    if ((rc = build_tracker(L, &added)) < 0)
+        fatal_after_exit("building the tracker from the final map", rc);
+    bi->pmem_added_bytes = added;
+    rc = paging_build(&pt, &L->pool, &L->pm, &L->kernel, L->stack_phys, bi->identity_base,
+                      bi->identity_end, L->caps, &bi->pt_frames_min, &bi->hhdm_end);
+    if (rc < 0)
+        fatal_after_exit("building the page tables", rc);
+    /* Unused pool frames go back to usable memory. */
+    paddr_t pool_end = L->pool.base + (L->pool.frames << PAGE_SHIFT);
+    paddr_t used_end = L->pool.base + (L->pool.used << PAGE_SHIFT);
+    if (used_end < pool_end && (rc = pmem_retype(&L->pm, used_end, pool_end, PMEM_USABLE)) < 0)
+        fatal_after_exit("returning unused page-table frames", rc);
+
+    bi->pml4 = pt.root;
+    bi->pt_frames_used = pt.frames_used;
+    bi->pmem_ranges = (paddr_t)(uintptr_t)L->pm.ranges;
+    bi->pmem_count = L->pm.count;
+    bi->pmem_capacity = L->pm.capacity;
+
+    wrmsr(MSR_PAT, PAGODA_PAT_VALUE);
+    if (L->caps & PT_CAP_NX)
+        wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+    write_cr0(read_cr0() | CR0_WP);
+    bi->tsc_kernel_jump = rdtsc();
+    handoff(pt.root, bi->stack_top, bi->kernel_entry, HHDM_BASE + (uintptr_t)bi);
+}
+
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+    static struct loader L;
+    uint64_t tsc_entry = rdtsc();
+    unsigned features;
+    EFI_STATUS st;
+
+    InitializeLib(image, systab);
+    uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL); /* the boot manager arms 5 min */
+    L.image = image;
+    con_init();
+    con_printf("Pagoda " PAGODA_VERSION " boot loader\n");
+
+    /* 1. configuration and kernel */
+    st = config_load(image, &L.cfg);
+    if (!EFI_ERROR(st))
+        st = load_kernel(&L);
+    if (EFI_ERROR(st)) {
+        con_printf("pagoda: not booting; returning to the firmware\n");
+        con_pause_for_user(REJECT_PAUSE_US);
+        return st;
+    }
+
+    /* 2. CPU features decide the HHDM page size and NX */
+    features = platform_cpu_features();
+    L.caps = ((features & BI_CPU_1G_PAGES) ? PT_CAP_1G : 0) | ((features & BI_CPU_NX) ? PT_CAP_NX : 0);
+
+    /* 3. memory the kernel keeps, and the page-table pool */
+    if ((st = allocate_boot_memory(&L)) || (st = allocate_page_table_pool(&L))) {
+        con_printf("pagoda: not booting; returning to the firmware\n");
+        con_pause_for_user(REJECT_PAUSE_US);
+        return st;
+    }
+    L.bi->cpu_features = features;
+    L.bi->tsc_loader_entry = tsc_entry;
+    L.bi->tsc_hz = platform_tsc_hz();
+
+    /* 4. CPUs, framebuffer, ACPI */
+    platform_collect_cpus(L.bi);
+    platform_find_framebuffer(&L.bi->fb);
+    fill_bootinfo_static(&L);
+    con_printf("pagoda: HHDM at 0x%lx with %s pages; exiting boot services\n",
+               (unsigned long)HHDM_BASE, (L.caps & PT_CAP_1G) ? "1 GiB" : "2 MiB");
+
+    /* 5. exit: no output, allocation or protocol call from here to the jump */
+    L.bi->tsc_before_exit = rdtsc();
+    st = memmap_exit_boot_services(image, &L.mm, &L.bi->exit_attempts);
+    if (EFI_ERROR(st)) {
+        con_after_exit(); /* boot services may be half torn down: COM1 only */
+        con_printf("pagoda: ExitBootServices failed after %u attempts: %s\n", L.bi->exit_attempts,
+                   efi_status_str(st));
+        uefi_call_wrapper(RT->ResetSystem, 4, EfiResetCold, st, 0, NULL);
+        return st;
+    }
+    finish_and_jump(&L);
+}

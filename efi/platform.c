@@ -1,0 +1,149 @@
+/* What the loader learns about the machine while firmware is alive: CPU
+ * features (CPUID), every CPU (EFI_MP_SERVICES_PROTOCOL), the GOP
+ * framebuffer, the ACPI RSDP and a TSC frequency estimate. */
+#include "efi_mp.h"
+#include "loader.h"
+#include "x86/cpu.h"
+
+#define TSC_CALIBRATION_US 10000   /* 10 ms of BS->Stall: ~1% error is plenty for a timeline */
+#define US_PER_SECOND      1000000ULL
+
+unsigned platform_cpu_features(void)
+{
+    unsigned f = 0;
+    struct cpuid_regs r;
+
+    if (cpuid(CPUID_EXT_MAX, 0).eax >= CPUID_EXT_INFO) {
+        r = cpuid(CPUID_EXT_INFO, 0);
+        if (r.edx & CPUIDX_EDX_1G)
+            f |= BI_CPU_1G_PAGES;
+        if (r.edx & CPUIDX_EDX_NX)
+            f |= BI_CPU_NX;
+    }
+    if (cpuid(0, 0).eax >= CPUID_EXT_FEATURES7 && (cpuid(CPUID_EXT_FEATURES7, 0).ecx & CPUID7_ECX_LA57))
+        f |= BI_CPU_LA57;
+    if (cpuid(CPUID_FEATURES, 0).ecx & CPUID1_ECX_X2APIC)
+        f |= BI_CPU_X2APIC;
+    return f;
+}
+
+static uint32_t cpu_flags(UINT32 status)
+{
+    uint32_t f = 0;
+
+    if (status & PROCESSOR_AS_BSP_BIT)
+        f |= CPU_FLAG_BSP;
+    if (status & PROCESSOR_ENABLED_BIT)
+        f |= CPU_FLAG_ENABLED;
+    if (status & PROCESSOR_HEALTH_STATUS_BIT)
+        f |= CPU_FLAG_HEALTHY;
+    return f;
+}
+
+/* The BSP's APIC ID from CPUID leaf 1 (EBX[31:24]); only the low 8 bits,
+ * which is all xAPIC has. Used when MP Services is absent. */
+static uint32_t bsp_apic_id_cpuid(void)
+{
+    return cpuid(CPUID_FEATURES, 0).ebx >> 24;
+}
+
+static void single_cpu(struct bootinfo *bi, const char *why)
+{
+    con_printf("pagoda: %s: assuming one CPU\n", why);
+    bi->cpu_count = 1;
+    bi->cpus_from_mp = 0;
+    bi->bsp_apic_id = bsp_apic_id_cpuid();
+    bi->cpus[0] = (struct bootinfo_cpu){ .apic_id = bi->bsp_apic_id,
+                                         .flags = CPU_FLAG_BSP | CPU_FLAG_ENABLED | CPU_FLAG_HEALTHY };
+}
+
+void platform_collect_cpus(struct bootinfo *bi)
+{
+    EFI_GUID guid = EFI_MP_SERVICES_PROTOCOL_GUID;
+    EFI_MP_SERVICES_PROTOCOL *mp;
+    UINTN total, enabled;
+
+    if (EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &guid, NULL, (void **)&mp)))
+        return single_cpu(bi, "no EFI_MP_SERVICES_PROTOCOL");
+    if (EFI_ERROR(mp->GetNumberOfProcessors(mp, &total, &enabled)) || total == 0)
+        return single_cpu(bi, "MP Services GetNumberOfProcessors failed");
+    if (total > BOOTINFO_MAX_CPUS) {
+        con_printf("pagoda: %lu CPUs, only the first %u are recorded\n", (unsigned long)total,
+                   BOOTINFO_MAX_CPUS);
+        total = BOOTINFO_MAX_CPUS;
+    }
+    bi->cpu_count = 0;
+    for (UINTN i = 0; i < total; i++) {
+        EFI_PROCESSOR_INFORMATION info;
+        if (EFI_ERROR(mp->GetProcessorInfo(mp, i, &info)))
+            continue;
+        struct bootinfo_cpu *c = &bi->cpus[bi->cpu_count++];
+        *c = (struct bootinfo_cpu){ .apic_id = (uint32_t)info.ProcessorId,
+                                    .flags = cpu_flags(info.StatusFlag),
+                                    .package = info.Location.Package,
+                                    .core = info.Location.Core,
+                                    .thread = info.Location.Thread };
+        if (c->flags & CPU_FLAG_BSP)
+            bi->bsp_apic_id = c->apic_id;
+    }
+    bi->cpus_from_mp = 1;
+    con_printf("pagoda: cpus: %u found (%lu enabled), BSP APIC ID %u\n", bi->cpu_count,
+               (unsigned long)enabled, bi->bsp_apic_id);
+}
+
+static uint32_t fb_format(EFI_GRAPHICS_PIXEL_FORMAT f)
+{
+    switch (f) {
+    case PixelRedGreenBlueReserved8BitPerColor: return FB_FORMAT_RGBX;
+    case PixelBlueGreenRedReserved8BitPerColor: return FB_FORMAT_BGRX;
+    case PixelBitMask: return FB_FORMAT_BITMASK;
+    default: return FB_FORMAT_NONE; /* PixelBltOnly: no linear framebuffer */
+    }
+}
+
+void platform_find_framebuffer(struct bootinfo_fb *fb)
+{
+    EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
+    EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info;
+
+    *fb = (struct bootinfo_fb){ 0 };
+    if (EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &GraphicsOutputProtocol, NULL,
+                                    (void **)&gop)) || !gop->Mode || !gop->Mode->Info)
+        return;
+    info = gop->Mode->Info;
+    fb->format = fb_format(info->PixelFormat);
+    if (fb->format == FB_FORMAT_NONE)
+        return;
+    fb->base = gop->Mode->FrameBufferBase;
+    fb->size = gop->Mode->FrameBufferSize;
+    fb->width = info->HorizontalResolution;
+    fb->height = info->VerticalResolution;
+    fb->pitch = info->PixelsPerScanLine * 4; /* all three formats are 32 bits per pixel */
+    fb->red_mask = info->PixelInformation.RedMask;
+    fb->green_mask = info->PixelInformation.GreenMask;
+    fb->blue_mask = info->PixelInformation.BlueMask;
+    fb->reserved_mask = info->PixelInformation.ReservedMask;
+}
+
+/* ACPI 2.0+ RSDP if the firmware published one, else the 1.0 one. */
+paddr_t platform_find_rsdp(void)
+{
+    EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
+    paddr_t v1 = 0;
+
+    for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
+        EFI_CONFIGURATION_TABLE *t = &ST->ConfigurationTable[i];
+        if (CompareGuid(&t->VendorGuid, &acpi20) == 0)
+            return (paddr_t)(uintptr_t)t->VendorTable;
+        if (CompareGuid(&t->VendorGuid, &acpi10) == 0)
+            v1 = (paddr_t)(uintptr_t)t->VendorTable;
+    }
+    return v1;
+}
+
+uint64_t platform_tsc_hz(void)
+{
+    uint64_t t0 = rdtsc();
+    uefi_call_wrapper(BS->Stall, 1, TSC_CALIBRATION_US);
+    return (rdtsc() - t0) * (US_PER_SECOND / TSC_CALIBRATION_US);
+}

@@ -1,0 +1,28 @@
+/* pagoda.conf: key=value lines, parsed by pure code so the loader and host
+ * tests share it. Keys (documented in README "Configuration"):
+ *   kernel=PATH     kernel ELF on the boot volume ('\' or '/' separators)
+ *   cmdline=TEXT    kernel command line (rest of the line, verbatim)
+ *   verbose=0|1     print the firmware memory map and plan in the loader
+ * Blank lines and lines starting with '#' are ignored; spaces around the key
+ * and the value are trimmed. */
+#ifndef PAGODA_CONFIG_H
+#define PAGODA_CONFIG_H
+
+#include "types.h"
+
+#define CONFIG_PATH_MAX    128
+#define CONFIG_CMDLINE_MAX 256
+#define CONFIG_ERR_MAX     128
+
+struct config {
+    char kernel[CONFIG_PATH_MAX];     /* "" = use the embedded kernel */
+    char cmdline[CONFIG_CMDLINE_MAX];
+    int verbose;
+};
+
+/* Parse `len` bytes of `text` into *cfg (defaults first). Returns 0, or -1
+ * with a message naming the line and the problem in err (unknown key, bad
+ * value, missing '=', value too long, NUL byte). Stops at the first error. */
+int config_parse(const char *text, size_t len, struct config *cfg, char err[CONFIG_ERR_MAX]);
+
+#endif

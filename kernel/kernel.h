@@ -1,0 +1,102 @@
+/* Declarations shared by the kernel's files. The kernel never sees a UEFI
+ * type: all it knows of the loader is struct bootinfo. */
+#ifndef PAGODA_KERNEL_H
+#define PAGODA_KERNEL_H
+
+#include "bootinfo.h"
+#include "falloc.h"
+#include "pmem.h"
+#include "pt.h"
+#include "types.h"
+#include "vrange.h"
+
+#define IST_DOUBLE_FAULT 1          /* TSS IST slot for #DF */
+#define IST_STACK_SIZE   (16 * KiB)
+#define GDT_KERNEL_CODE  0x08
+#define GDT_KERNEL_DATA  0x10
+#define GDT_TSS          0x18
+#define GDT_ENTRIES      5          /* null, code, data, TSS (two slots) */
+
+#define EXIT_PASS 0x10              /* isa-debug-exit: QEMU exits with (v << 1) | 1 = 33 */
+#define EXIT_FAIL 0x11              /* ... = 35 */
+
+/* Symbols from kernel/kernel.ld. */
+extern char __kernel_start[], __kernel_end[], __text_start[], __text_end[];
+extern char __rodata_start[], __rodata_end[], __data_start[], __data_end[];
+
+struct tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __attribute__((packed));
+
+/* What the last caught fault was (recorded by the trap handler when a
+ * probe recovers). */
+struct fault_record {
+    uint64_t vector, error, rip, cr2;
+    uint64_t count;
+};
+
+/* Per-CPU state; reached through GS base once set. */
+struct cpu {
+    struct cpu *self;               /* at offset 0: %gs:0 gives the pointer */
+    uint32_t index;
+    uint32_t apic_id;
+    uint64_t gdt[GDT_ENTRIES];
+    struct tss tss;
+    struct fault_record last_fault;
+    uint8_t ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+};
+
+/* console.c */
+void console_init(void);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+
+/* cpu.c: descriptor tables and per-CPU data */
+void cpu_init_bsp(void);
+struct cpu *this_cpu(void);
+
+/* trap.c: exceptions */
+void trap_init(void);
+void trap_load_idt(void);
+extern bool trap_test_mode;          /* a fault then exits QEMU with EXIT_FAIL */
+
+/* probe.S: memory accesses that report a fault instead of taking the kernel
+ * down. They return 0, or 1 + the exception vector. */
+uint64_t probe_read8(const volatile void *addr);
+uint64_t probe_write8(volatile void *addr, uint8_t value);
+bool trap_fixup(uint64_t *rip);     /* true if rip is a probe's faulting instruction */
+
+/* mm.c: the kernel's memory manager, taken over from the loader */
+struct kmem {
+    struct pmem pm;
+    struct falloc fa;
+    struct pt pt;
+    struct vrange_set vs;
+};
+extern struct kmem kmem;
+void kmem_init(const struct bootinfo *bi);
+void *phys_to_virt(paddr_t pa);
+int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out);
+int kmem_unmap(vaddr_t va, uint64_t len);
+
+/* selftest.c */
+struct check_result {
+    unsigned passed, failed;
+    char first_failure[64];
+};
+void selftest_run(const struct bootinfo *bi, bool test_mode, struct check_result *r);
+
+/* report.c */
+void report_boot(const struct bootinfo *bi);
+
+/* qemu.c */
+__attribute__((noreturn)) void qemu_exit(int code);
+__attribute__((noreturn)) void halt_forever(void);
+
+#endif

@@ -1,0 +1,117 @@
+/* Parser for pagoda.conf (format in include/config.h). Pure: works on a
+ * byte buffer, writes a struct and at most one error message. */
+#include "config.h"
+
+#include <string.h>
+
+#include "fmt.h"
+
+struct span {
+    const char *p;
+    size_t n;
+};
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+static struct span trim(struct span s)
+{
+    while (s.n && is_space(s.p[0])) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n && is_space(s.p[s.n - 1]))
+        s.n--;
+    return s;
+}
+
+static bool span_eq(struct span s, const char *lit)
+{
+    size_t i = 0;
+    for (; i < s.n; i++)
+        if (lit[i] != s.p[i])
+            return false;
+    return lit[i] == '\0';
+}
+
+/* Copy into a NUL-terminated buffer; false if it does not fit. */
+static bool span_copy(struct span s, char *dst, size_t cap)
+{
+    if (s.n + 1 > cap)
+        return false;
+    memcpy(dst, s.p, s.n);
+    dst[s.n] = '\0';
+    return true;
+}
+
+#define ERR_QUOTE_MAX 40 /* how much of the offending text an error quotes */
+
+static int fail(char *err, unsigned line, const char *what, struct span s)
+{
+    char quote[ERR_QUOTE_MAX + 1];
+
+    span_copy((struct span){ s.p, MIN(s.n, (size_t)ERR_QUOTE_MAX) }, quote, sizeof(quote));
+    fmt_snprintf(err, CONFIG_ERR_MAX, "pagoda.conf line %u: %s '%s'", line, what, quote);
+    return -1;
+}
+
+static int apply(struct config *cfg, struct span key, struct span val, unsigned line, char *err)
+{
+    if (span_eq(key, "kernel")) {
+        if (val.n == 0)
+            return fail(err, line, "empty kernel path", key);
+        if (!span_copy(val, cfg->kernel, sizeof(cfg->kernel)))
+            return fail(err, line, "kernel path too long", val);
+        for (char *c = cfg->kernel; *c; c++)
+            if (*c == '/')
+                *c = '\\';
+        return 0;
+    }
+    if (span_eq(key, "cmdline")) {
+        if (!span_copy(val, cfg->cmdline, sizeof(cfg->cmdline)))
+            return fail(err, line, "cmdline too long", val);
+        return 0;
+    }
+    if (span_eq(key, "verbose")) {
+        if (span_eq(val, "0") || span_eq(val, "1")) {
+            cfg->verbose = val.p[0] - '0';
+            return 0;
+        }
+        return fail(err, line, "verbose must be 0 or 1, not", val);
+    }
+    return fail(err, line, "unknown key", key);
+}
+
+static int parse_line(struct config *cfg, struct span s, unsigned line, char *err)
+{
+    s = trim(s);
+    if (s.n == 0 || s.p[0] == '#')
+        return 0;
+    size_t eq = 0;
+    while (eq < s.n && s.p[eq] != '=')
+        eq++;
+    if (eq == s.n)
+        return fail(err, line, "expected key=value, got", s);
+    struct span key = trim((struct span){ s.p, eq });
+    struct span val = trim((struct span){ s.p + eq + 1, s.n - eq - 1 });
+    return apply(cfg, key, val, line, err);
+}
+
+int config_parse(const char *text, size_t len, struct config *cfg, char err[CONFIG_ERR_MAX])
+{
+    unsigned line = 1;
+    size_t start = 0;
+
+    memset(cfg, 0, sizeof(*cfg));
+    err[0] = '\0';
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && text[i] == '\0')
+            return fail(err, line, "NUL byte in file", (struct span){ "", 0 });
+        if (i == len || text[i] == '\n') {
+            if (parse_line(cfg, (struct span){ text + start, i - start }, line, err) < 0)
+                return -1;
+            start = i + 1;
+            line++;
+        }
+    }
+    return 0;
+}
