@@ -6,11 +6,15 @@
 
 #include "types.h"
 
-#define ELF_MAX_SEGMENTS     16
+#define ELF_MAX_SEGMENTS     16            /* PT_LOADs; a kernel has 3-5 */
+#define ELF_MAX_PHDRS        64            /* all program headers, bounds the scan */
 #define ELF_MAX_IMAGE_BYTES  (1ULL << 30)  /* "sane size": no kernel needs more */
 
 /* Each failure has its own code and message (elf_strerror), so a user, and
- * a test, can tell them apart. Append only. */
+ * a test, can tell them apart. Append only. When a file has several
+ * problems, the first one in this order is reported (checks run top to
+ * bottom, PT_LOADs in table order; the set-wide checks OVERLAP, the image
+ * span part of SEG_TOO_BIG, and ENTRY run after every PT_LOAD passed). */
 enum elf_error {
     ELF_OK = 0,
     ELF_ERR_EMPTY,            /* zero-length file */
@@ -22,44 +26,50 @@ enum elf_error {
     ELF_ERR_MACHINE,          /* not EM_X86_64 */
     ELF_ERR_TYPE,             /* not ET_EXEC */
     ELF_ERR_PHENTSIZE,        /* e_phentsize < sizeof(Elf64_Phdr) */
-    ELF_ERR_PHNUM,            /* no program headers, or too many */
+    ELF_ERR_PHNUM,            /* no program headers, PN_XNUM, or > ELF_MAX_PHDRS */
     ELF_ERR_PHDRS_OUTSIDE,    /* program-header table outside the file */
-    ELF_ERR_NO_LOAD,          /* no PT_LOAD */
+    ELF_ERR_NO_LOAD,          /* no non-empty PT_LOAD */
     ELF_ERR_TOO_MANY_LOADS,   /* more than ELF_MAX_SEGMENTS PT_LOADs */
     ELF_ERR_FILESZ_GT_MEMSZ,  /* p_filesz > p_memsz */
     ELF_ERR_SEG_OUTSIDE,      /* p_offset + p_filesz past EOF or wrapping */
-    ELF_ERR_ALIGN,            /* p_align not 0 or a power of two, or < 4 KiB */
-    ELF_ERR_VADDR_WRAP,       /* p_vaddr + p_memsz wraps */
-    ELF_ERR_NONCANONICAL,     /* segment not canonical */
+    ELF_ERR_ALIGN,            /* p_align not 0, 1 or a power of two */
+    ELF_ERR_VADDR_WRAP,       /* p_vaddr + p_memsz, rounded up to a page, wraps */
+    ELF_ERR_NONCANONICAL,     /* segment not canonical (48-bit) */
     ELF_ERR_LOWER_HALF,       /* segment not in the higher half */
     ELF_ERR_OFFSET_MISMATCH,  /* p_vaddr and p_offset disagree modulo the page size */
-    ELF_ERR_SEG_TOO_BIG,      /* p_memsz or the image span absurd */
+    ELF_ERR_SEG_TOO_BIG,      /* p_memsz or the image span > ELF_MAX_IMAGE_BYTES */
     ELF_ERR_OVERLAP,          /* two PT_LOADs share a page */
     ELF_ERR_WX,               /* a segment both writable and executable */
-    ELF_ERR_ENTRY,            /* entry point not inside an executable PT_LOAD */
+    ELF_ERR_ENTRY,            /* entry point not in the file bytes of a PF_X PT_LOAD */
     ELF_ERR_COUNT
 };
 
 struct elf_segment {
     vaddr_t vaddr;       /* p_vaddr */
-    uint64_t memsz;
-    uint64_t filesz;
-    uint64_t offset;
-    uint32_t flags;      /* PF_R | PF_W | PF_X */
+    uint64_t memsz;      /* > 0 */
+    uint64_t filesz;     /* <= memsz; [offset, offset+filesz) is inside the file */
+    uint64_t offset;     /* offset % PAGE_SIZE == vaddr % PAGE_SIZE */
+    uint32_t flags;      /* PF_R | PF_W | PF_X, never both PF_W and PF_X */
 };
 
 struct elf_image {
     vaddr_t entry;
-    vaddr_t lo, hi;      /* page-aligned span of all PT_LOADs */
-    size_t nsegs;        /* sorted by vaddr */
-    struct elf_segment segs[ELF_MAX_SEGMENTS];
+    vaddr_t lo, hi;      /* page-aligned span [lo, hi) of all PT_LOADs */
+    size_t nsegs;        /* 1..ELF_MAX_SEGMENTS */
+    struct elf_segment segs[ELF_MAX_SEGMENTS];  /* sorted by vaddr; no two touch the same page */
 };
 
-/* Validate `size` bytes at `file`. On ELF_OK fills *out. Never reads outside
- * [file, file+size). */
+/* Validate `size` bytes at `file` (any alignment). Never reads outside
+ * [file, file+size); `file` may be NULL when size is 0. On ELF_OK fills
+ * *out with the non-empty PT_LOADs (p_memsz == 0 ones map nothing and are
+ * dropped after their checks); on failure *out is zeroed. Guarantees on
+ * ELF_OK: every segment is in the higher half, below the top page, inside
+ * ELF_MAX_IMAGE_BYTES, and the entry lies in the file-backed part of a
+ * PF_X segment. */
 enum elf_error elf_validate(const void *file, size_t size, struct elf_image *out);
 
-/* One line naming the problem ("p_filesz > p_memsz in a PT_LOAD"). */
+/* One line naming the problem ("p_filesz > p_memsz in a PT_LOAD"). Never
+ * NULL. tests/boot/mkbadelf.py matches these strings: change both. */
 const char *elf_strerror(enum elf_error err);
 
 #endif

@@ -1,0 +1,522 @@
+/* Host tests for shared/elf.c.
+ *
+ * Kernel images are built in memory from a struct (header + program
+ * headers + layout), mutated one field at a time, serialised into an
+ * exact-size malloc (so ASan flags any read past the end) and validated.
+ * The baseline looks like a linked Pagoda kernel:
+ *
+ *   file:   0x0000 ehdr+phdrs | 0x1000 text | 0x3000 rodata | 0x4000 data | 0x4100 EOF
+ *   memory: KBASE+0x0000 text R-X  [0x1800)
+ *           KBASE+0x2000 rodata R--  [0x0800)
+ *           KBASE+0x3000 data RW- [0x0100 file, 0x3000 mem: .bss follows]
+ *   plus a PT_GNU_STACK, which the validator must ignore.
+ */
+#include <elf.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "elfcheck.h"
+
+#define KBASE     0xffffffff80000000ULL
+#define MAX_PH    (ELF_MAX_PHDRS + 2)   /* room for "too many" images */
+#define FILL_BYTE 0xcc                  /* segment contents: int3 */
+
+enum { TEXT, RODATA, DATA, STACK, NPH_BASE };
+
+struct kimg {
+    Elf64_Ehdr eh;
+    Elf64_Phdr ph[MAX_PH];
+    uint64_t table_at;   /* where the table is written; e_phoff may lie */
+    size_t size;         /* file size */
+};
+
+static Elf64_Phdr load(uint64_t off, uint64_t va, uint64_t filesz, uint64_t memsz,
+                       uint32_t flags)
+{
+    return (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = flags, .p_offset = off,
+                         .p_vaddr = va, .p_paddr = va - KBASE, .p_filesz = filesz,
+                         .p_memsz = memsz, .p_align = PAGE_SIZE };
+}
+
+static void kimg_header(struct kimg *k, uint16_t phnum, vaddr_t entry)
+{
+    memset(k, 0, sizeof(*k));
+    memcpy(k->eh.e_ident, ELFMAG, SELFMAG);
+    k->eh.e_ident[EI_CLASS] = ELFCLASS64;
+    k->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    k->eh.e_ident[EI_VERSION] = EV_CURRENT;
+    k->eh.e_type = ET_EXEC;
+    k->eh.e_machine = EM_X86_64;
+    k->eh.e_version = EV_CURRENT;
+    k->eh.e_entry = entry;
+    k->eh.e_phoff = sizeof(Elf64_Ehdr);
+    k->eh.e_ehsize = sizeof(Elf64_Ehdr);
+    k->eh.e_phentsize = sizeof(Elf64_Phdr);
+    k->eh.e_phnum = phnum;
+    k->table_at = k->eh.e_phoff;
+}
+
+static void kimg_good(struct kimg *k)
+{
+    kimg_header(k, NPH_BASE, KBASE + 0x10);
+    k->ph[TEXT] = load(0x1000, KBASE + 0x0000, 0x1800, 0x1800, PF_R | PF_X);
+    k->ph[RODATA] = load(0x3000, KBASE + 0x2000, 0x0800, 0x0800, PF_R);
+    k->ph[DATA] = load(0x4000, KBASE + 0x3000, 0x0100, 0x3000, PF_R | PF_W);
+    k->ph[STACK] = (Elf64_Phdr){ .p_type = PT_GNU_STACK, .p_flags = PF_R | PF_W };
+    k->size = 0x4100;
+}
+
+/* n one-page PT_LOADs; the first is the text. */
+static void kimg_many(struct kimg *k, uint16_t n)
+{
+    kimg_header(k, n, KBASE);
+    for (uint16_t i = 0; i < n; i++)
+        k->ph[i] = load(PAGE_SIZE * (i + 1), KBASE + PAGE_SIZE * i, 0x100, PAGE_SIZE,
+                        i == 0 ? PF_R | PF_X : PF_R);
+    k->size = PAGE_SIZE * (n + 1);
+}
+
+/* One text segment of the given placement; nothing else. */
+static void kimg_single(struct kimg *k, vaddr_t va, uint64_t memsz)
+{
+    kimg_header(k, 1, va);
+    k->ph[0] = load(0x1000, va, 0x100, memsz, PF_R | PF_X);
+    k->size = 0x1100;
+}
+
+/* Copy `len` bytes to buf[at...], clipped to the file. */
+static void put_clipped(uint8_t *buf, size_t size, uint64_t at, const void *src, size_t len)
+{
+    if (at >= size)
+        return;
+    memcpy(buf + at, src, MIN(len, size - at));
+}
+
+/* Serialise into a buffer that ends exactly where the file does (so ASan
+ * reports a read of file[size]) and starts `misalign` bytes into its
+ * allocation. Free *alloc afterwards. */
+static uint8_t *kimg_bytes(const struct kimg *k, size_t misalign, uint8_t **alloc)
+{
+    size_t stride = MAX(k->eh.e_phentsize, sizeof(Elf64_Phdr));
+    uint8_t *file;
+
+    *alloc = malloc(misalign + k->size);
+    assert_non_null(*alloc);
+    file = *alloc + misalign;
+    memset(file, FILL_BYTE, k->size);
+    put_clipped(file, k->size, 0, &k->eh, sizeof(k->eh));
+    for (size_t i = 0; i < MIN(k->eh.e_phnum, MAX_PH); i++)
+        put_clipped(file, k->size, k->table_at + i * stride, &k->ph[i], sizeof(k->ph[i]));
+    return file;
+}
+
+static enum elf_error validate_misaligned(const struct kimg *k, size_t misalign,
+                                          struct elf_image *out)
+{
+    uint8_t *alloc;
+    uint8_t *file = kimg_bytes(k, misalign, &alloc);
+    enum elf_error err = elf_validate(k->size ? file : NULL, k->size, out);
+    free(alloc);
+    return err;
+}
+
+static enum elf_error validate(const struct kimg *k, struct elf_image *out)
+{
+    return validate_misaligned(k, 0, out);
+}
+
+/* ---- malformed images: one mutation, one expected error ---------------- */
+
+#define MUTATION(name, ...) \
+    static void name(struct kimg *k) { kimg_good(k); __VA_ARGS__; }
+
+MUTATION(m_empty, k->size = 0)
+MUTATION(m_one_byte, k->size = 1)
+MUTATION(m_short_header, k->size = sizeof(Elf64_Ehdr) - 1)
+MUTATION(m_magic0, k->eh.e_ident[EI_MAG0] = 0)
+MUTATION(m_magic3, k->eh.e_ident[EI_MAG3] = 'f')
+MUTATION(m_class32, k->eh.e_ident[EI_CLASS] = ELFCLASS32)
+MUTATION(m_classnone, k->eh.e_ident[EI_CLASS] = ELFCLASSNONE)
+MUTATION(m_bigendian, k->eh.e_ident[EI_DATA] = ELFDATA2MSB)
+MUTATION(m_ident_version, k->eh.e_ident[EI_VERSION] = EV_NONE)
+MUTATION(m_e_version, k->eh.e_version = EV_CURRENT + 1)
+MUTATION(m_i386, k->eh.e_machine = EM_386)
+MUTATION(m_aarch64, k->eh.e_machine = EM_AARCH64)
+MUTATION(m_dyn, k->eh.e_type = ET_DYN)
+MUTATION(m_rel, k->eh.e_type = ET_REL)
+MUTATION(m_phentsize_0, k->eh.e_phentsize = 0)
+MUTATION(m_phentsize_8, k->eh.e_phentsize = 8)
+MUTATION(m_phentsize_short, k->eh.e_phentsize = sizeof(Elf64_Phdr) - 1)
+MUTATION(m_phnum_0, k->eh.e_phnum = 0)
+MUTATION(m_phnum_xnum, k->eh.e_phnum = PN_XNUM)
+MUTATION(m_phnum_max, k->eh.e_phnum = ELF_MAX_PHDRS + 1)
+MUTATION(m_phoff_eof, k->eh.e_phoff = k->size)
+MUTATION(m_phoff_last_byte_out, k->eh.e_phoff = k->size - NPH_BASE * sizeof(Elf64_Phdr) + 1)
+MUTATION(m_phoff_wrap, k->eh.e_phoff = UINT64_MAX - 8)
+MUTATION(m_cut_in_table, k->size = sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr))
+MUTATION(m_no_load, for (int i = 0; i < NPH_BASE; i++) k->ph[i].p_type = PT_NULL)
+MUTATION(m_only_empty_loads,
+         for (int i = TEXT; i <= DATA; i++) k->ph[i].p_filesz = k->ph[i].p_memsz = 0)
+MUTATION(m_too_many_loads, kimg_many(k, ELF_MAX_SEGMENTS + 1))
+MUTATION(m_data_filesz_gt_memsz, k->ph[DATA].p_filesz = k->ph[DATA].p_memsz + 1)
+MUTATION(m_text_filesz_gt_memsz, k->ph[TEXT].p_filesz = k->ph[TEXT].p_memsz + 1)
+MUTATION(m_data_past_eof, k->ph[DATA].p_filesz = k->size - k->ph[DATA].p_offset + 1)
+MUTATION(m_cut_in_data, k->size = 0x4080)
+MUTATION(m_offset_wrap,
+         k->ph[DATA].p_offset = 0xfffffffffffff000ULL; k->ph[DATA].p_filesz = 0x1000)
+MUTATION(m_filesz_wrap, k->ph[DATA].p_filesz = k->ph[DATA].p_memsz = UINT64_MAX)
+MUTATION(m_align_3, k->ph[TEXT].p_align = 3)
+MUTATION(m_align_page_plus_1, k->ph[RODATA].p_align = PAGE_SIZE + 1)
+MUTATION(m_align_all_ones, k->ph[DATA].p_align = UINT64_MAX)
+MUTATION(m_vaddr_wrap, k->ph[TEXT].p_vaddr = 0xfffffffffffff000ULL)
+MUTATION(m_vaddr_end_is_2_64,
+         k->ph[TEXT].p_vaddr = 0xffffffffffffe000ULL; k->ph[TEXT].p_memsz = 0x2000)
+MUTATION(m_vaddr_in_top_page, k->ph[TEXT].p_vaddr = 0xffffffffffffe000ULL)
+MUTATION(m_noncanonical_low_edge, k->ph[TEXT].p_vaddr = 0x0000800000000000ULL)
+MUTATION(m_noncanonical_high_edge, k->ph[TEXT].p_vaddr = 0xffff7ffffffff000ULL)
+MUTATION(m_noncanonical_bit63, k->ph[DATA].p_vaddr = 0x8000000000003000ULL)
+MUTATION(m_lower_half, k->ph[TEXT].p_vaddr = 0x400000)
+MUTATION(m_lower_half_zero, k->ph[RODATA].p_vaddr = 0)
+MUTATION(m_lower_half_into_hole, k->ph[TEXT].p_vaddr = 0x00007ffffffff000ULL)
+MUTATION(m_vaddr_off_by_8, k->ph[TEXT].p_vaddr += 8)
+MUTATION(m_offset_off_by_1, k->ph[DATA].p_offset -= 1)
+MUTATION(m_memsz_over_limit, k->ph[DATA].p_memsz = ELF_MAX_IMAGE_BYTES + 1)
+MUTATION(m_memsz_huge, k->ph[DATA].p_memsz = UINT64_MAX)
+MUTATION(m_span_over_limit, k->ph[DATA].p_vaddr = KBASE + ELF_MAX_IMAGE_BYTES)
+MUTATION(m_span_below_text, k->ph[RODATA].p_vaddr = KBASE - 2 * GiB + 0x2000)
+MUTATION(m_overlap_same_vaddr, k->ph[RODATA].p_vaddr = KBASE)
+MUTATION(m_overlap_inside, k->ph[RODATA].p_vaddr = KBASE + 0x1000)
+MUTATION(m_overlap_data_first, k->ph[DATA].p_vaddr = KBASE + 0x1000)
+MUTATION(m_overlap_bss_into_next, k->ph[RODATA].p_vaddr = KBASE + 0x5000)
+/*   text   [KBASE, +0x1800)  ends mid-page
+ *   rodata [KBASE+0x1800, ...) starts on the same page
+ *        |  page 0  |  page 1  |  page 2  |
+ *        [ text ===============)
+ *                        [ rodata ====)      page 1 would need R-X and R--  */
+MUTATION(m_share_page, k->ph[RODATA].p_vaddr = KBASE + 0x1800; k->ph[RODATA].p_offset = 0x3800)
+MUTATION(m_text_wx, k->ph[TEXT].p_flags = PF_R | PF_W | PF_X)
+MUTATION(m_data_wx, k->ph[DATA].p_flags = PF_R | PF_W | PF_X)
+MUTATION(m_wx_no_r, k->ph[RODATA].p_flags = PF_W | PF_X)
+MUTATION(m_entry_data, k->eh.e_entry = KBASE + 0x3000)
+MUTATION(m_entry_rodata, k->eh.e_entry = KBASE + 0x2000)
+MUTATION(m_entry_zero, k->eh.e_entry = 0)
+MUTATION(m_entry_text_end, k->eh.e_entry = KBASE + 0x1800)
+MUTATION(m_entry_below_text, k->eh.e_entry = KBASE - 1)
+MUTATION(m_entry_text_bss,
+         k->ph[TEXT].p_filesz = 0x1000; k->eh.e_entry = KBASE + 0x1000)
+
+struct bad_case {
+    const char *name;
+    void (*mutate)(struct kimg *k);
+    enum elf_error want;
+};
+
+#define BAD(m, err) { #m, m, err }
+
+static const struct bad_case bad_cases[] = {
+    BAD(m_empty, ELF_ERR_EMPTY),
+    BAD(m_one_byte, ELF_ERR_TRUNCATED),
+    BAD(m_short_header, ELF_ERR_TRUNCATED),
+    BAD(m_magic0, ELF_ERR_MAGIC),
+    BAD(m_magic3, ELF_ERR_MAGIC),
+    BAD(m_class32, ELF_ERR_CLASS),
+    BAD(m_classnone, ELF_ERR_CLASS),
+    BAD(m_bigendian, ELF_ERR_ENDIAN),
+    BAD(m_ident_version, ELF_ERR_VERSION),
+    BAD(m_e_version, ELF_ERR_VERSION),
+    BAD(m_i386, ELF_ERR_MACHINE),
+    BAD(m_aarch64, ELF_ERR_MACHINE),
+    BAD(m_dyn, ELF_ERR_TYPE),
+    BAD(m_rel, ELF_ERR_TYPE),
+    BAD(m_phentsize_0, ELF_ERR_PHENTSIZE),
+    BAD(m_phentsize_8, ELF_ERR_PHENTSIZE),
+    BAD(m_phentsize_short, ELF_ERR_PHENTSIZE),
+    BAD(m_phnum_0, ELF_ERR_PHNUM),
+    BAD(m_phnum_xnum, ELF_ERR_PHNUM),
+    BAD(m_phnum_max, ELF_ERR_PHNUM),
+    BAD(m_phoff_eof, ELF_ERR_PHDRS_OUTSIDE),
+    BAD(m_phoff_last_byte_out, ELF_ERR_PHDRS_OUTSIDE),
+    BAD(m_phoff_wrap, ELF_ERR_PHDRS_OUTSIDE),
+    BAD(m_cut_in_table, ELF_ERR_PHDRS_OUTSIDE),
+    BAD(m_no_load, ELF_ERR_NO_LOAD),
+    BAD(m_only_empty_loads, ELF_ERR_NO_LOAD),
+    BAD(m_too_many_loads, ELF_ERR_TOO_MANY_LOADS),
+    BAD(m_data_filesz_gt_memsz, ELF_ERR_FILESZ_GT_MEMSZ),
+    BAD(m_text_filesz_gt_memsz, ELF_ERR_FILESZ_GT_MEMSZ),
+    BAD(m_data_past_eof, ELF_ERR_SEG_OUTSIDE),
+    BAD(m_cut_in_data, ELF_ERR_SEG_OUTSIDE),
+    BAD(m_offset_wrap, ELF_ERR_SEG_OUTSIDE),
+    BAD(m_filesz_wrap, ELF_ERR_SEG_OUTSIDE),
+    BAD(m_align_3, ELF_ERR_ALIGN),
+    BAD(m_align_page_plus_1, ELF_ERR_ALIGN),
+    BAD(m_align_all_ones, ELF_ERR_ALIGN),
+    BAD(m_vaddr_wrap, ELF_ERR_VADDR_WRAP),
+    BAD(m_vaddr_end_is_2_64, ELF_ERR_VADDR_WRAP),
+    BAD(m_vaddr_in_top_page, ELF_ERR_VADDR_WRAP),
+    BAD(m_noncanonical_low_edge, ELF_ERR_NONCANONICAL),
+    BAD(m_noncanonical_high_edge, ELF_ERR_NONCANONICAL),
+    BAD(m_noncanonical_bit63, ELF_ERR_NONCANONICAL),
+    BAD(m_lower_half, ELF_ERR_LOWER_HALF),
+    BAD(m_lower_half_zero, ELF_ERR_LOWER_HALF),
+    BAD(m_lower_half_into_hole, ELF_ERR_LOWER_HALF),
+    BAD(m_vaddr_off_by_8, ELF_ERR_OFFSET_MISMATCH),
+    BAD(m_offset_off_by_1, ELF_ERR_OFFSET_MISMATCH),
+    BAD(m_memsz_over_limit, ELF_ERR_SEG_TOO_BIG),
+    BAD(m_memsz_huge, ELF_ERR_SEG_TOO_BIG),
+    BAD(m_span_over_limit, ELF_ERR_SEG_TOO_BIG),
+    BAD(m_span_below_text, ELF_ERR_SEG_TOO_BIG),
+    BAD(m_overlap_same_vaddr, ELF_ERR_OVERLAP),
+    BAD(m_overlap_inside, ELF_ERR_OVERLAP),
+    BAD(m_overlap_data_first, ELF_ERR_OVERLAP),
+    BAD(m_overlap_bss_into_next, ELF_ERR_OVERLAP),
+    BAD(m_share_page, ELF_ERR_OVERLAP),
+    BAD(m_text_wx, ELF_ERR_WX),
+    BAD(m_data_wx, ELF_ERR_WX),
+    BAD(m_wx_no_r, ELF_ERR_WX),
+    BAD(m_entry_data, ELF_ERR_ENTRY),
+    BAD(m_entry_rodata, ELF_ERR_ENTRY),
+    BAD(m_entry_zero, ELF_ERR_ENTRY),
+    BAD(m_entry_text_end, ELF_ERR_ENTRY),
+    BAD(m_entry_below_text, ELF_ERR_ENTRY),
+    BAD(m_entry_text_bss, ELF_ERR_ENTRY),
+};
+
+static void test_bad_images(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(bad_cases); i++) {
+        struct kimg k;
+        struct elf_image out, zero;
+        memset(&out, 0xa5, sizeof(out));
+        memset(&zero, 0, sizeof(zero));
+        bad_cases[i].mutate(&k);
+        enum elf_error got = validate(&k, &out);
+        if (got != bad_cases[i].want)
+            fail_msg("%s: want %s, got %s", bad_cases[i].name,
+                     elf_strerror(bad_cases[i].want), elf_strerror(got));
+        assert_memory_equal(&out, &zero, sizeof(out));   /* zeroed on failure */
+    }
+}
+
+/* Every error code is produced by at least one case above. */
+static void test_bad_images_cover_every_error(void **state)
+{
+    bool seen[ELF_ERR_COUNT] = { false };
+    (void)state;
+
+    for (size_t i = 0; i < ARRAY_LEN(bad_cases); i++)
+        seen[bad_cases[i].want] = true;
+    for (int e = ELF_OK + 1; e < ELF_ERR_COUNT; e++)
+        if (!seen[e])
+            fail_msg("no test case for %d (%s)", e, elf_strerror((enum elf_error)e));
+}
+
+/* ---- images that must pass ---------------------------------------------- */
+
+static void assert_seg(const struct elf_segment *s, vaddr_t va, uint64_t filesz,
+                       uint64_t memsz, uint64_t off, uint32_t flags)
+{
+    assert_int_equal(s->vaddr, va);
+    assert_int_equal(s->filesz, filesz);
+    assert_int_equal(s->memsz, memsz);
+    assert_int_equal(s->offset, off);
+    assert_int_equal(s->flags, flags);
+}
+
+static void assert_baseline_output(const struct elf_image *img)
+{
+    assert_int_equal(img->entry, KBASE + 0x10);
+    assert_int_equal(img->lo, KBASE);
+    assert_int_equal(img->hi, KBASE + 0x6000);
+    assert_int_equal(img->nsegs, 3);
+    assert_seg(&img->segs[0], KBASE + 0x0000, 0x1800, 0x1800, 0x1000, PF_R | PF_X);
+    assert_seg(&img->segs[1], KBASE + 0x2000, 0x0800, 0x0800, 0x3000, PF_R);
+    assert_seg(&img->segs[2], KBASE + 0x3000, 0x0100, 0x3000, 0x4000, PF_R | PF_W);
+}
+
+static void test_good_multi_segment(void **state)
+{
+    struct kimg k;
+    struct elf_image img;
+    (void)state;
+
+    kimg_good(&k);
+    assert_int_equal(validate(&k, &img), ELF_OK);
+    assert_baseline_output(&img);
+}
+
+/* Headers are copied, not cast: any alignment of the buffer works. */
+static void test_good_unaligned_buffer(void **state)
+{
+    struct kimg k;
+    struct elf_image img;
+    (void)state;
+
+    kimg_good(&k);
+    for (size_t misalign = 1; misalign < 8; misalign++) {
+        assert_int_equal(validate_misaligned(&k, misalign, &img), ELF_OK);
+        assert_baseline_output(&img);
+    }
+}
+
+/* Table order is data, text, rodata; output is sorted by vaddr. */
+static void test_good_unsorted_table(void **state)
+{
+    struct kimg k;
+    struct elf_image img;
+    Elf64_Phdr text, rodata;
+    (void)state;
+
+    kimg_good(&k);
+    text = k.ph[TEXT];
+    rodata = k.ph[RODATA];
+    k.ph[0] = k.ph[DATA];
+    k.ph[1] = text;
+    k.ph[2] = rodata;
+    assert_int_equal(validate(&k, &img), ELF_OK);
+    assert_baseline_output(&img);
+}
+
+MUTATION(g_align_0, k->ph[TEXT].p_align = 0)
+MUTATION(g_align_1, k->ph[RODATA].p_align = 1)
+MUTATION(g_align_2m, k->ph[DATA].p_align = PAGE_SIZE_2M)
+MUTATION(g_phentsize_padded, k->eh.e_phentsize = sizeof(Elf64_Phdr) + 8)
+MUTATION(g_entry_first_byte, k->eh.e_entry = KBASE)
+MUTATION(g_entry_last_file_byte, k->eh.e_entry = KBASE + 0x17ff)
+MUTATION(g_bss_only_data, k->ph[DATA].p_filesz = 0)
+MUTATION(g_text_fills_page, k->ph[TEXT].p_memsz = 0x2000; k->ph[TEXT].p_filesz = 0x2000)
+/* A note with nonsense offsets is not a PT_LOAD and is not looked at. */
+MUTATION(g_garbage_note, k->ph[STACK] = (Elf64_Phdr){ .p_type = PT_NOTE,
+         .p_offset = UINT64_MAX, .p_filesz = UINT64_MAX, .p_vaddr = 0x1234 })
+/* An empty PT_LOAD maps nothing: checked, then dropped from the output. */
+MUTATION(g_empty_load, k->ph[STACK] = load(0, KBASE + 0x100000, 0, 0, PF_R))
+MUTATION(g_table_at_end, k->eh.e_phoff = k->table_at = k->size;
+         k->size += NPH_BASE * sizeof(Elf64_Phdr))
+MUTATION(g_max_phdrs, k->eh.e_phnum = ELF_MAX_PHDRS)   /* the extra ones are PT_NULL */
+MUTATION(g_max_segments, kimg_many(k, ELF_MAX_SEGMENTS))
+MUTATION(g_max_single_segment, kimg_single(k, KBASE, ELF_MAX_IMAGE_BYTES))
+MUTATION(g_lowest_higher_half, kimg_single(k, 0xffff800000000000ULL, 0x1000))
+MUTATION(g_highest_usable_page, kimg_single(k, 0xffffffffffffe000ULL, 0x1000))
+
+static void (*const good_cases[])(struct kimg *) = {
+    g_align_0, g_align_1, g_align_2m, g_phentsize_padded, g_entry_first_byte,
+    g_entry_last_file_byte, g_bss_only_data, g_text_fills_page, g_garbage_note,
+    g_empty_load, g_table_at_end, g_max_phdrs, g_max_segments, g_max_single_segment,
+    g_lowest_higher_half, g_highest_usable_page,
+};
+
+static void test_good_variants(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(good_cases); i++) {
+        struct kimg k;
+        struct elf_image img;
+        good_cases[i](&k);
+        enum elf_error err = validate(&k, &img);
+        if (err != ELF_OK)
+            fail_msg("good case %zu: %s", i, elf_strerror(err));
+        assert_true(img.nsegs >= 1);
+    }
+}
+
+static void test_good_output_details(void **state)
+{
+    struct kimg k;
+    struct elf_image img;
+    (void)state;
+
+    g_empty_load(&k);
+    assert_int_equal(validate(&k, &img), ELF_OK);
+    assert_int_equal(img.nsegs, 3);                  /* the empty one is gone */
+
+    g_max_segments(&k);
+    assert_int_equal(validate(&k, &img), ELF_OK);
+    assert_int_equal(img.nsegs, ELF_MAX_SEGMENTS);
+    assert_int_equal(img.hi - img.lo, ELF_MAX_SEGMENTS * PAGE_SIZE);
+
+    g_max_single_segment(&k);
+    assert_int_equal(validate(&k, &img), ELF_OK);
+    assert_int_equal(img.hi - img.lo, ELF_MAX_IMAGE_BYTES);
+
+    g_highest_usable_page(&k);
+    assert_int_equal(validate(&k, &img), ELF_OK);
+    assert_int_equal(img.hi, 0xfffffffffffff000ULL);
+}
+
+/* ---- every single-byte corruption of the headers ------------------------ */
+
+/* Overwrite each byte of the ELF header and program-header table with a
+ * handful of values. Any result is allowed; the point is that nothing
+ * reads out of bounds (ASan) and that an accepted image keeps the
+ * promises elfcheck.h makes. */
+static void test_byte_corruptions(void **state)
+{
+    static const uint8_t values[] = { 0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff };
+    struct kimg k;
+    uint8_t *alloc;
+    size_t accepted = 0, tried = 0;
+    (void)state;
+
+    kimg_good(&k);
+    uint8_t *file = kimg_bytes(&k, 0, &alloc);
+    size_t hdr_bytes = sizeof(Elf64_Ehdr) + NPH_BASE * sizeof(Elf64_Phdr);
+    for (size_t at = 0; at < hdr_bytes; at++) {
+        uint8_t saved = file[at];
+        for (size_t v = 0; v < ARRAY_LEN(values); v++, tried++) {
+            struct elf_image img;
+            file[at] = values[v];
+            if (elf_validate(file, k.size, &img) != ELF_OK)
+                continue;
+            accepted++;
+            assert_true(img.nsegs >= 1 && img.nsegs <= ELF_MAX_SEGMENTS);
+            assert_true(img.lo < img.hi && img.hi - img.lo <= ELF_MAX_IMAGE_BYTES);
+            for (size_t s = 0; s < img.nsegs; s++) {
+                assert_true(img.segs[s].offset + img.segs[s].filesz <= k.size);
+                assert_false((img.segs[s].flags & PF_W) && (img.segs[s].flags & PF_X));
+            }
+        }
+        file[at] = saved;
+    }
+    free(alloc);
+    print_message("  %zu corruptions, %zu still valid\n", tried, accepted);
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+/* Boot tests find the reason in the serial log by substring, so every
+ * message must be distinct and none may contain another. */
+static void test_strerror_distinct(void **state)
+{
+    (void)state;
+    for (int a = ELF_OK; a < ELF_ERR_COUNT; a++) {
+        const char *ma = elf_strerror((enum elf_error)a);
+        assert_non_null(ma);
+        assert_string_not_equal(ma, elf_strerror(ELF_ERR_COUNT));
+        for (int b = ELF_OK; b < ELF_ERR_COUNT; b++) {
+            if (a != b && strstr(elf_strerror((enum elf_error)b), ma))
+                fail_msg("message %d \"%s\" is inside message %d", a, ma, b);
+        }
+    }
+    assert_string_equal(elf_strerror((enum elf_error)12345), "unknown ELF error");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_images),
+        cmocka_unit_test(test_bad_images_cover_every_error),
+        cmocka_unit_test(test_good_multi_segment),
+        cmocka_unit_test(test_good_unaligned_buffer),
+        cmocka_unit_test(test_good_unsorted_table),
+        cmocka_unit_test(test_good_variants),
+        cmocka_unit_test(test_good_output_details),
+        cmocka_unit_test(test_byte_corruptions),
+        cmocka_unit_test(test_strerror_distinct),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
