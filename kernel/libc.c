@@ -42,3 +42,12 @@ int memcmp(const void *a, const void *b, size_t n)
             return x[i] - y[i];
     return 0;
 }
+
+size_t strlen(const char *s);
+size_t strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}

@@ -1,0 +1,65 @@
+/* kmain: the kernel's top-level sequence, one named step per line. */
+#include "kernel.h"
+#include "x86/cpu.h"
+
+#define TEST_MODE_FLAG "pagoda.test"
+
+/* True if `word` appears in the command line as a whole space-separated word. */
+static bool cmdline_has(const char *cmdline, const char *word)
+{
+    for (const char *p = cmdline; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *w = word;
+        const char *q = p;
+        while (*w && *q == *w) {
+            q++;
+            w++;
+        }
+        if (!*w && (*q == ' ' || *q == '\0'))
+            return true;
+        while (*p && *p != ' ')
+            p++;
+    }
+    return false;
+}
+
+static void validate_bootinfo(const struct bootinfo *bi)
+{
+    if (bi->magic != BOOTINFO_MAGIC || bi->version != BOOTINFO_VERSION || bi->size != sizeof(*bi))
+        panic("boot info: magic 0x%lx version %u size %u, expected 0x%lx version %u size %u",
+              (unsigned long)bi->magic, bi->version, bi->size, (unsigned long)BOOTINFO_MAGIC,
+              BOOTINFO_VERSION, (unsigned)sizeof(*bi));
+    if (bi->hhdm_base != HHDM_BASE || bi->pmem_count == 0 || bi->pmem_count > bi->pmem_capacity)
+        panic("boot info: inconsistent (hhdm 0x%lx, %lu of %lu tracker entries)",
+              (unsigned long)bi->hhdm_base, (unsigned long)bi->pmem_count,
+              (unsigned long)bi->pmem_capacity);
+}
+
+void kmain(struct bootinfo *bi);
+void kmain(struct bootinfo *bi)
+{
+    struct check_result checks;
+
+    wrmsr(MSR_GS_BASE, 0);                 /* this_cpu() is NULL until cpu_init_bsp */
+    console_init();
+    cpu_init_bsp();                         /* GDT, TSS (IST for #DF), GS base */
+    trap_init();                            /* every exception reports, none reboots */
+    kprintf("pagoda: kernel started\n");
+    validate_bootinfo(bi);
+    trap_test_mode = cmdline_has(bi->cmdline, TEST_MODE_FLAG);
+    write_cr4(read_cr4() | CR4_PGE);        /* HHDM and kernel leaves are global */
+
+    kmem_init(bi);                          /* tracker, allocator, mapper; drops identity map */
+    report_boot(bi);
+    selftest_run(bi, trap_test_mode, &checks);
+
+    if (checks.failed)
+        kprintf("pagoda: result=fail reason=%s checks_passed=%u checks_failed=%u\n",
+                checks.first_failure, checks.passed, checks.failed);
+    else
+        kprintf("pagoda: result=pass checks=%u\n", checks.passed);
+    if (trap_test_mode)
+        qemu_exit(checks.failed ? EXIT_FAIL : EXIT_PASS);
+    halt_forever();
+}

@@ -1,0 +1,47 @@
+/* The boot report: `pagoda:` lines of key=value pairs that scripts parse
+ * (format in README "Boot report"), printed at every boot. */
+#include "kernel.h"
+#include "x86/cpu.h"
+
+#define US_PER_SECOND 1000000ULL
+
+static uint64_t tsc_to_us(const struct bootinfo *bi, uint64_t ticks)
+{
+    return bi->tsc_hz ? ticks / (bi->tsc_hz / US_PER_SECOND) : 0;
+}
+
+static void report_memory(void)
+{
+    uint64_t totals[PMEM_TYPE_COUNT], sum = 0;
+
+    falloc_totals(&kmem.fa, totals);
+    for (int t = PMEM_USABLE; t < PMEM_TYPE_COUNT; t++) {
+        if (!totals[t])
+            continue;
+        kprintf("pagoda: memory type=%s bytes=%lu\n", pmem_type_name(t), (unsigned long)totals[t]);
+        sum += totals[t];
+    }
+    kprintf("pagoda: memory total=%lu ranges=%lu\n", (unsigned long)sum, (unsigned long)kmem.pm.count);
+}
+
+void report_boot(const struct bootinfo *bi)
+{
+    uint64_t now = rdtsc();
+
+    kprintf("pagoda: hhdm base=0x%lx page=%s end=0x%lx\n", (unsigned long)bi->hhdm_base,
+            bi->hhdm_page_size == PAGE_SIZE_1G ? "1G" : "2M", (unsigned long)bi->hhdm_end);
+    kprintf("pagoda: kernel phys=0x%lx virt=0x%lx size=%lu\n", (unsigned long)bi->kernel_phys,
+            (unsigned long)bi->kernel_virt, (unsigned long)bi->kernel_size);
+    report_memory();
+    kprintf("pagoda: pagetables frames=%lu minimum=%lu\n", (unsigned long)bi->pt_frames_used,
+            (unsigned long)bi->pt_frames_min);
+    kprintf("pagoda: cpus expected=%u source=%s bsp_apic=%u\n", bi->cpu_count,
+            bi->cpus_from_mp ? "mp-services" : "none", bi->bsp_apic_id);
+    kprintf("pagoda: firmware descriptors=%u exit_attempts=%u rsdp=0x%lx fb=0x%lx %ux%u\n",
+            bi->firmware_desc_count, bi->exit_attempts, (unsigned long)bi->rsdp,
+            (unsigned long)bi->fb.base, bi->fb.width, bi->fb.height);
+    kprintf("pagoda: timeline loader_us=%lu exit_us=%lu kernel_us=%lu\n",
+            (unsigned long)tsc_to_us(bi, bi->tsc_before_exit - bi->tsc_loader_entry),
+            (unsigned long)tsc_to_us(bi, bi->tsc_kernel_jump - bi->tsc_before_exit),
+            (unsigned long)tsc_to_us(bi, now - bi->tsc_kernel_jump));
+}

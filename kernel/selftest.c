@@ -1,0 +1,198 @@
+/* Boot self-checks, run at every boot: the page tables say what the loader
+ * promised (checked against the tracker, which is independent of them), a
+ * fresh mapping works, and the memory accounting adds up. In test mode also
+ * the deliberate faults: a write to kernel text and a read of address 0
+ * must fault, be caught and be recovered from. Each check prints one line
+ * `pagoda: check NAME=pass|fail ...`. */
+#include <string.h>
+
+#include "fmt.h"
+#include "kernel.h"
+#include "x86/cpu.h"
+
+#define PF_ERR_PRESENT  (1ULL << 0)
+#define PF_ERR_WRITE    (1ULL << 1)
+#define VEC_PAGE_FAULT  14
+#define TEST_PATTERN    0x5A17C0DEDEADBEEFULL
+
+static void record(struct check_result *r, const char *name, bool ok, const char *detail)
+{
+    kprintf("pagoda: check %s=%s%s%s\n", name, ok ? "pass" : "fail", detail[0] ? " " : "", detail);
+    if (ok) {
+        r->passed++;
+    } else if (r->failed++ == 0) {
+        size_t n = strlen(name);
+        n = MIN(n, sizeof(r->first_failure) - 1);
+        memcpy(r->first_failure, name, n);
+        r->first_failure[n] = '\0';
+    }
+}
+
+/* va maps to the physical address the kernel image layout implies, with
+ * the wanted write/exec rights, in a frame the tracker types `want`. */
+static bool translates_to(vaddr_t va, paddr_t pa, bool write, bool exec, enum pmem_type want)
+{
+    struct pt_translation t;
+
+    if (pt_translate(&kmem.pt, va, &t) != 0 || t.pa != pa)
+        return false;
+    if (!!(t.flags & PT_MAP_WRITE) != write || !!(t.flags & PT_MAP_EXEC) != exec)
+        return false;
+    return want == PMEM_NONE || pmem_type_at(&kmem.pm, pa) == want;
+}
+
+static paddr_t image_phys(const struct bootinfo *bi, const void *va)
+{
+    return bi->kernel_phys + ((vaddr_t)va - bi->kernel_virt);
+}
+
+static void check_kernel_mappings(const struct bootinfo *bi, struct check_result *r)
+{
+    static int data_probe;
+    bool ok = translates_to((vaddr_t)__text_start, image_phys(bi, __text_start), false, true,
+                            PMEM_KERNEL_IMAGE) &&
+              translates_to((vaddr_t)__rodata_start, image_phys(bi, __rodata_start), false, false,
+                            PMEM_KERNEL_IMAGE) &&
+              translates_to((vaddr_t)&data_probe, image_phys(bi, &data_probe), true, false,
+                            PMEM_KERNEL_IMAGE);
+    record(r, "kernel-wx", ok, "text=RX rodata=R data=RW+NX");
+
+    int on_stack;
+    struct pt_translation t;
+    ok = pt_translate(&kmem.pt, (vaddr_t)&on_stack, &t) == 0 && (t.flags & PT_MAP_WRITE) &&
+         !(t.flags & PT_MAP_EXEC) && pmem_type_at(&kmem.pm, t.pa) == PMEM_KERNEL_STACK &&
+         pt_translate(&kmem.pt, bi->stack_top - bi->stack_size - PAGE_SIZE, &t) == -E_NOTFOUND;
+    record(r, "stack", ok, "RW+NX, guard page unmapped");
+}
+
+static bool hhdm_mapped(enum pmem_type t)
+{
+    return t != PMEM_RESERVED && t != PMEM_BAD && t != PMEM_UNACCEPTED;
+}
+
+/* Cache class the HHDM must use for a type: the loader merges neighbours
+ * of the same class into one run, which may then hold huge leaves. */
+static unsigned hhdm_cache(enum pmem_type t)
+{
+    return t == PMEM_MMIO ? PT_MAP_UC : t == PMEM_FRAMEBUFFER ? PT_MAP_WC : 0;
+}
+
+static bool hhdm_page_ok(paddr_t pa, unsigned cache, uint64_t *leaf)
+{
+    struct pt_translation t;
+
+    if (pt_translate(&kmem.pt, HHDM_BASE + pa, &t) != 0 || t.pa != pa)
+        return false;
+    *leaf = t.leaf_size;
+    return (t.flags & PT_MAP_WRITE) && !(t.flags & PT_MAP_EXEC) &&
+           (t.flags & (PT_MAP_UC | PT_MAP_WC)) == cache;
+}
+
+/* Every HHDM-mapped tracker range: its first and last page translate to
+ * themselves, writable, NX, with its cache type. In every run of touching
+ * ranges of one cache class, the first block aligned to the HHDM page size
+ * must be mapped by a leaf of exactly that size. */
+static void check_hhdm(const struct bootinfo *bi, struct check_result *r)
+{
+    uint64_t page = bi->hhdm_page_size, leaf = 0, huge_seen = 0;
+    paddr_t run_start = 0;
+    bool ok = true;
+    char detail[96];
+
+    for (size_t i = 0; i < kmem.pm.count && ok; i++) {
+        const struct pmem_range *rg = &kmem.pm.ranges[i];
+        const struct pmem_range *prev = i ? rg - 1 : NULL;
+        if (!hhdm_mapped(rg->type))
+            continue;
+        unsigned cache = hhdm_cache(rg->type);
+        ok = hhdm_page_ok(rg->base, cache, &leaf) && hhdm_page_ok(rg->end - PAGE_SIZE, cache, &leaf);
+        if (!prev || prev->end != rg->base || !hhdm_mapped(prev->type) || hhdm_cache(prev->type) != cache)
+            run_start = rg->base;
+        paddr_t block = ALIGN_UP(run_start, page);
+        if (ok && block >= rg->base && block + page <= rg->end) {
+            ok = hhdm_page_ok(block, cache, &leaf) && leaf == page;
+            huge_seen++;
+        }
+    }
+    fmt_snprintf(detail, sizeof(detail), "ranges=%lu huge_leaves_checked=%lu page=%luM",
+                 (unsigned long)kmem.pm.count, (unsigned long)huge_seen, (unsigned long)(page / MiB));
+    record(r, "hhdm", ok, detail);
+}
+
+/* A frame from the allocator, mapped at a fresh higher-half address, reads
+ * back through its HHDM alias; once unmapped, the address translates to
+ * nothing. */
+static void check_fresh_mapping(struct check_result *r)
+{
+    paddr_t pa;
+    vaddr_t va = 0;
+    struct pt_translation t;
+    bool ok = falloc_alloc(&kmem.fa, PAGE_SIZE, 0, PMEM_KERNEL_HEAP, &pa) == 0;
+
+    if (ok)
+        ok = kmem_map_fresh(pa, PAGE_SIZE, PT_MAP_WRITE, &va) == 0;
+    if (ok) {
+        *(volatile uint64_t *)va = TEST_PATTERN;
+        ok = *(volatile uint64_t *)phys_to_virt(pa) == TEST_PATTERN;
+        ok = kmem_unmap(va, PAGE_SIZE) == 0 && ok &&
+             pt_translate(&kmem.pt, va, &t) == -E_NOTFOUND;
+    }
+    if (pa && falloc_free(&kmem.fa, pa, PAGE_SIZE, PMEM_KERNEL_HEAP) != 0)
+        ok = false;
+    char detail[64];
+    fmt_snprintf(detail, sizeof(detail), "va=0x%lx pa=0x%lx", (unsigned long)va, (unsigned long)pa);
+    record(r, "fresh-map", ok, detail);
+}
+
+/* The allocator's view of every type adds up to the firmware map plus what
+ * the loader added (framebuffer, APIC pages), and the tracker's invariants
+ * hold. */
+static void check_accounting(const struct bootinfo *bi, struct check_result *r)
+{
+    uint64_t totals[PMEM_TYPE_COUNT], sum = 0;
+    char detail[96];
+
+    falloc_totals(&kmem.fa, totals);
+    for (int t = 0; t < PMEM_TYPE_COUNT; t++)
+        sum += totals[t];
+    bool ok = pmem_check(&kmem.pm) && sum == bi->firmware_total + bi->pmem_added_bytes;
+    fmt_snprintf(detail, sizeof(detail), "tracker=%lu firmware=%lu added=%lu", (unsigned long)sum,
+                 (unsigned long)bi->firmware_total, (unsigned long)bi->pmem_added_bytes);
+    record(r, "accounting", ok, detail);
+}
+
+/* Test mode: faults that must happen, be caught and be recovered from. */
+static void check_faults(struct check_result *r)
+{
+    struct cpu *c = this_cpu();
+    char detail[96];
+
+    uint64_t v = probe_write8((volatile void *)__text_start, 0x90);
+    struct fault_record f = c->last_fault;
+    bool ok = v == 1 + VEC_PAGE_FAULT && f.cr2 == (uint64_t)__text_start &&
+              (f.error & (PF_ERR_PRESENT | PF_ERR_WRITE)) == (PF_ERR_PRESENT | PF_ERR_WRITE);
+    fmt_snprintf(detail, sizeof(detail), "vector=%lu error=0x%lx rip=0x%lx cr2=0x%lx",
+                 (unsigned long)(v ? v - 1 : 0), (unsigned long)f.error, (unsigned long)f.rip,
+                 (unsigned long)f.cr2);
+    record(r, "fault-text-write", ok, detail);
+
+    v = probe_read8((const volatile void *)0);
+    f = c->last_fault;
+    ok = v == 1 + VEC_PAGE_FAULT && f.cr2 == 0 && !(f.error & PF_ERR_PRESENT);
+    fmt_snprintf(detail, sizeof(detail), "vector=%lu error=0x%lx rip=0x%lx cr2=0x%lx",
+                 (unsigned long)(v ? v - 1 : 0), (unsigned long)f.error, (unsigned long)f.rip,
+                 (unsigned long)f.cr2);
+    record(r, "fault-null-read", ok, detail);
+}
+
+void selftest_run(const struct bootinfo *bi, bool test_mode, struct check_result *r)
+{
+    *r = (struct check_result){ 0 };
+    check_kernel_mappings(bi, r);
+    check_hhdm(bi, r);
+    check_fresh_mapping(r);
+    check_accounting(bi, r);
+    record(r, "pagetables-minimal", bi->pt_frames_used == bi->pt_frames_min, "");
+    if (test_mode)
+        check_faults(r);
+}
