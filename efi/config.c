@@ -1,5 +1,7 @@
 /* Loading pagoda.conf from the boot volume; the parsing itself is
  * shared/config.c, so host tests cover it. */
+#include <string.h>
+
 #include "loader.h"
 
 EFI_STATUS config_load(EFI_HANDLE image, struct config *cfg)

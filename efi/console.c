@@ -24,13 +24,13 @@ static bool firmware_console_has_uart(void)
 
     if (!dp)
         return false;
-    for (EFI_DEVICE_PATH *n = dp; (UINT8 *)n + sizeof(*n) <= (UINT8 *)dp + size;
+    for (EFI_DEVICE_PATH *n = dp; (UINTN)((UINT8 *)n - (UINT8 *)dp) + sizeof(*n) <= size;
          n = NextDevicePathNode(n)) {
         if (DevicePathType(n) == MESSAGING_DEVICE_PATH && DevicePathSubType(n) == MSG_UART_DP) {
             found = true;
             break;
         }
-        if (DevicePathNodeLength(n) < sizeof(*n))
+        if ((UINTN)DevicePathNodeLength(n) < sizeof(*n))
             break; /* malformed: stop rather than loop */
     }
     uefi_call_wrapper(BS->FreePool, 1, dp);

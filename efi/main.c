@@ -6,6 +6,7 @@
 
 #include "loader.h"
 #include "x86/cpu.h"
+#include "x86/pte.h"
 
 #define PAGODA_VERSION "0.1"
 #define TRACKER_SLACK_ENTRIES 128   /* loader allocations, framebuffer, APIC holes */

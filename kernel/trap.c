@@ -5,6 +5,7 @@
  * test that protections hold. */
 #include "kernel.h"
 #include "x86/cpu.h"
+#include "x86/pte.h"
 
 #define IDT_VECTORS        32     /* exceptions only: no interrupts are enabled */
 #define IDT_GATE_INTERRUPT 0x8E   /* present, DPL 0, 64-bit interrupt gate */
