@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Boot Pagoda in QEMU + OVMF. Builds nothing: run `make` first (`make run` does both).
+#
+#   ./run.sh [options]
+#     -c N        CPUs (default 2); -S TOPO for a full -smp string (e.g. 6,sockets=2,cores=3)
+#     -m SIZE     guest RAM (default 1G); 16G and up are backed by a sparse file
+#     -p MODEL    CPU model (default max; qemu64 has no 1 GiB pages)
+#     -k FILE     boot this kernel ELF instead of the embedded one (copied to the ESP)
+#     -a ARGS     kernel command line (pagoda.conf cmdline=)
+#     -C FILE     use FILE as \EFI\pagoda\pagoda.conf (overrides -k/-a)
+#     -e DIR      ESP directory to boot (default esp/)
+#     -t          test mode: kernel runs its checks and exits QEMU with its verdict;
+#                 exit 0 on pass, 1 on fail, 124 on timeout, 2 on anything else
+#     -r          expect the loader to refuse the kernel: exit 0 when the firmware
+#                 reports the boot option failed and moves on, 1 if a kernel ran
+#     -T SECS     timeout for -t/-r (default 60)
+#     -l FILE     also write the serial log to FILE (-t/-r)
+#     -g          wait for gdb on tcp::1234 (QEMU -s -S)
+#     -q ARGS     extra QEMU arguments (word-split)
+#     -h          this help
+set -euo pipefail
+
+OVMF_DIR=${OVMF_DIR:-/usr/share/OVMF}
+OVMF_CODE=$OVMF_DIR/OVMF_CODE_4M.fd
+OVMF_VARS=$OVMF_DIR/OVMF_VARS_4M.fd
+QEMU=${QEMU:-qemu-system-x86_64}
+DEBUG_EXIT_PASS=33   # kernel writes 0x10 to isa-debug-exit: (0x10 << 1) | 1
+DEBUG_EXIT_FAIL=35   # 0x11
+REJECT_MARKER='BdsDxe: failed to start Boot'
+SPARSE_RAM_MIN_GIB=16
+
+cpus=2 smp= mem=1G model=max kernel= cmdline= conf= esp=esp mode=interactive timeout=60
+log= gdb=0 extra=
+
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+while getopts "c:S:m:p:k:a:C:e:trT:l:gq:h" opt; do
+    case $opt in
+        c) cpus=$OPTARG ;;  S) smp=$OPTARG ;;  m) mem=$OPTARG ;;  p) model=$OPTARG ;;
+        k) kernel=$OPTARG ;; a) cmdline=$OPTARG ;; C) conf=$OPTARG ;; e) esp=$OPTARG ;;
+        t) mode=test ;;     r) mode=reject ;;   T) timeout=$OPTARG ;; l) log=$OPTARG ;;
+        g) gdb=1 ;;         q) extra=$OPTARG ;;  h) usage; exit 0 ;;
+        *) usage >&2; exit 2 ;;
+    esac
+done
+
+[ -f "$OVMF_CODE" ] || die "no $OVMF_CODE (apt-get install ovmf)"
+[ -f "$esp/EFI/BOOT/BOOTX64.EFI" ] || die "no $esp/EFI/BOOT/BOOTX64.EFI (run make)"
+command -v "$QEMU" >/dev/null || die "no $QEMU (apt-get install qemu-system-x86)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pagoda-run.XXXXXX")
+qemu_pid=
+cleanup() { [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+# A private ESP copy: the config and an external kernel go in without
+# touching the build tree, and parallel runs do not share state.
+cp -r "$esp" "$work/esp"
+mkdir -p "$work/esp/EFI/pagoda"
+[ "$mode" = test ] && cmdline="pagoda.test${cmdline:+ $cmdline}"
+if [ -n "$conf" ]; then
+    cp "$conf" "$work/esp/EFI/pagoda/pagoda.conf"
+elif [ -n "$kernel" ] || [ -n "$cmdline" ]; then
+    {
+        if [ -n "$kernel" ]; then
+            [ -e "$kernel" ] && cp "$kernel" "$work/esp/EFI/pagoda/kernel.elf"
+            echo 'kernel=\EFI\pagoda\kernel.elf'
+        fi
+        [ -n "$cmdline" ] && echo "cmdline=$cmdline"
+    } > "$work/esp/EFI/pagoda/pagoda.conf"
+fi
+cp "$OVMF_VARS" "$work/vars.fd"
+
+# RAM: large guests get a sparse file as backing so the host commits only
+# what the guest touches (QEMU cannot allocate more than ~16 GiB here).
+ram_args=(-m "$mem")
+gib=$(echo "$mem" | sed -n 's/^\([0-9]\+\)[Gg]$/\1/p')
+machine=q35
+if [ -n "$gib" ] && [ "$gib" -ge "$SPARSE_RAM_MIN_GIB" ]; then
+    truncate -s "${gib}G" "$work/ram"
+    ram_args=(-object "memory-backend-file,id=ram,size=${gib}G,mem-path=$work/ram,share=on" -m "${gib}G")
+    machine="q35,memory-backend=ram"
+fi
+
+args=(-machine "$machine" -cpu "$model" -smp "${smp:-$cpus}" "${ram_args[@]}"
+      -drive "if=pflash,format=raw,unit=0,file=$OVMF_CODE,readonly=on"
+      -drive "if=pflash,format=raw,unit=1,file=$work/vars.fd"
+      -drive "format=raw,file=fat:rw:$work/esp"
+      -device isa-debug-exit,iobase=0xf4,iosize=0x04
+      -net none -no-reboot)
+[ "$gdb" = 1 ] && args+=(-s -S)
+# shellcheck disable=SC2206
+[ -n "$extra" ] && args+=($extra)
+
+if [ "$mode" = interactive ]; then
+    "$QEMU" "${args[@]}" -serial mon:stdio
+    exit $?
+fi
+
+# Test and reject modes: serial to a file, watched until a verdict.
+serial="$work/serial.log"
+: > "$serial"
+"$QEMU" "${args[@]}" -serial "file:$serial" -display none -monitor none &
+qemu_pid=$!
+tail -n +1 -f "$serial" --pid="$qemu_pid" 2>/dev/null &
+tail_pid=$!
+
+status=
+deadline=$((SECONDS + timeout))
+while kill -0 "$qemu_pid" 2>/dev/null; do
+    if [ "$mode" = reject ] && grep -q "$REJECT_MARKER" "$serial"; then
+        status=reject-seen; break
+    fi
+    if [ $SECONDS -ge $deadline ]; then status=timeout; break; fi
+    sleep 0.2
+done
+if [ -z "$status" ]; then
+    wait "$qemu_pid" && rc=0 || rc=$?
+    status=exit-$rc
+fi
+kill "$qemu_pid" 2>/dev/null || true
+wait "$qemu_pid" 2>/dev/null || true
+qemu_pid=
+sleep 0.3; kill "$tail_pid" 2>/dev/null || true
+[ -n "$log" ] && cp "$serial" "$log"
+
+case "$mode:$status" in
+    test:exit-$DEBUG_EXIT_PASS) exit 0 ;;
+    test:exit-$DEBUG_EXIT_FAIL) echo "run.sh: kernel reported failure" >&2; exit 1 ;;
+    reject:reject-seen)
+        if grep -q 'pagoda: kernel started' "$serial"; then exit 1; fi
+        exit 0 ;;
+    *:timeout) echo "run.sh: timeout after ${timeout}s" >&2; exit 124 ;;
+    *) echo "run.sh: QEMU ended with ${status}" >&2; exit 2 ;;
+esac
