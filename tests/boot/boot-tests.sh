@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# QEMU + OVMF boot tests: one VM per case, hard timeout each, two at a time.
+# Each case prints "PASS name" or "FAIL name: why"; logs go to $LOGDIR.
+# Good boots run the kernel in test mode and assert on its boot report and
+# exit status; bad kernels must be refused with their own message while the
+# firmware moves on to its next boot option.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+LOGDIR=${LOGDIR:-build/test-logs}
+JOBS=${JOBS:-2}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-90}
+KERNEL_ELF=build/kernel/pagoda.elf
+BAD_DIR=build/bad-kernels
+HHDM=0xffff800000000000
+mkdir -p "$LOGDIR"
+
+# expect LOG REGEX...: every regex must match a line of LOG.
+expect() {
+    local log=$1; shift
+    for re in "$@"; do
+        grep -Eq -- "$re" "$log" || { echo "missing /$re/"; return 1; }
+    done
+}
+
+# good NAME CPU MEM SMP PAGE: a test-mode boot that must pass every check.
+good() {
+    local name=$1 cpu=$2 mem=$3 smp=$4 page=$5 log="$LOGDIR/$1.log" why
+    ./run.sh -t -p "$cpu" -m "$mem" -S "$smp" -T "$BOOT_TIMEOUT" -l "$log" >/dev/null 2>"$log.stderr"
+    local rc=$?
+    if [ $rc -ne 0 ]; then
+        echo "FAIL $name: run.sh exit $rc ($(grep -E 'result=|FAULT|PANIC' "$log" | head -2 | tr '\n' ' '))"
+        return
+    fi
+    local ncpu=${smp%%,*}
+    why=$(expect "$log" \
+        "^pagoda: hhdm base=$HHDM page=$page " \
+        '^pagoda: kernel phys=0x[0-9a-f]+ virt=0xffffffff80000000 ' \
+        '^pagoda: memory type=usable bytes=[1-9][0-9]*$' \
+        '^pagoda: memory type=kernel-image bytes=[1-9]' \
+        '^pagoda: memory type=kernel-pagetables bytes=[1-9]' \
+        '^pagoda: memory total=[1-9][0-9]* ' \
+        '^pagoda: pagetables frames=([0-9]+) minimum=\1$' \
+        "^pagoda: cpus expected=$ncpu " \
+        '^pagoda: timeline loader_us=[0-9]+ exit_us=[0-9]+ kernel_us=[0-9]+$' \
+        '^pagoda: check fault-text-write=pass' \
+        '^pagoda: check fault-null-read=pass' \
+        '^pagoda: result=pass') || { echo "FAIL $name: $why"; return; }
+    # RAM actually reported: usable + everything RAM-like must be close to -m.
+    local want_mib got_mib
+    want_mib=$(numfmt --from=iec "$mem" | awk '{print int($1/1048576)}')
+    got_mib=$(awk -F'bytes=' '/^pagoda: memory type=(usable|boot-services|loader-reclaimable|kernel-|acpi-|ap-tramp)/ {s+=$2} END {print int(s/1048576)}' "$log")
+    if [ "$got_mib" -gt "$want_mib" ] || [ "$got_mib" -lt $((want_mib * 9 / 10)) ]; then
+        echo "FAIL $name: RAM in report ${got_mib} MiB, guest has ${want_mib} MiB"; return
+    fi
+    echo "PASS $name"
+}
+
+# bad NAME EXPECTED-MESSAGE run.sh-args...: the loader must refuse and return.
+bad() {
+    local name=$1 msg=$2 log="$LOGDIR/$1.log"; shift 2
+    ./run.sh -r -T "$BOOT_TIMEOUT" -l "$log" "$@" >/dev/null 2>"$log.stderr"
+    local rc=$?
+    if [ $rc -ne 0 ]; then echo "FAIL $name: run.sh -r exit $rc"; return; fi
+    grep -Fq -- "$msg" "$log" || { echo "FAIL $name: no message '$msg'"; return; }
+    grep -Fq 'not booting; returning to the firmware' "$log" || { echo "FAIL $name: no return"; return; }
+    echo "PASS $name"
+}
+
+cases=()
+# CPU models: max has 1 GiB pages, qemu64 has not. Memory sizes from tiny
+# to past 4 GiB (q35 splits RAM around the PCI hole) to sparse-backed.
+for spec in "max 128M 1G" "max 1G 1G" "max 4G 1G" "max 16G 1G" \
+            "qemu64 128M 2M" "qemu64 1G 2M" "qemu64 4G 2M" "qemu64 16G 2M"; do
+    set -- $spec
+    cases+=("good boot-$1-$2 $1 $2 2 $3")
+done
+cases+=("good boot-max-1G-smp4 max 1G 4 1G")
+
+python3 tests/boot/mkbadelf.py "$KERNEL_ELF" "$BAD_DIR" >/dev/null || { echo "FAIL mkbadelf"; exit 1; }
+while IFS=$'\t' read -r file msg; do
+    [ -n "$file" ] && cases+=("bad bad-${file%.elf} '$msg' -k $BAD_DIR/$file")
+done < "$BAD_DIR/cases.tsv"
+cases+=("bad bad-missing-file 'kernel file \\EFI\\pagoda\\kernel.elf: not found' -k /nonexistent/kernel.elf")
+printf 'bogus=1\n' > "$BAD_DIR/unknown-key.conf"
+cases+=("bad bad-config-key \"unknown key 'bogus'\" -C $BAD_DIR/unknown-key.conf")
+printf 'verbose=maybe\n' > "$BAD_DIR/bad-value.conf"
+cases+=("bad bad-config-value 'verbose must be 0 or 1' -C $BAD_DIR/bad-value.conf")
+
+export -f good bad expect
+export LOGDIR BOOT_TIMEOUT HHDM
+printf '%s\n' "${cases[@]}" | xargs -P "$JOBS" -I{} bash -c '{}'

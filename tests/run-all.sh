@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Every test: host unit/property tests (cmocka, ASan+UBSan), short libFuzzer
+# runs, then the QEMU boot tests. Ends with one line "N passed, N failed".
+# `make test` builds everything first and runs this.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+LOGDIR=${LOGDIR:-build/test-logs}
+export LOGDIR
+mkdir -p "$LOGDIR"
+passed=0 failed=0
+
+# cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)...".
+host_tests() {
+    for t in build/host/tests/test_*; do
+        [ -x "$t" ] || continue
+        local name log p f
+        name=$(basename "$t") log="$LOGDIR/$name.log"
+        "$t" > "$log" 2>&1
+        local rc=$?
+        p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+        f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+        p=${p:-0} f=${f:-0}
+        if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed before its summary
+        echo "host $name: $p passed, $f failed"
+        [ "$f" -ne 0 ] && grep -E '^\[  FAILED  \]|ERROR|runtime error' "$log" | head -5
+        passed=$((passed + p)) failed=$((failed + f))
+    done
+}
+
+fuzz_smoke() {
+    for fz in build/fuzz/fuzz_*; do
+        [ -x "$fz" ] || continue
+        local name corpus log
+        name=$(basename "$fz") corpus="build/fuzz-corpus/$name" log="$LOGDIR/$name.log"
+        mkdir -p "$corpus"
+        if "$fz" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 "$corpus" > "$log" 2>&1; then
+            echo "PASS fuzz $name ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$') runs)"
+            passed=$((passed + 1))
+        else
+            echo "FAIL fuzz $name (see $log)"; grep -E 'ERROR|SUMMARY' "$log" | head -3
+            failed=$((failed + 1))
+        fi
+    done
+}
+
+boot_tests() {
+    local out
+    out=$(tests/boot/boot-tests.sh)
+    echo "$out"
+    passed=$((passed + $(grep -c '^PASS' <<<"$out")))
+    failed=$((failed + $(grep -c '^FAIL' <<<"$out")))
+}
+
+host_tests
+fuzz_smoke
+[ "${SKIP_BOOT:-0}" = 1 ] || boot_tests
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
