@@ -16,16 +16,20 @@
 #define PT_MAP_WC      (1u << 4)   /* write-combining (framebuffer) */
 #define PT_MAP_UC      (1u << 5)   /* uncached (MMIO) */
 #define PT_MAP_MAX_4K  (1u << 6)   /* never use huge leaves for this range */
+#define PT_MAP_ALL     ((1u << 7) - 1)
 
 /* CPU capabilities the mapper may use. */
 #define PT_CAP_1G      (1u << 0)   /* 1 GiB leaves (CPUID 0x80000001 EDX.26) */
 #define PT_CAP_NX      (1u << 1)   /* NX bit honoured (EFER.NXE will be set) */
+#define PT_CAP_ALL     (PT_CAP_1G | PT_CAP_NX)
 
 struct pt_env {
-    /* Return a 4 KiB-aligned frame, or 0 when none is left. pt.c zeroes it. */
+    /* Return a 4 KiB-aligned frame below PTE_PHYS_LIMIT, or 0 when none is
+     * left. pt.c zeroes it. */
     paddr_t (*alloc_frame)(void *ctx);
     /* Give back a frame of page tables that became empty. May be NULL
-     * (frames are then leaked and counted in pt.frames_leaked). */
+     * (frames are then leaked and counted in pt.frames_leaked). Called at
+     * once, before any TLB flush: see "TLB" below. */
     void (*free_frame)(void *ctx, paddr_t pa);
     /* Pointer through which the CPU running this code reaches pa. */
     void *(*phys_to_ptr)(void *ctx, paddr_t pa);
@@ -39,7 +43,20 @@ struct pt {
     unsigned caps;           /* PT_CAP_* */
     uint64_t frames_used;    /* table frames currently owned, root included */
     uint64_t frames_freed;   /* table frames given back over the lifetime */
+    uint64_t frames_leaked;  /* tables dropped while free_frame was NULL */
+    unsigned shared_from;    /* root entries >= this belong to another pt
+                              * (pt_clone_kernel_half); PT_ENTRIES = none */
 };
+
+/* TLB: pt.c never touches CR3, INVLPG or other CPUs. After pt_unmap or
+ * pt_protect on a live address space the caller flushes (and shoots down on
+ * SMP), and reuses frames handed to free_frame only after that flush, since
+ * the CPU may still cache the paging-structure entries that pointed to them.
+ *
+ * Ranges: [va, va+len) must be 4 KiB-aligned, canonical and inside one half
+ * (it may end exactly at 2^64). len 0 is a no-op. A pt made by
+ * pt_clone_kernel_half refuses ranges in the shared half (-E_INVAL): growing
+ * the kernel half is the kernel pt's job. */
 
 /* Allocate an empty root. Returns 0, -E_NOMEM or -E_INVAL (levels not 4/5). */
 int pt_init(struct pt *pt, const struct pt_env *env, int levels, unsigned caps);
@@ -48,16 +65,21 @@ int pt_init(struct pt *pt, const struct pt_env *env, int levels, unsigned caps);
  * Picks the largest leaf (1G if PT_CAP_1G, 2M, 4K) that the alignment of va
  * and pa and the remaining length allow. Any already-present leaf in the
  * range is an error (-E_BUSY) and nothing after it is mapped; pages mapped
- * before the error stay mapped. -E_NOMEM when alloc_frame runs dry. */
+ * before the error stay mapped. -E_NOMEM when alloc_frame runs dry (same
+ * rule; no half-built empty tables are left behind). -E_INVAL for a bad
+ * range, pa + len beyond PTE_PHYS_LIMIT, unknown flags or both WC and UC. */
 int pt_map(struct pt *pt, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
 
 /* Unmap [va, va+len) (4 KiB-aligned). Huge leaves only partly covered are
  * split first. Table frames that become empty are freed (not the root).
- * Unmapped holes inside the range are skipped. */
+ * Unmapped holes inside the range are skipped. -E_NOMEM if a split needs a
+ * frame and none is left: pages before that point are unmapped already. */
 int pt_unmap(struct pt *pt, vaddr_t va, uint64_t len);
 
 /* Change flags of every mapped page in [va, va+len) to `flags`, splitting
- * huge leaves only partly covered. Holes are skipped. */
+ * huge leaves only partly covered (unless their flags already equal `flags`).
+ * With PT_MAP_MAX_4K every huge leaf in the range is split down to 4 KiB.
+ * Holes are skipped. Accessed/dirty bits are kept. -E_NOMEM as pt_unmap. */
 int pt_protect(struct pt *pt, vaddr_t va, uint64_t len, unsigned flags);
 
 struct pt_translation {
@@ -67,11 +89,15 @@ struct pt_translation {
     uint64_t pte;            /* raw leaf entry */
 };
 
-/* Walk va. 0 and *out, or -E_NOTFOUND when not mapped. */
+/* Walk va. 0 and *out, -E_NOTFOUND when not mapped, -E_INVAL when va is not
+ * canonical. */
 int pt_translate(const struct pt *pt, vaddr_t va, struct pt_translation *out);
 
 /* A new address space whose upper half (root entries 256..511) points to the
- * same tables as `kernel`: per-process address spaces share the kernel. */
+ * same tables as `kernel`: per-process address spaces share the kernel. Same
+ * env, levels and caps; child->frames_used counts only its own root. Root
+ * entries the kernel fills later are not seen by existing clones, so a kernel
+ * that clones should populate all 256 upper root entries first. */
 int pt_clone_kernel_half(struct pt *child, const struct pt *kernel);
 
 /* Minimum table frames (root included) that mapping every range in
@@ -86,7 +112,8 @@ struct pt_mapping {
 };
 uint64_t pt_min_frames(const struct pt_mapping *ranges, size_t n, int levels, unsigned caps);
 
-/* Canonical-address check for the given number of levels. */
+/* Canonical-address check for the given number of levels (false unless
+ * levels is 4 or 5). */
 bool pt_is_canonical(vaddr_t va, int levels);
 
 #endif

@@ -24,9 +24,22 @@
 #define PT_INDEX_BITS      9
 
 /* Level numbering: 1 = PT (4 KiB leaves), 2 = PD (2 MiB), 3 = PDPT (1 GiB),
- * 4 = PML4, 5 = PML5. */
+ * 4 = PML4, 5 = PML5. An entry at level L maps PT_LEVEL_SIZE(L) bytes; the
+ * table holding level-L entries spans PT_LEVEL_SIZE(L + 1). */
+#define PT_LEVEL_4K    1
+#define PT_LEVEL_2M    2
+#define PT_LEVEL_1G    3
+#define PT_LEVELS_MIN  4            /* 4-level paging: PML4 root */
+#define PT_LEVELS_MAX  5            /* 5-level paging (CR4.LA57): PML5 root */
 #define PT_LEVEL_SHIFT(level) (12 + PT_INDEX_BITS * ((level) - 1))
+#define PT_LEVEL_SIZE(level)  (1ULL << PT_LEVEL_SHIFT(level))
 #define PT_INDEX(level, va)   (((va) >> PT_LEVEL_SHIFT(level)) & (PT_ENTRIES - 1))
+
+/* Root entries from here up map the higher half (kernel), for either root. */
+#define PT_ROOT_KERNEL_FIRST (PT_ENTRIES / 2)
+
+/* Physical addresses a PTE can hold: bits 51:0. */
+#define PTE_PHYS_LIMIT  (1ULL << 52)
 
 /* PAT layout that Pagoda programs into IA32_PAT (MSR 0x277). Entries 0-3 are
  * reachable with PWT/PCD alone, so no leaf needs the PAT bit:
@@ -37,7 +50,10 @@
 #define PAT_TYPE_WT   0x04ULL
 #define PAT_TYPE_WB   0x06ULL
 #define PAT_TYPE_UCM  0x07ULL   /* UC- */
-#define PAT_ENTRY(i, t) ((uint64_t)(t) << ((i) * 8))
+#define PAT_ENTRY_BITS  8
+#define PAT_ENTRY_MASK  0xFFULL
+#define PAT_ENTRY(i, t) ((uint64_t)(t) << ((i) * PAT_ENTRY_BITS))
+#define PAT_ENTRY_TYPE(pat, i) (((pat) >> ((i) * PAT_ENTRY_BITS)) & PAT_ENTRY_MASK)
 #define PAGODA_PAT_VALUE                                                       \
     (PAT_ENTRY(0, PAT_TYPE_WB) | PAT_ENTRY(1, PAT_TYPE_WC) |                   \
      PAT_ENTRY(2, PAT_TYPE_UCM) | PAT_ENTRY(3, PAT_TYPE_UC) |                  \
