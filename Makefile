@@ -72,14 +72,20 @@ $(BUILD)/kernel/%.o: %.S
 	$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLER__ -c $< -o $@
 $(KERNEL_ELF): $(KERNEL_OBJS) kernel/kernel.ld
 	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
+# The embedded copy carries no debug info (gdb uses $(KERNEL_ELF)).
+$(KERNEL_ELF:.elf=.stripped.elf): $(KERNEL_ELF)
+	$(OBJCOPY) --strip-debug $< $@
 
 # -- loader; efi/kernel_blob.S .incbin's the kernel ELF
 $(BUILD)/efi/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_CFLAGS) -c $< -o $@
-$(BUILD)/efi/efi/kernel_blob.o: efi/kernel_blob.S $(KERNEL_ELF)
+$(BUILD)/efi/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) -c -DKERNEL_PATH='"$(KERNEL_ELF)"' $< -o $@
+	$(CC) -D__ASSEMBLER__ -c $< -o $@
+$(BUILD)/efi/efi/kernel_blob.o: efi/kernel_blob.S $(KERNEL_ELF:.elf=.stripped.elf)
+	@mkdir -p $(dir $@)
+	$(CC) -c -DKERNEL_PATH='"$(KERNEL_ELF:.elf=.stripped.elf)"' $< -o $@
 $(BUILD)/efi/loader.so: $(EFI_OBJS)
 	$(LD) $(EFI_LDFLAGS) $(GNUEFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJS) -o $@ -lefi -lgnuefi
 $(EFI_APP): $(BUILD)/efi/loader.so

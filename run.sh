@@ -27,6 +27,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 DEBUG_EXIT_PASS=33   # kernel writes 0x10 to isa-debug-exit: (0x10 << 1) | 1
 DEBUG_EXIT_FAIL=35   # 0x11
 REJECT_MARKER='BdsDxe: failed to start Boot'
+FIRMWARE_FAULT_MARKER='!!!! X64 Exception'   # OVMF's exception dump: the loader crashed
 SPARSE_RAM_MIN_GIB=16
 
 cpus=2 smp= mem=1G model=max kernel= cmdline= conf= esp=esp mode=interactive timeout=60
@@ -112,6 +113,7 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
     if [ "$mode" = reject ] && grep -q "$REJECT_MARKER" "$serial"; then
         status=reject-seen; break
     fi
+    if grep -qF "$FIRMWARE_FAULT_MARKER" "$serial"; then status=firmware-exception; break; fi
     if [ $SECONDS -ge $deadline ]; then status=timeout; break; fi
     sleep 0.2
 done

@@ -214,7 +214,9 @@ static __attribute__((noreturn)) void finish_and_jump(struct loader *L)
     handoff(pt.root, bi->stack_top, bi->kernel_entry, HHDM_BASE + (uintptr_t)bi);
 }
 
-EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+/* Called by gnu-efi's crt0 with the SysV ABI (it converts from the
+ * firmware's MS ABI itself), so not EFIAPI. */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
     static struct loader L;
     uint64_t tsc_entry = rdtsc();

@@ -4,6 +4,7 @@
  * kernel's virtual ranges. Removes the loader's transitional identity map. */
 #include "kernel.h"
 #include "x86/cpu.h"
+#include "x86/pte.h"
 
 #define VRANGE_CAPACITY   256
 #define KHEAP_WINDOW      0xFFFFFE0000000000ULL   /* PML4 slot 508: fresh mappings */
@@ -79,7 +80,7 @@ void kmem_init(const struct bootinfo *bi)
     kmem.pt = (struct pt){ .env = { .alloc_frame = pt_frame_alloc, .free_frame = pt_frame_free,
                                     .phys_to_ptr = hhdm_ptr, .ctx = NULL },
                            .root = bi->pml4, .levels = 4, .caps = caps,
-                           .frames_used = bi->pt_frames_used };
+                           .frames_used = bi->pt_frames_used, .shared_from = PT_ENTRIES };
     reserve_virtual(bi);
 
     /* The identity map only served the CR3 switch. */
