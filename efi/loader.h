@@ -71,6 +71,9 @@ struct frame_pool {
     uint64_t frames;
     uint64_t used;
 };
+size_t paging_plan_capacity(const struct pmem *pm);
+void paging_set_plan_storage(struct pt_mapping *storage, size_t capacity);
+/* 0 if the plan storage is too small. */
 uint64_t paging_estimate_frames(const struct pmem *pm, const struct kernel_load *k, unsigned caps);
 int paging_build(struct pt *pt, struct frame_pool *pool, struct pmem *pm, const struct kernel_load *k,
                  paddr_t stack_phys, paddr_t identity_base, paddr_t identity_end, unsigned caps,

@@ -72,7 +72,7 @@ static EFI_STATUS load_kernel(struct loader *L)
 /* Step 3: boot info, stack, trampoline page, tracker storage. */
 static EFI_STATUS allocate_boot_memory(struct loader *L)
 {
-    paddr_t bi, tracker, raw, tramp;
+    paddr_t bi, tracker, raw, tramp, plan;
     EFI_STATUS st;
 
     if ((st = alloc_pages(PAGODA_MEM_BOOTINFO, sizeof(struct bootinfo), AllocateAnyPages, 0, &bi)))
@@ -97,6 +97,11 @@ static EFI_STATUS allocate_boot_memory(struct loader *L)
         return st;
     pmem_init(&L->pm, (struct pmem_range *)(uintptr_t)tracker, cap);
     L->raw = (struct pmem_raw *)(uintptr_t)raw;
+    size_t plan_cap = paging_plan_capacity(&L->pm);
+    if ((st = alloc_pages(PAGODA_MEM_BOOTINFO, plan_cap * sizeof(struct pt_mapping), AllocateAnyPages,
+                          0, &plan)))
+        return st;
+    paging_set_plan_storage((struct pt_mapping *)(uintptr_t)plan, plan_cap);
     return EFI_SUCCESS;
 }
 
@@ -136,6 +141,10 @@ static EFI_STATUS allocate_page_table_pool(struct loader *L)
     }
     L->pool.frames = paging_estimate_frames(&L->pm, &L->kernel, L->caps);
     L->pool.used = 0;
+    if (L->pool.frames == 0) {
+        con_printf("pagoda: page-table plan does not fit its storage\n");
+        return EFI_BUFFER_TOO_SMALL;
+    }
     if (L->cfg.verbose)
         con_printf("pagoda: %lu firmware descriptors, %lu tracker ranges, page-table pool %lu frames\n",
                    (unsigned long)memmap_count(&L->mm), (unsigned long)L->pm.count,

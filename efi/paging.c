@@ -14,6 +14,9 @@
 #include "loader.h"
 
 #define POOL_SLACK_FRAMES 32   /* on top of the computed minimum (+25%) */
+/* One plan entry per tracker entry at most, plus identity, stack and the
+ * kernel's segments. */
+#define PLAN_EXTRA_ENTRIES (2 + ELF_MAX_SEGMENTS)
 
 static paddr_t pool_alloc(void *ctx)
 {
@@ -110,16 +113,25 @@ static void plan_all(struct plan *p, const struct pmem *pm, const struct kernel_
     }
 }
 
-/* Plan storage: the tracker never has more entries than its capacity, and the
- * plan adds identity, stack and kernel segments on top. Static: the loader's
- * image stays mapped until the jump. */
-#define PLAN_MAX 8192
-static struct pt_mapping plan_storage[PLAN_MAX];
+/* Plan storage, set by paging_set_plan_storage before the exit. */
+static struct pt_mapping *plan_storage;
+static size_t plan_capacity;
+
+size_t paging_plan_capacity(const struct pmem *pm)
+{
+    return pm->capacity + PLAN_EXTRA_ENTRIES;
+}
+
+void paging_set_plan_storage(struct pt_mapping *storage, size_t capacity)
+{
+    plan_storage = storage;
+    plan_capacity = capacity;
+}
 
 static struct plan make_plan(const struct pmem *pm, const struct kernel_load *k, paddr_t stack_phys,
                              paddr_t id_base, paddr_t id_end, uint64_t *hhdm_end)
 {
-    struct plan p = { .m = plan_storage, .n = 0, .cap = PLAN_MAX, .overflow = false };
+    struct plan p = { .m = plan_storage, .n = 0, .cap = plan_capacity, .overflow = false };
     plan_all(&p, pm, k, stack_phys, id_base, id_end, hhdm_end);
     return p;
 }
@@ -130,6 +142,8 @@ uint64_t paging_estimate_frames(const struct pmem *pm, const struct kernel_load 
     /* Placeholder physical addresses with the worst alignment (4 KiB) for
      * the parts not allocated yet: the estimate then bounds the real need. */
     struct plan p = make_plan(pm, k, PAGE_SIZE, PAGE_SIZE, 3 * PAGE_SIZE, &hhdm_end);
+    if (p.overflow)
+        return 0;
     uint64_t min = pt_min_frames(p.m, p.n, 4, caps);
 
     return min + min / 4 + POOL_SLACK_FRAMES;
