@@ -3,6 +3,7 @@
  * so the lock is held only while bytes go out. */
 #include <stdarg.h>
 
+#include "fbcon.h"
 #include "fmt.h"
 #include "kernel.h"
 #include "x86/uart.h"
@@ -36,13 +37,14 @@ void console_init(void)
     uart_init(COM1_PORT);
 }
 
-static void vprint(const char *fmt, va_list ap)
+static void vprint(enum fbcon_style style, const char *fmt, va_list ap)
 {
     char line[CONSOLE_LINE_MAX];
 
     fmt_vsnprintf(line, sizeof(line), fmt, ap);
     lock();
     write_serial(line);
+    fbcon_write(line, style);
     unlock();
 }
 
@@ -50,7 +52,15 @@ void kprintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vprint(fmt, ap);
+    vprint(FBCON_NORMAL, fmt, ap);
+    va_end(ap);
+}
+
+void kalert(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint(FBCON_ALERT, fmt, ap);
     va_end(ap);
 }
 
@@ -61,11 +71,11 @@ void panic(const char *fmt, ...)
     va_list ap;
 
     __asm__ volatile("cli");
-    kprintf("pagoda: PANIC on cpu %u: ", this_cpu() ? this_cpu()->index : 0);
+    kalert("pagoda: PANIC on cpu %u: ", this_cpu() ? this_cpu()->index : 0);
     va_start(ap, fmt);
-    vprint(fmt, ap);
+    vprint(FBCON_ALERT, fmt, ap);
     va_end(ap);
-    kprintf("\npagoda: result=fail reason=panic\n");
+    kalert("\npagoda: result=fail reason=panic\n");
     if (trap_test_mode)
         qemu_exit(EXIT_FAIL);
     halt_forever();

@@ -55,6 +55,8 @@ struct cpu {
 /* console.c */
 void console_init(void);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Like kprintf, drawn to stand out on screen: faults and panics. */
+void kalert(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 
 /* cpu.c: descriptor tables and per-CPU data */

@@ -1,4 +1,5 @@
 /* kmain: the kernel's top-level sequence, one named step per line. */
+#include "fbcon.h"
 #include "kernel.h"
 #include "x86/cpu.h"
 
@@ -51,7 +52,9 @@ void kmain(struct bootinfo *bi)
     write_cr4(read_cr4() | CR4_PGE);        /* HHDM and kernel leaves are global */
 
     kmem_init(bi);                          /* tracker, allocator, mapper; drops identity map */
+    fbcon_init(bi);                         /* from here on, output shows on screen too */
     report_boot(bi);
+    fbcon_draw_memory_picture(&kmem.pm);
     selftest_run(bi, trap_test_mode, &checks);
 
     if (checks.failed)

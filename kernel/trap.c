@@ -3,6 +3,7 @@
  * ends in a silent triple-fault reboot. Faults at a probe's instruction
  * (probe.S) are recorded and resumed instead: that is how the self-checks
  * test that protections hold. */
+#include "fmt.h"
 #include "kernel.h"
 #include "x86/cpu.h"
 #include "x86/pte.h"
@@ -82,23 +83,25 @@ bool trap_fixup(uint64_t *rip)
  * anything outside the kernel's higher half. */
 static void backtrace(uint64_t rbp)
 {
-    kprintf("pagoda:   backtrace:");
+    char line[BACKTRACE_DEPTH * 20 + 32];
+    size_t n = fmt_snprintf(line, sizeof(line), "pagoda:   backtrace:");
+
     for (int i = 0; i < BACKTRACE_DEPTH && rbp >= HIGHER_HALF_BASE && IS_ALIGNED(rbp, 8); i++) {
         const uint64_t *frame = (const uint64_t *)rbp;
-        kprintf(" 0x%lx", frame[1]);
+        n += fmt_snprintf(line + n, sizeof(line) - n, " 0x%lx", (unsigned long)frame[1]);
         rbp = frame[0];
     }
-    kprintf("\n");
+    kalert("%s\n", line);
 }
 
 static void report_fault(const struct trap_frame *f, uint64_t cr2)
 {
     struct cpu *c = this_cpu();
 
-    kprintf("pagoda: FAULT cpu=%u vector=%lu (%s) error=0x%lx rip=0x%lx cr2=0x%lx\n",
+    kalert("pagoda: FAULT cpu=%u vector=%lu (%s) error=0x%lx rip=0x%lx cr2=0x%lx\n",
             c ? c->index : 0, f->vector, f->vector < 22 ? vector_names[f->vector] : "reserved",
             f->error, f->rip, cr2);
-    kprintf("pagoda:   rsp=0x%lx rbp=0x%lx rax=0x%lx rdi=0x%lx cs=0x%lx rflags=0x%lx\n", f->rsp,
+    kalert("pagoda:   rsp=0x%lx rbp=0x%lx rax=0x%lx rdi=0x%lx cs=0x%lx rflags=0x%lx\n", f->rsp,
             f->rbp, f->rax, f->rdi, f->cs, f->rflags);
     backtrace(f->rbp);
 }
@@ -119,7 +122,7 @@ void trap_handler(struct trap_frame *f)
         return;
     }
     report_fault(f, cr2);
-    kprintf("pagoda: result=fail reason=fault-vector-%lu\n", f->vector);
+    kalert("pagoda: result=fail reason=fault-vector-%lu\n", f->vector);
     if (trap_test_mode)
         qemu_exit(EXIT_FAIL);
     halt_forever();
