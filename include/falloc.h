@@ -1,7 +1,8 @@
 /* Fast frame allocator: a binary buddy allocator over the tracker's usable
  * memory. 4 KiB alloc/free are O(1) amortised (O(log) worst case: at most
- * FALLOC_ORDERS splits or merges); 2 MiB and 1 GiB aligned blocks come from
- * the same pool. The tracker stays true through falloc_totals(). */
+ * FALLOC_MAX_ORDER splits or merges); 2 MiB and 1 GiB aligned blocks come
+ * from the same pool. The tracker stays true through falloc_totals().
+ * Design note: docs/memory.md. */
 #ifndef PAGODA_FALLOC_H
 #define PAGODA_FALLOC_H
 
@@ -13,9 +14,11 @@
 
 /* Free blocks are threaded through the free memory itself (a small header at
  * the start of each free block, reached through phys_to_ptr), so the
- * allocator needs no per-frame struct. A bitmap, one bit per 4 KiB frame of a
- * zone, marks "this frame heads a free block" so that a header is only trusted
- * when the bit says we wrote it. */
+ * allocator needs no per-frame struct. Two bitmaps per zone, one bit per
+ * 4 KiB frame: head_bits marks "this frame heads a free block", so a header
+ * is only trusted when the bit says we wrote it; alloc_bits marks "this frame
+ * heads an allocated block", so a double free or a foreign address is caught
+ * in O(1). */
 struct falloc_env {
     void *(*phys_to_ptr)(void *ctx, paddr_t pa);
     void *ctx;
@@ -24,12 +27,13 @@ struct falloc_env {
 struct falloc_zone {
     paddr_t base, end;       /* page-aligned */
     uint64_t *head_bits;     /* one bit per frame: heads a free block */
+    uint64_t *alloc_bits;    /* one bit per frame: heads an allocated block */
 };
 
 struct falloc {
     struct falloc_env env;
     struct pmem *pm;                       /* the tracker it keeps true */
-    struct falloc_zone zones[FALLOC_MAX_ZONES];
+    struct falloc_zone zones[FALLOC_MAX_ZONES];  /* sorted by base */
     size_t nzones;
     paddr_t free_head[FALLOC_ORDERS];      /* 0 = empty list */
     uint64_t free_count[FALLOC_ORDERS];    /* blocks on each list */
@@ -38,28 +42,45 @@ struct falloc {
     uint64_t managed_bytes;
 };
 
-/* Bytes of bitmap storage falloc_init needs for the tracker's usable ranges
- * (rounded up to 8-byte words per zone). */
+/* Bytes of bitmap storage falloc_init needs for the tracker's usable ranges:
+ * two bitmaps per zone, each rounded up to 8-byte words (2 bits per 4 KiB
+ * frame: 64 MiB for 1 TiB of RAM). The caller usually allocates this from the
+ * tracker (pmem_alloc, lowest first), which only shrinks usable ranges, so
+ * the value computed before that allocation is still enough after it. */
 uint64_t falloc_metadata_bytes(const struct pmem *pm);
 
 /* Take over every PMEM_USABLE range of `pm` (up to FALLOC_MAX_ZONES, the
- * largest first if there are more). `metadata` must hold
- * falloc_metadata_bytes(pm) bytes; it is zeroed here. Ranges stay typed
- * PMEM_USABLE in the tracker itself; falloc_totals() reports what is handed
- * out. The tracker's usable ranges must not change behind the allocator's
- * back while it lives (use falloc_alloc / falloc_free). */
+ * largest first if there are more; ties go to the lower address). Frame 0 is
+ * never managed: 0 terminates the free lists. `metadata` must be 8-byte
+ * aligned and hold falloc_metadata_bytes(pm) bytes (-E_CAPACITY otherwise);
+ * it is zeroed here. Writes a free-block header into each initial block.
+ * Ranges stay typed PMEM_USABLE in the tracker itself; falloc_totals()
+ * reports what is handed out. The tracker's usable ranges must not change
+ * behind the allocator's back while it lives (use falloc_alloc /
+ * falloc_free). */
 int falloc_init(struct falloc *fa, const struct falloc_env *env, struct pmem *pm,
                 void *metadata, uint64_t metadata_bytes);
 
 /* Allocate one block of `size` bytes (a power of two from 4 KiB to 1 GiB),
- * aligned to its size, accounted to `type` (not PMEM_USABLE). Below
- * `max_end` if non-zero (slower path: scans the list). Returns 0 and *out,
- * or -E_NOMEM / -E_INVAL. The frame's contents are not zeroed. */
+ * aligned to its size, accounted to `type` (an owned type:
+ * pmem_type_is_owned). The smallest free block that fits is split, so large
+ * blocks stay whole as long as possible.
+ * max_end != 0: the block lies entirely below max_end, and it is the lowest
+ * such free block (slower path: scans the free-head bitmap below max_end,
+ * O(frames below max_end / 64 + free heads met)); a max_end above all
+ * managed memory costs nothing extra.
+ * Returns 0 and *out, or -E_NOMEM, or -E_INVAL for bad arguments or a free
+ * block whose header was overwritten (a use after free: never followed). The
+ * frame's contents are not zeroed. */
 int falloc_alloc(struct falloc *fa, uint64_t size, paddr_t max_end, enum pmem_type type,
                  paddr_t *out);
 
 /* Return a block given out by falloc_alloc with the same size and type.
- * Detects double free and foreign addresses: -E_INVAL. */
+ * -E_INVAL, changing nothing, for: an address falloc does not manage or did
+ * not hand out (foreign, interior, double free), a size larger than the
+ * block, a type with fewer bytes outstanding than `size`. A size smaller than
+ * the block is not detectable from the bitmaps: it is the caller's contract.
+ * O(1) plus one merge per order climbed. */
 int falloc_free(struct falloc *fa, paddr_t pa, uint64_t size, enum pmem_type type);
 
 /* The tracker's totals with the allocator's handed-out bytes moved from
@@ -68,5 +89,14 @@ void falloc_totals(const struct falloc *fa, uint64_t totals[PMEM_TYPE_COUNT]);
 
 /* True when pa lies in a free block (for tests and self-checks; O(log)). */
 bool falloc_is_free(const struct falloc *fa, paddr_t pa);
+
+/* Call visit(ctx, base, size) for every free block, in address order. */
+void falloc_walk_free(const struct falloc *fa,
+                      void (*visit)(void *ctx, paddr_t base, uint64_t size), void *ctx);
+
+/* Check every invariant listed at the top of shared/falloc.c: lists, bitmaps,
+ * headers, merging and byte counts. O(free blocks + managed frames / 64). For
+ * tests and the kernel's self-check. */
+bool falloc_check(const struct falloc *fa);
 
 #endif

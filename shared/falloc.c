@@ -1,0 +1,550 @@
+/* Binary buddy frame allocator over the tracker's usable ranges.
+ * Contract: include/falloc.h. Design and complexity: docs/memory.md.
+ *
+ * A block of order k is PAGE_SIZE << k bytes, aligned to its size in the
+ * physical address space, and lies inside one zone (one usable range). Zone
+ * edges need not be aligned: a zone is carved into the largest aligned blocks
+ * that fit, and a buddy reaching outside the zone is never merged with.
+ *
+ * Invariants (falloc_check verifies all of them):
+ *  I1 A free block of order k is on free list k and nowhere else. Its first
+ *     bytes hold a struct free_hdr (order k, its zone, check word); its
+ *     head bit is set. No other frame's head bit is set.
+ *  I2 An allocated block's first frame has its alloc bit set; no other
+ *     frame's alloc bit is set.
+ *  I3 Free blocks are disjoint and no two free buddies of one order coexist:
+ *     falloc_free merges them.
+ *  I4 free_bytes is the sum of free block sizes; managed_bytes = free_bytes
+ *     + the sum of used_bytes[].
+ * Headers live in memory anyone holding a stale pointer could scribble on,
+ * so one is read only after its head bit says we wrote it (I1), and the check
+ * word is compared before a header is followed. */
+#include "falloc.h"
+
+#define WORD_BITS       64
+#define NO_BLOCK        ((paddr_t)0)  /* list terminator: frame 0 is never managed */
+#define FREE_HDR_MAGIC  0x46524545424c4b21ULL  /* "FREEBLK!", xored with the address */
+
+struct free_hdr {
+    paddr_t next, prev;   /* free list of this order, NO_BLOCK at the ends */
+    uint64_t check;       /* FREE_HDR_MAGIC ^ the block's address */
+    uint32_t order;
+    uint32_t zone;        /* index into fa->zones */
+};
+
+static uint64_t block_bytes(unsigned order)
+{
+    return PAGE_SIZE << order;
+}
+
+/* Order of a block of `size` bytes, or -1 unless a power of two in
+ * [PAGE_SIZE, block_bytes(FALLOC_MAX_ORDER)]. */
+static int size_order(uint64_t size)
+{
+    if (size < PAGE_SIZE || size > block_bytes(FALLOC_MAX_ORDER) || (size & (size - 1)))
+        return -1;
+    return __builtin_ctzll(size) - PAGE_SHIFT;
+}
+
+/* ---- bitmaps ---------------------------------------------------------- */
+
+static size_t frame_index(const struct falloc_zone *z, paddr_t pa)
+{
+    return (pa - z->base) >> PAGE_SHIFT;
+}
+
+static uint64_t zone_words(paddr_t base, paddr_t end)
+{
+    uint64_t frames = (end - base) >> PAGE_SHIFT;
+    return (frames + WORD_BITS - 1) / WORD_BITS;
+}
+
+static bool bit_test(const uint64_t *bits, size_t i)
+{
+    return (bits[i / WORD_BITS] >> (i % WORD_BITS)) & 1;
+}
+
+static void bit_set(uint64_t *bits, size_t i)
+{
+    bits[i / WORD_BITS] |= 1ULL << (i % WORD_BITS);
+}
+
+static void bit_clear(uint64_t *bits, size_t i)
+{
+    bits[i / WORD_BITS] &= ~(1ULL << (i % WORD_BITS));
+}
+
+/* Any bit set in [from, to)? Word at a time. */
+static bool bits_any(const uint64_t *bits, size_t from, size_t to)
+{
+    while (from < to) {
+        size_t bit = from % WORD_BITS;
+        size_t span = MIN(WORD_BITS - bit, to - from);
+        uint64_t mask = (span == WORD_BITS ? ~0ULL : (1ULL << span) - 1) << bit;
+
+        if (bits[from / WORD_BITS] & mask)
+            return true;
+        from += span;
+    }
+    return false;
+}
+
+/* ---- zones ------------------------------------------------------------ */
+
+/* The part of a tracker entry falloc may manage: usable, frame 0 excluded. */
+static bool usable_span(const struct pmem_range *r, paddr_t *base, paddr_t *end)
+{
+    if (r->type != PMEM_USABLE)
+        return false;
+    *base = MAX(r->base, PAGE_SIZE);
+    *end = r->end;
+    return *base < *end;
+}
+
+static size_t count_spans_at_least(const struct pmem *pm, uint64_t size)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < pm->count; i++) {
+        paddr_t base, end;
+        n += usable_span(&pm->ranges[i], &base, &end) && end - base >= size;
+    }
+    return n;
+}
+
+/* Which usable spans become zones: all of them if they fit in
+ * FALLOC_MAX_ZONES, else those larger than `cutoff` plus the first
+ * `ties_left` (in address order) of exactly `cutoff` bytes. Walking the
+ * tracker in order keeps the zones sorted by base without a sort. */
+struct zone_pick {
+    uint64_t cutoff;
+    size_t ties_left;
+};
+
+static struct zone_pick pick_begin(const struct pmem *pm)
+{
+    struct zone_pick p = { .cutoff = 0, .ties_left = 0 };
+
+    if (count_spans_at_least(pm, PAGE_SIZE) <= FALLOC_MAX_ZONES)
+        return p;
+    /* Binary search for the largest size that at least FALLOC_MAX_ZONES
+     * spans reach: the size of the FALLOC_MAX_ZONES-th largest span. */
+    uint64_t lo = PAGE_SIZE, hi = PMEM_END_MAX;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo + 1) / 2;
+        if (count_spans_at_least(pm, mid) >= FALLOC_MAX_ZONES)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    p.cutoff = lo;
+    p.ties_left = FALLOC_MAX_ZONES - count_spans_at_least(pm, lo + 1);
+    return p;
+}
+
+static bool pick_span(struct zone_pick *p, paddr_t base, paddr_t end)
+{
+    if (end - base > p->cutoff)
+        return true;
+    if (end - base == p->cutoff && p->ties_left > 0) {
+        p->ties_left--;
+        return true;
+    }
+    return false;
+}
+
+/* Index of the zone holding pa, or -1. O(log zones). */
+static long zone_of(const struct falloc *fa, paddr_t pa)
+{
+    size_t lo = 0, hi = fa->nzones;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (fa->zones[mid].end > pa)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo < fa->nzones && fa->zones[lo].base <= pa ? (long)lo : -1;
+}
+
+static bool block_in_zone(const struct falloc_zone *z, paddr_t pa, unsigned order)
+{
+    return pa >= z->base && pa < z->end && block_bytes(order) <= z->end - pa;
+}
+
+/* ---- free lists ------------------------------------------------------- */
+
+static struct free_hdr *hdr_at(const struct falloc *fa, paddr_t pa)
+{
+    return fa->env.phys_to_ptr(fa->env.ctx, pa);
+}
+
+static bool hdr_intact(const struct falloc *fa, paddr_t pa, const struct free_hdr *h)
+{
+    return h->check == (FREE_HDR_MAGIC ^ pa) && h->order <= FALLOC_MAX_ORDER &&
+           h->zone < fa->nzones;
+}
+
+/* Header of the free block of order `order` at pa, or NULL if pa heads no
+ * such block (head bit clear, other order, or a scribbled header). */
+static struct free_hdr *free_block_at(const struct falloc *fa, const struct falloc_zone *z,
+                                      paddr_t pa, unsigned order)
+{
+    if (!block_in_zone(z, pa, order) || !bit_test(z->head_bits, frame_index(z, pa)))
+        return NULL;
+    struct free_hdr *h = hdr_at(fa, pa);
+    return hdr_intact(fa, pa, h) && h->order == order ? h : NULL;
+}
+
+static void list_push(struct falloc *fa, unsigned zi, paddr_t pa, unsigned order)
+{
+    struct falloc_zone *z = &fa->zones[zi];
+    paddr_t head = fa->free_head[order];
+
+    *hdr_at(fa, pa) = (struct free_hdr){ .next = head, .prev = NO_BLOCK,
+                                         .check = FREE_HDR_MAGIC ^ pa,
+                                         .order = order, .zone = zi };
+    if (head != NO_BLOCK)
+        hdr_at(fa, head)->prev = pa;
+    fa->free_head[order] = pa;
+    fa->free_count[order]++;
+    bit_set(z->head_bits, frame_index(z, pa));
+}
+
+static void list_unlink(struct falloc *fa, paddr_t pa, const struct free_hdr *h)
+{
+    struct falloc_zone *z = &fa->zones[h->zone];
+
+    if (h->prev != NO_BLOCK)
+        hdr_at(fa, h->prev)->next = h->next;
+    else
+        fa->free_head[h->order] = h->next;
+    if (h->next != NO_BLOCK)
+        hdr_at(fa, h->next)->prev = h->prev;
+    fa->free_count[h->order]--;
+    bit_clear(z->head_bits, frame_index(z, pa));
+}
+
+/* ---- init ------------------------------------------------------------- */
+
+uint64_t falloc_metadata_bytes(const struct pmem *pm)
+{
+    struct zone_pick pick = pick_begin(pm);
+    uint64_t words = 0;
+
+    for (size_t i = 0; i < pm->count; i++) {
+        paddr_t base, end;
+        if (usable_span(&pm->ranges[i], &base, &end) && pick_span(&pick, base, end))
+            words += 2 * zone_words(base, end);
+    }
+    return words * sizeof(uint64_t);
+}
+
+/* Largest order of an aligned block at pa that fits in `room` bytes. */
+static unsigned largest_order(paddr_t pa, uint64_t room)
+{
+    unsigned order = MIN(FALLOC_MAX_ORDER, (unsigned)__builtin_ctzll(pa) - PAGE_SHIFT);
+
+    while (block_bytes(order) > room)
+        order--;
+    return order;
+}
+
+static void seed_zone(struct falloc *fa, unsigned zi)
+{
+    const struct falloc_zone *z = &fa->zones[zi];
+
+    for (paddr_t pa = z->base; pa < z->end;) {
+        unsigned order = largest_order(pa, z->end - pa);
+        list_push(fa, zi, pa, order);
+        fa->free_bytes += block_bytes(order);
+        pa += block_bytes(order);
+    }
+}
+
+int falloc_init(struct falloc *fa, const struct falloc_env *env, struct pmem *pm,
+                void *metadata, uint64_t metadata_bytes)
+{
+    if (env == NULL || env->phys_to_ptr == NULL || pm == NULL ||
+        (uintptr_t)metadata % sizeof(uint64_t) != 0)
+        return -E_INVAL;
+    uint64_t need = falloc_metadata_bytes(pm);
+    if (metadata_bytes < need || (need > 0 && metadata == NULL))
+        return -E_CAPACITY;
+
+    __builtin_memset(fa, 0, sizeof(*fa));
+    fa->env = *env;
+    fa->pm = pm;
+    if (need > 0)
+        __builtin_memset(metadata, 0, need);
+
+    struct zone_pick pick = pick_begin(pm);
+    uint64_t *words = metadata;
+    for (size_t i = 0; i < pm->count; i++) {
+        paddr_t base, end;
+        if (!usable_span(&pm->ranges[i], &base, &end) || !pick_span(&pick, base, end))
+            continue;
+        struct falloc_zone *z = &fa->zones[fa->nzones];
+        *z = (struct falloc_zone){ .base = base, .end = end, .head_bits = words,
+                                   .alloc_bits = words + zone_words(base, end) };
+        words += 2 * zone_words(base, end);
+        seed_zone(fa, (unsigned)fa->nzones++);
+    }
+    fa->managed_bytes = fa->free_bytes;
+    return 0;
+}
+
+/* ---- alloc ------------------------------------------------------------ */
+
+/* Unlink the smallest free block of order >= `order`. */
+static int take_smallest(struct falloc *fa, unsigned order, paddr_t *pa, unsigned *from,
+                         unsigned *zi)
+{
+    unsigned j = order;
+
+    while (j <= FALLOC_MAX_ORDER && fa->free_head[j] == NO_BLOCK)
+        j++;
+    if (j > FALLOC_MAX_ORDER)
+        return -E_NOMEM;
+    const struct free_hdr *h = hdr_at(fa, fa->free_head[j]);
+    if (!hdr_intact(fa, fa->free_head[j], h) || h->order != j)
+        return -E_INVAL;
+    *pa = fa->free_head[j];
+    *from = j;
+    *zi = h->zone;
+    list_unlink(fa, *pa, h);
+    return 0;
+}
+
+/* Unlink the lowest free block that holds an aligned block of `order` ending
+ * at or below max_end. Such a block is itself aligned to at least that size,
+ * so misaligned heads are skipped without reading their header. Heads are
+ * met in address order (zones are sorted), so the first head past the limit
+ * ends the search. */
+static int take_lowest_below(struct falloc *fa, unsigned order, paddr_t max_end, paddr_t *pa,
+                             unsigned *from, unsigned *zi)
+{
+    uint64_t size = block_bytes(order);
+
+    if (max_end < size)
+        return -E_NOMEM;
+    for (size_t z = 0; z < fa->nzones && fa->zones[z].base <= max_end - size; z++) {
+        const struct falloc_zone *zone = &fa->zones[z];
+        uint64_t words = zone_words(zone->base, zone->end);
+
+        for (uint64_t w = 0; w < words; w++) {
+            for (uint64_t bits = zone->head_bits[w]; bits != 0; bits &= bits - 1) {
+                paddr_t at = zone->base + ((w * WORD_BITS + (uint64_t)__builtin_ctzll(bits)) << PAGE_SHIFT);
+
+                if (at > max_end - size)
+                    return -E_NOMEM;
+                if (!IS_ALIGNED(at, size))
+                    continue;
+                const struct free_hdr *h = hdr_at(fa, at);
+                if (!hdr_intact(fa, at, h))
+                    return -E_INVAL;
+                if (h->order < order)
+                    continue;
+                *pa = at;
+                *from = h->order;
+                *zi = (unsigned)z;
+                list_unlink(fa, at, h);
+                return 0;
+            }
+        }
+    }
+    return -E_NOMEM;
+}
+
+/* Split the block of order `from` at pa down to `order`, keeping the low
+ * half each time and freeing the high one. */
+static void split_down(struct falloc *fa, unsigned zi, paddr_t pa, unsigned from, unsigned order)
+{
+    while (from > order) {
+        from--;
+        list_push(fa, zi, pa + block_bytes(from), from);
+    }
+}
+
+int falloc_alloc(struct falloc *fa, uint64_t size, paddr_t max_end, enum pmem_type type,
+                 paddr_t *out)
+{
+    int order = size_order(size);
+    paddr_t pa;
+    unsigned from, zi;
+    int rc;
+
+    if (order < 0 || !pmem_type_is_owned(type))
+        return -E_INVAL;
+    if (max_end != 0 && (fa->nzones == 0 || max_end < fa->zones[fa->nzones - 1].end))
+        rc = take_lowest_below(fa, (unsigned)order, max_end, &pa, &from, &zi);
+    else
+        rc = take_smallest(fa, (unsigned)order, &pa, &from, &zi);
+    if (rc)
+        return rc;
+    split_down(fa, zi, pa, from, (unsigned)order);
+
+    struct falloc_zone *z = &fa->zones[zi];
+    bit_set(z->alloc_bits, frame_index(z, pa));
+    fa->used_bytes[type] += size;
+    fa->free_bytes -= size;
+    *out = pa;
+    return 0;
+}
+
+/* ---- free ------------------------------------------------------------- */
+
+/* Merge the free block at pa with its buddy while the buddy is free and
+ * whole, then push the result. */
+static void release(struct falloc *fa, unsigned zi, paddr_t pa, unsigned order)
+{
+    const struct falloc_zone *z = &fa->zones[zi];
+
+    while (order < FALLOC_MAX_ORDER) {
+        paddr_t buddy = pa ^ block_bytes(order);
+        const struct free_hdr *h = free_block_at(fa, z, buddy, order);
+
+        if (h == NULL)
+            break;
+        list_unlink(fa, buddy, h);
+        pa = MIN(pa, buddy);
+        order++;
+    }
+    list_push(fa, zi, pa, order);
+}
+
+int falloc_free(struct falloc *fa, paddr_t pa, uint64_t size, enum pmem_type type)
+{
+    int order = size_order(size);
+
+    if (order < 0 || !pmem_type_is_owned(type) || !IS_ALIGNED(pa, size))
+        return -E_INVAL;
+    long zi = zone_of(fa, pa);
+    if (zi < 0)
+        return -E_INVAL;
+    struct falloc_zone *z = &fa->zones[zi];
+    size_t first = frame_index(z, pa), frames = (size_t)(size >> PAGE_SHIFT);
+    if (size > z->end - pa || !bit_test(z->alloc_bits, first))
+        return -E_INVAL;
+    /* A head inside the range: the block handed out was smaller. */
+    if (bits_any(z->alloc_bits, first + 1, first + frames) ||
+        bits_any(z->head_bits, first + 1, first + frames))
+        return -E_INVAL;
+    if (fa->used_bytes[type] < size)
+        return -E_INVAL;
+
+    bit_clear(z->alloc_bits, first);
+    fa->used_bytes[type] -= size;
+    fa->free_bytes += size;
+    release(fa, (unsigned)zi, pa, (unsigned)order);
+    return 0;
+}
+
+/* ---- queries ---------------------------------------------------------- */
+
+void falloc_totals(const struct falloc *fa, uint64_t totals[PMEM_TYPE_COUNT])
+{
+    pmem_totals(fa->pm, totals);
+    for (int t = 0; t < PMEM_TYPE_COUNT; t++) {
+        totals[PMEM_USABLE] -= fa->used_bytes[t];
+        totals[t] += fa->used_bytes[t];
+    }
+}
+
+/* A free block holding pa heads at pa rounded down to its size: try each
+ * order's candidate; the first head found decides, since free blocks are
+ * disjoint. */
+bool falloc_is_free(const struct falloc *fa, paddr_t pa)
+{
+    long zi = zone_of(fa, pa);
+
+    if (zi < 0)
+        return false;
+    const struct falloc_zone *z = &fa->zones[zi];
+    for (unsigned order = 0; order <= FALLOC_MAX_ORDER; order++) {
+        paddr_t head = ALIGN_DOWN(pa, block_bytes(order));
+
+        if (head < z->base)
+            break;
+        if (bit_test(z->head_bits, frame_index(z, head))) {
+            const struct free_hdr *h = hdr_at(fa, head);
+            return hdr_intact(fa, head, h) && pa - head < block_bytes(h->order);
+        }
+    }
+    return false;
+}
+
+void falloc_walk_free(const struct falloc *fa,
+                      void (*visit)(void *ctx, paddr_t base, uint64_t size), void *ctx)
+{
+    for (size_t zi = 0; zi < fa->nzones; zi++) {
+        const struct falloc_zone *z = &fa->zones[zi];
+        uint64_t words = zone_words(z->base, z->end);
+
+        for (uint64_t w = 0; w < words; w++)
+            for (uint64_t bits = z->head_bits[w]; bits != 0; bits &= bits - 1) {
+                paddr_t pa = z->base + ((w * WORD_BITS + (uint64_t)__builtin_ctzll(bits)) << PAGE_SHIFT);
+                visit(ctx, pa, block_bytes(hdr_at(fa, pa)->order));
+            }
+    }
+}
+
+/* ---- self-check ------------------------------------------------------- */
+
+/* I1-I3 for one listed block; *prev is the block before it on the list. */
+static bool check_block(const struct falloc *fa, paddr_t pa, unsigned order, paddr_t prev)
+{
+    long zi = zone_of(fa, pa);
+
+    if (zi < 0 || !IS_ALIGNED(pa, block_bytes(order)))
+        return false;
+    const struct falloc_zone *z = &fa->zones[zi];
+    size_t first = frame_index(z, pa), frames = (size_t)(block_bytes(order) >> PAGE_SHIFT);
+    const struct free_hdr *h = free_block_at(fa, z, pa, order);
+    if (h == NULL || h->zone != (uint32_t)zi || h->prev != prev)
+        return false;
+    if (bit_test(z->alloc_bits, first) || bits_any(z->alloc_bits, first + 1, first + frames) ||
+        bits_any(z->head_bits, first + 1, first + frames))
+        return false;
+    return order == FALLOC_MAX_ORDER ||
+           free_block_at(fa, z, pa ^ block_bytes(order), order) == NULL;
+}
+
+static uint64_t popcount_heads(const struct falloc *fa)
+{
+    uint64_t n = 0;
+
+    for (size_t zi = 0; zi < fa->nzones; zi++) {
+        const struct falloc_zone *z = &fa->zones[zi];
+        /* Kernel code cannot call libgcc's __popcountdi2: clear bits. */
+        for (uint64_t w = 0; w < zone_words(z->base, z->end); w++)
+            for (uint64_t bits = z->head_bits[w]; bits != 0; bits &= bits - 1)
+                n++;
+    }
+    return n;
+}
+
+bool falloc_check(const struct falloc *fa)
+{
+    uint64_t free_sum = 0, blocks = 0, used_sum = 0;
+
+    for (unsigned order = 0; order <= FALLOC_MAX_ORDER; order++) {
+        uint64_t n = 0;
+        paddr_t prev = NO_BLOCK;
+
+        for (paddr_t pa = fa->free_head[order]; pa != NO_BLOCK; pa = hdr_at(fa, pa)->next) {
+            if (n++ == fa->free_count[order] || !check_block(fa, pa, order, prev))
+                return false; /* a cycle, a miscount or a broken block */
+            free_sum += block_bytes(order);
+            prev = pa;
+        }
+        if (n != fa->free_count[order])
+            return false;
+        blocks += n;
+    }
+    for (int t = 0; t < PMEM_TYPE_COUNT; t++)
+        used_sum += fa->used_bytes[t];
+    return popcount_heads(fa) == blocks && free_sum == fa->free_bytes &&
+           fa->managed_bytes == fa->free_bytes + used_sum;
+}

@@ -1,0 +1,547 @@
+/* Physical-memory tracker: sorted, disjoint, merged ranges in caller storage.
+ * Contract and capacity rule: include/pmem.h. Design note: docs/memory.md.
+ *
+ * Invariants of pm->ranges[0 .. count), checked by pmem_check():
+ *  - base < end, both page-aligned; type in (PMEM_NONE, PMEM_TYPE_COUNT);
+ *  - sorted and disjoint: r[i].end <= r[i+1].base;
+ *  - merged: r[i].end == r[i+1].base implies r[i].type != r[i+1].type.
+ *
+ * Every mutation goes through paint(), which computes the (at most three)
+ * entries that replace the window [base, end) touches, decides capacity, and
+ * only then moves memory. So a failed operation never leaves a half-done
+ * change behind.
+ *
+ * Freestanding: the only library calls are the compiler builtins below, which
+ * the loader and kernel back with their own memset/memcpy/memmove. */
+#include "pmem.h"
+
+/* The part of the first touched entry left of base, [base, end) itself, and
+ * the part of the last touched entry right of end. */
+#define PAINT_MAX_PIECES 3
+
+static bool type_valid(enum pmem_type type)
+{
+    return type > PMEM_NONE && type < PMEM_TYPE_COUNT;
+}
+
+static bool span_valid(paddr_t base, paddr_t end)
+{
+    return base < end && IS_ALIGNED(base, PAGE_SIZE) && IS_ALIGNED(end, PAGE_SIZE);
+}
+
+static struct pmem_range make_range(paddr_t base, paddr_t end, enum pmem_type type)
+{
+    return (struct pmem_range){ .base = base, .end = end, .type = type, .flags = 0 };
+}
+
+/* Index of the first entry with end > addr (count if none): the entry
+ * containing addr, or the first one after it. */
+static size_t first_ending_after(const struct pmem *pm, paddr_t addr)
+{
+    size_t lo = 0, hi = pm->count;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pm->ranges[mid].end > addr)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* Index of the first entry with base >= addr (count if none). */
+static size_t first_starting_at(const struct pmem *pm, paddr_t addr)
+{
+    size_t lo = 0, hi = pm->count;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pm->ranges[mid].base >= addr)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static bool joinable(const struct pmem_range *left, const struct pmem_range *right)
+{
+    return left->end == right->base && left->type == right->type;
+}
+
+/* Merge touching same-type neighbours inside pieces[0..n); returns the new n. */
+static size_t join_pieces(struct pmem_range *pieces, size_t n)
+{
+    size_t out = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (out > 0 && joinable(&pieces[out - 1], &pieces[i]))
+            pieces[out - 1].end = pieces[i].end;
+        else
+            pieces[out++] = pieces[i];
+    }
+    return out;
+}
+
+/* Make [base, end) be `type` (PMEM_NONE: a gap), whatever was there.
+ *
+ *   before:   [ A ....... | B ..... | C ........ ]      entries lo .. hi-1
+ *                   [base ................ end)
+ *   after:    [ A ][ type ..................... ][ C ]  A and C remainders
+ *
+ * The remainders and the new piece then join an outer neighbour of the same
+ * type that touches them, widening the window [lo, hi) that is replaced. */
+static int paint(struct pmem *pm, paddr_t base, paddr_t end, enum pmem_type type)
+{
+    struct pmem_range *r = pm->ranges;
+    struct pmem_range pieces[PAINT_MAX_PIECES];
+    size_t lo = first_ending_after(pm, base);
+    size_t hi = first_starting_at(pm, end);
+    size_t n = 0;
+
+    if (lo < hi && r[lo].base < base)
+        pieces[n++] = make_range(r[lo].base, base, r[lo].type);
+    if (type != PMEM_NONE)
+        pieces[n++] = make_range(base, end, type);
+    if (lo < hi && r[hi - 1].end > end)
+        pieces[n++] = make_range(end, r[hi - 1].end, r[hi - 1].type);
+    n = join_pieces(pieces, n);
+    if (n > 0 && lo > 0 && joinable(&r[lo - 1], &pieces[0]))
+        pieces[0].base = r[--lo].base;
+    if (n > 0 && hi < pm->count && joinable(&pieces[n - 1], &r[hi]))
+        pieces[n - 1].end = r[hi++].end;
+
+    if (n == 0 && lo == hi)
+        return 0; /* cutting a gap */
+    size_t new_count = pm->count - (hi - lo) + n;
+    if (new_count > pm->capacity)
+        return -E_CAPACITY;
+    __builtin_memmove(&r[lo + n], &r[hi], (pm->count - hi) * sizeof(*r));
+    __builtin_memcpy(&r[lo], pieces, n * sizeof(*r));
+    pm->count = new_count;
+    return 0;
+}
+
+void pmem_init(struct pmem *pm, struct pmem_range *storage, size_t capacity)
+{
+    pm->ranges = storage;
+    pm->count = 0;
+    pm->capacity = capacity;
+}
+
+int pmem_insert(struct pmem *pm, paddr_t base, paddr_t end, enum pmem_type type)
+{
+    if (!span_valid(base, end) || !type_valid(type))
+        return -E_INVAL;
+    if (first_ending_after(pm, base) < first_starting_at(pm, end))
+        return -E_OVERLAP;
+    return paint(pm, base, end, type);
+}
+
+int pmem_cut(struct pmem *pm, paddr_t base, paddr_t end)
+{
+    if (!span_valid(base, end))
+        return -E_INVAL;
+    return paint(pm, base, end, PMEM_NONE);
+}
+
+int pmem_retype(struct pmem *pm, paddr_t base, paddr_t end, enum pmem_type type)
+{
+    if (!span_valid(base, end) || !type_valid(type))
+        return -E_INVAL;
+    return paint(pm, base, end, type);
+}
+
+long pmem_find(const struct pmem *pm, paddr_t addr)
+{
+    size_t i = first_ending_after(pm, addr);
+
+    if (i < pm->count && pm->ranges[i].base <= addr)
+        return (long)i;
+    return -1;
+}
+
+enum pmem_type pmem_type_at(const struct pmem *pm, paddr_t addr)
+{
+    long i = pmem_find(pm, addr);
+
+    return i < 0 ? PMEM_NONE : (enum pmem_type)pm->ranges[i].type;
+}
+
+bool pmem_next_gap(const struct pmem *pm, paddr_t lo, paddr_t hi, paddr_t *cursor,
+                   paddr_t *gap_base, paddr_t *gap_end)
+{
+    paddr_t at = MAX(*cursor, lo);
+    size_t i = first_ending_after(pm, at);
+
+    /* Skip entries covering `at`; touching entries of other types chain. */
+    while (i < pm->count && pm->ranges[i].base <= at)
+        at = pm->ranges[i++].end;
+    if (at >= hi) {
+        *cursor = hi;
+        return false;
+    }
+    *gap_base = at;
+    *gap_end = i < pm->count ? MIN(pm->ranges[i].base, hi) : hi;
+    *cursor = *gap_end;
+    return true;
+}
+
+void pmem_totals(const struct pmem *pm, uint64_t totals[PMEM_TYPE_COUNT])
+{
+    __builtin_memset(totals, 0, PMEM_TYPE_COUNT * sizeof(totals[0]));
+    for (size_t i = 0; i < pm->count; i++)
+        totals[pm->ranges[i].type] += pm->ranges[i].end - pm->ranges[i].base;
+}
+
+uint64_t pmem_total_bytes(const struct pmem *pm)
+{
+    uint64_t sum = 0;
+
+    for (size_t i = 0; i < pm->count; i++)
+        sum += pm->ranges[i].end - pm->ranges[i].base;
+    return sum;
+}
+
+static bool is_pow2(uint64_t x)
+{
+    return x != 0 && (x & (x - 1)) == 0;
+}
+
+/* First address >= base aligned to `align` where `size` bytes fit below
+ * `limit`, or false. Written to avoid wrapping near the top of the space. */
+static bool fit_in(paddr_t base, paddr_t limit, uint64_t size, uint64_t align, paddr_t *at)
+{
+    paddr_t a = ALIGN_UP(base, align);
+
+    if (a < base || a >= limit || limit - a < size)
+        return false;
+    *at = a;
+    return true;
+}
+
+int pmem_alloc(struct pmem *pm, uint64_t size, uint64_t align, paddr_t max_end,
+               enum pmem_type type, paddr_t *out)
+{
+    paddr_t limit = max_end ? ALIGN_DOWN(max_end, PAGE_SIZE) : PMEM_END_MAX;
+
+    if (size == 0 || !IS_ALIGNED(size, PAGE_SIZE) || !is_pow2(align) || align < PAGE_SIZE ||
+        !pmem_type_is_owned(type))
+        return -E_INVAL;
+    for (size_t i = 0; i < pm->count && pm->ranges[i].base < limit; i++) {
+        const struct pmem_range *r = &pm->ranges[i];
+        paddr_t at;
+
+        if (r->type != PMEM_USABLE || !fit_in(r->base, MIN(r->end, limit), size, align, &at))
+            continue;
+        int rc = paint(pm, at, at + size, type);
+        if (rc == 0)
+            *out = at;
+        return rc;
+    }
+    return -E_NOMEM;
+}
+
+static bool type_is_freeable(enum pmem_type type)
+{
+    return pmem_type_is_owned(type) || type == PMEM_BOOT_SERVICES ||
+           type == PMEM_ACPI_RECLAIMABLE;
+}
+
+int pmem_free(struct pmem *pm, paddr_t pa, uint64_t size)
+{
+    if (size == 0 || !IS_ALIGNED(size, PAGE_SIZE) || !IS_ALIGNED(pa, PAGE_SIZE) ||
+        size > PMEM_END_MAX - pa)
+        return -E_INVAL;
+    long i = pmem_find(pm, pa);
+    if (i < 0)
+        return -E_NOTFOUND;
+    const struct pmem_range *r = &pm->ranges[i];
+    if (pa + size > r->end || !type_is_freeable((enum pmem_type)r->type))
+        return -E_INVAL;
+    return paint(pm, pa, pa + size, PMEM_USABLE);
+}
+
+/* ---- pmem_build: sanitising a raw firmware map --------------------------
+ *
+ * Each kept raw entry becomes two events, stored as pmem_range records at the
+ * top of the tracker's own storage: { .base = address, .type, .flags =
+ * EVENT_START or EVENT_END }. A heapsort orders them by address (ends before
+ * starts at one address, so touching entries do not count as overlapping).
+ * One sweep then keeps a count of open entries per type; between two
+ * consecutive event addresses the open type of highest precedence owns the
+ * span, which is appended (merging) at the bottom of the storage.
+ *
+ *   storage: [ output 0 .. k)  ...free...  [ events cap-m .. cap ) ]
+ *
+ * Why an output write never clobbers an unread event: with m events at
+ * indices [cap - m, cap), output entry j is written only once at least j + 1
+ * events were consumed (each output entry ends at a new distinct address), so
+ * unread events sit at indices >= cap - m + j + 1 > j whenever cap >= m. The
+ * event being handled is copied out before anything is written. */
+
+enum build_event { EVENT_END = 0, EVENT_START = 1 };
+
+enum raw_verdict { RAW_KEPT, RAW_ZERO_LENGTH, RAW_WRAPPED, RAW_EMPTY };
+
+static bool raw_unaligned(const struct pmem_raw *e)
+{
+    return !IS_ALIGNED(e->base, PAGE_SIZE) || !IS_ALIGNED(e->length, PAGE_SIZE);
+}
+
+/* The page-aligned span a raw entry stands for (see pmem_build's rounding
+ * rule), or why it is dropped. Never wraps: raw ends are <= PMEM_END_MAX,
+ * which is page-aligned. */
+static enum raw_verdict raw_span(const struct pmem_raw *e, paddr_t *base, paddr_t *end)
+{
+    if (e->length == 0)
+        return RAW_ZERO_LENGTH;
+    if (e->base > PMEM_END_MAX || e->length > PMEM_END_MAX - e->base)
+        return RAW_WRAPPED;
+    paddr_t raw_end = e->base + e->length;
+    if (pmem_type_is_ram((enum pmem_type)e->type)) {
+        *base = ALIGN_UP(e->base, PAGE_SIZE);
+        *end = ALIGN_DOWN(raw_end, PAGE_SIZE);
+    } else {
+        *base = ALIGN_DOWN(e->base, PAGE_SIZE);
+        *end = ALIGN_UP(raw_end, PAGE_SIZE);
+    }
+    return *base < *end ? RAW_KEPT : RAW_EMPTY;
+}
+
+/* Validate every entry and count what is kept, touching nothing. */
+static int survey_raw(const struct pmem_raw *raw, size_t n, size_t *kept,
+                      struct pmem_sanitize_stats *st)
+{
+    *kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        paddr_t base, end;
+
+        if (!type_valid((enum pmem_type)raw[i].type))
+            return -E_INVAL;
+        switch (raw_span(&raw[i], &base, &end)) {
+        case RAW_KEPT:        ++*kept; break;
+        case RAW_ZERO_LENGTH: st->zero_length++; break;
+        case RAW_WRAPPED:     st->wrapped++; break;
+        case RAW_EMPTY:       break;
+        }
+        if (raw[i].length != 0 && raw_unaligned(&raw[i]))
+            st->unaligned++;
+    }
+    return 0;
+}
+
+static struct pmem_range make_event(paddr_t at, uint32_t type, enum build_event kind)
+{
+    return (struct pmem_range){ .base = at, .end = 0, .type = type, .flags = kind };
+}
+
+/* Writes 2 events per kept entry into ev[]. */
+static void fill_events(struct pmem_range *ev, const struct pmem_raw *raw, size_t n)
+{
+    size_t m = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        paddr_t base, end;
+
+        if (raw_span(&raw[i], &base, &end) != RAW_KEPT)
+            continue;
+        ev[m++] = make_event(base, raw[i].type, EVENT_START);
+        ev[m++] = make_event(end, raw[i].type, EVENT_END);
+    }
+}
+
+static bool event_before(const struct pmem_range *a, const struct pmem_range *b)
+{
+    return a->base < b->base || (a->base == b->base && a->flags < b->flags);
+}
+
+static void swap_ranges(struct pmem_range *a, struct pmem_range *b)
+{
+    struct pmem_range t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void sift_down(struct pmem_range *a, size_t root, size_t n)
+{
+    for (;;) {
+        size_t child = 2 * root + 1;
+
+        if (child >= n)
+            return;
+        if (child + 1 < n && event_before(&a[child], &a[child + 1]))
+            child++;
+        if (!event_before(&a[root], &a[child]))
+            return;
+        swap_ranges(&a[root], &a[child]);
+        root = child;
+    }
+}
+
+/* Heapsort: O(n log n) worst case, no recursion, no scratch. */
+static void sort_events(struct pmem_range *a, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(a, i, n);
+    for (size_t end = n; end > 1; end--) {
+        swap_ranges(&a[0], &a[end - 1]);
+        sift_down(a, 0, end - 1);
+    }
+}
+
+/* The open type of highest precedence (PMEM_NONE if nothing is open). */
+static enum pmem_type sweep_winner(const size_t open[PMEM_TYPE_COUNT])
+{
+    enum pmem_type best = PMEM_NONE;
+
+    for (int t = PMEM_NONE + 1; t < PMEM_TYPE_COUNT; t++)
+        if (open[t] > 0 && pmem_precedence((enum pmem_type)t) > pmem_precedence(best))
+            best = (enum pmem_type)t;
+    return best;
+}
+
+/* Append [base, end) as `type` to out[0..k), merging; returns the new k. */
+static size_t emit(struct pmem_range *out, size_t k, paddr_t base, paddr_t end,
+                   enum pmem_type type)
+{
+    if (k > 0 && out[k - 1].end == base && out[k - 1].type == type) {
+        out[k - 1].end = end;
+        return k;
+    }
+    out[k] = make_range(base, end, type);
+    return k + 1;
+}
+
+/* Sweep the sorted events ev[0..m), writing the result from out[0]; `ev`
+ * lies above `out` in the same array (see the block comment). */
+static size_t sweep(struct pmem_range *out, const struct pmem_range *ev, size_t m,
+                    size_t *overlaps)
+{
+    size_t open[PMEM_TYPE_COUNT] = { 0 };
+    size_t open_total = 0, k = 0;
+    paddr_t at = 0;
+
+    for (size_t i = 0; i < m; i++) {
+        const struct pmem_range e = ev[i];
+
+        if (open_total > 0 && e.base != at)
+            k = emit(out, k, at, e.base, sweep_winner(open));
+        at = e.base;
+        if (e.flags == EVENT_START) {
+            *overlaps += open_total > 0;
+            open[e.type]++;
+            open_total++;
+        } else {
+            open[e.type]--;
+            open_total--;
+        }
+    }
+    return k;
+}
+
+int pmem_build(struct pmem *pm, const struct pmem_raw *raw, size_t n,
+               struct pmem_sanitize_stats *stats)
+{
+    struct pmem_sanitize_stats st = { 0 };
+    size_t kept;
+    int rc = survey_raw(raw, n, &kept, &st);
+
+    if (rc)
+        return rc;
+    if (kept > pm->capacity / 2)
+        return -E_CAPACITY;
+    /* Nothing was written so far: both failures leave the tracker as it was. */
+    pm->count = 0;
+    if (kept > 0) {
+        size_t m = 2 * kept;
+        struct pmem_range *ev = pm->ranges + (pm->capacity - m);
+
+        fill_events(ev, raw, n);
+        sort_events(ev, m);
+        pm->count = sweep(pm->ranges, ev, m, &st.overlaps);
+    }
+    if (stats)
+        *stats = st;
+    return 0;
+}
+
+int pmem_precedence(enum pmem_type type)
+{
+    switch (type) {
+    case PMEM_USABLE:             return 1;
+    case PMEM_UNACCEPTED:         return 2;
+    case PMEM_BOOT_SERVICES:      return 3;
+    case PMEM_LOADER_RECLAIMABLE: return 4;
+    case PMEM_KERNEL_IMAGE:       return 5;
+    case PMEM_KERNEL_PAGETABLES:  return 6;
+    case PMEM_KERNEL_STACK:       return 7;
+    case PMEM_KERNEL_HEAP:        return 8;
+    case PMEM_KERNEL_DATA:        return 9;
+    case PMEM_AP_TRAMPOLINE:      return 10;
+    case PMEM_ACPI_RECLAIMABLE:   return 11;
+    case PMEM_PERSISTENT:         return 12;
+    case PMEM_FRAMEBUFFER:        return 13;
+    case PMEM_ACPI_NVS:           return 14;
+    case PMEM_FIRMWARE_RUNTIME:   return 15;
+    case PMEM_MMIO:               return 16;
+    case PMEM_RESERVED:           return 17;
+    case PMEM_BAD:                return 18;
+    default:                      return -1;
+    }
+}
+
+/* A switch, not a table of pointers: no relocations in the -fpic EFI build. */
+const char *pmem_type_name(enum pmem_type type)
+{
+    switch (type) {
+    case PMEM_NONE:               return "none";
+    case PMEM_USABLE:             return "usable";
+    case PMEM_BOOT_SERVICES:      return "boot-services";
+    case PMEM_LOADER_RECLAIMABLE: return "loader-reclaimable";
+    case PMEM_KERNEL_IMAGE:       return "kernel-image";
+    case PMEM_KERNEL_PAGETABLES:  return "kernel-pagetables";
+    case PMEM_KERNEL_STACK:       return "kernel-stack";
+    case PMEM_KERNEL_HEAP:        return "kernel-heap";
+    case PMEM_KERNEL_DATA:        return "kernel-data";
+    case PMEM_AP_TRAMPOLINE:      return "ap-trampoline";
+    case PMEM_ACPI_RECLAIMABLE:   return "acpi-reclaimable";
+    case PMEM_ACPI_NVS:           return "acpi-nvs";
+    case PMEM_FIRMWARE_RUNTIME:   return "firmware-runtime";
+    case PMEM_MMIO:               return "mmio";
+    case PMEM_FRAMEBUFFER:        return "framebuffer";
+    case PMEM_PERSISTENT:         return "persistent";
+    case PMEM_UNACCEPTED:         return "unaccepted";
+    case PMEM_BAD:                return "bad";
+    case PMEM_RESERVED:           return "reserved";
+    default:                      return "invalid";
+    }
+}
+
+bool pmem_type_is_ram(enum pmem_type type)
+{
+    return type == PMEM_USABLE || type == PMEM_BOOT_SERVICES ||
+           type == PMEM_LOADER_RECLAIMABLE || type == PMEM_ACPI_RECLAIMABLE;
+}
+
+bool pmem_type_is_owned(enum pmem_type type)
+{
+    return type == PMEM_LOADER_RECLAIMABLE ||
+           (type >= PMEM_KERNEL_IMAGE && type <= PMEM_AP_TRAMPOLINE);
+}
+
+bool pmem_check(const struct pmem *pm)
+{
+    if (pm->count > pm->capacity || (pm->count > 0 && pm->ranges == NULL))
+        return false;
+    for (size_t i = 0; i < pm->count; i++) {
+        const struct pmem_range *r = &pm->ranges[i];
+
+        if (!span_valid(r->base, r->end) || !type_valid((enum pmem_type)r->type))
+            return false;
+        if (i > 0 && (r[-1].end > r->base || joinable(&r[-1], r)))
+            return false;
+    }
+    return true;
+}
