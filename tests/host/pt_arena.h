@@ -129,11 +129,16 @@ static inline struct pt_env arena_env(struct pt_arena *a)
 
 /* ---- expected bits ------------------------------------------------------- */
 
-/* Bits the checker compares on a leaf: all but the address, A and D. */
-#define PT_CHECK_ATTR_MASK                                                     \
-    (PTE_P | PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_PS | PTE_G | PTE_PAT_HUGE | PTE_NX)
+/* Bits the checker compares on a leaf at `level`: all but the address, A
+ * and D. Bit 7 is PS in a huge leaf and PAT in a 4K PTE; bit 12 is PAT in a
+ * huge leaf and address in a 4K PTE. */
+static inline uint64_t pt_check_attr_mask(int level)
+{
+    uint64_t mask = PTE_P | PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_PS | PTE_G | PTE_NX;
+    return level == PT_LEVEL_4K ? mask : mask | PTE_PAT_HUGE;
+}
 
-/* PTE bits (within PT_CHECK_ATTR_MASK) of a leaf at `level` for `flags`:
+/* PTE bits (within pt_check_attr_mask) of a leaf at `level` for `flags`:
  * SDM 4.5, tables 4-15 to 4-20; Pagoda's PAT indices 0 WB, 1 WC, 3 UC. */
 static inline uint64_t pt_expected_leaf_bits(unsigned flags, unsigned caps, int level)
 {
@@ -176,13 +181,19 @@ static inline vaddr_t pt_check_sign_extend(vaddr_t va, int levels)
     return (va & (1ULL << (bits - 1))) ? va | ~((1ULL << bits) - 1) : va;
 }
 
-static inline void pt_check_leaf(struct pt_check *c, uint64_t e, int level, vaddr_t va)
+/* `user_path`: every table entry above this leaf has U. */
+static inline void pt_check_leaf(const struct pt *pt, struct pt_check *c, uint64_t e, int level,
+                                 vaddr_t va, bool user_path)
 {
     uint64_t low_addr = (PT_LEVEL_SIZE(level) - 1) & PTE_ADDR_MASK & ~PTE_PAT_HUGE;
     if (level > PT_LEVEL_1G)
         pt_check_fail(c, "PS set in a PML4/PML5 entry", va);
+    else if (level == PT_LEVEL_1G && !(pt->caps & PT_CAP_1G))
+        pt_check_fail(c, "1G leaf without PT_CAP_1G", va);
     else if (level > PT_LEVEL_4K && (e & low_addr))
         pt_check_fail(c, "huge leaf address not aligned to its size", va);
+    else if ((e & PTE_U) && !user_path)
+        pt_check_fail(c, "user leaf below a table entry without U", va);
     else
         c->leaves[level]++;
     if (c->leaf && level <= PT_LEVEL_1G)
@@ -190,11 +201,11 @@ static inline void pt_check_leaf(struct pt_check *c, uint64_t e, int level, vadd
 }
 
 static inline void pt_check_table(const struct pt *pt, struct pt_arena *a, struct pt_check *c,
-                                  paddr_t table_pa, int level, vaddr_t base);
+                                  paddr_t table_pa, int level, vaddr_t base, bool user_path);
 
 /* One entry of a table at `level`; va is the first address it maps. */
 static inline void pt_check_entry(const struct pt *pt, struct pt_arena *a, struct pt_check *c,
-                                  uint64_t e, int level, vaddr_t va)
+                                  uint64_t e, int level, vaddr_t va, bool user_path)
 {
     if (!(e & PTE_P)) {
         if (e != 0)
@@ -202,17 +213,17 @@ static inline void pt_check_entry(const struct pt *pt, struct pt_arena *a, struc
         return;
     }
     if (level == PT_LEVEL_4K || (e & PTE_PS)) {
-        pt_check_leaf(c, e, level, va);
+        pt_check_leaf(pt, c, e, level, va, user_path);
         return;
     }
     if ((e & ~PTE_ADDR_MASK & ~PTE_U) != (PTE_P | PTE_W))
         pt_check_fail(c, "table entry is not exactly P|W(|U)", va);
     c->user_tables += (e & PTE_U) ? 1 : 0;
-    pt_check_table(pt, a, c, e & PTE_ADDR_MASK, level - 1, va);
+    pt_check_table(pt, a, c, e & PTE_ADDR_MASK, level - 1, va, user_path && (e & PTE_U));
 }
 
 static inline void pt_check_table(const struct pt *pt, struct pt_arena *a, struct pt_check *c,
-                                  paddr_t table_pa, int level, vaddr_t base)
+                                  paddr_t table_pa, int level, vaddr_t base, bool user_path)
 {
     uint64_t i = arena_index(a, table_pa);
     if (!a->live_map[i] || c->seen[i]) {
@@ -228,7 +239,7 @@ static inline void pt_check_table(const struct pt *pt, struct pt_arena *a, struc
         vaddr_t va = pt_check_sign_extend(base | ((uint64_t)k << PT_LEVEL_SHIFT(level)),
                                           pt->levels);
         empty = empty && !(t[k] & PTE_P);
-        pt_check_entry(pt, a, c, t[k], level, va);
+        pt_check_entry(pt, a, c, t[k], level, va, user_path);
     }
     if (empty && !root)
         pt_check_fail(c, "empty non-root table", base);
@@ -243,7 +254,7 @@ static inline const char *pt_check_tree(const struct pt *pt, struct pt_arena *a,
     memset(c->leaves, 0, sizeof(c->leaves));
     c->error = NULL;
     c->seen = calloc(a->frames, 1);
-    pt_check_table(pt, a, c, pt->root, pt->levels, 0);
+    pt_check_table(pt, a, c, pt->root, pt->levels, 0, true);
     free(c->seen);
     if (c->tables != pt->frames_used)
         pt_check_fail(c, "reachable tables != frames_used", 0);

@@ -418,6 +418,7 @@ static void test_split_on_unmap(void **state)
     assert_int_equal(t.pa, PA_B + GiB / 2);
     assert_int_equal(t.leaf_size, 4 * KiB);
     assert_int_equal(t.flags, PT_MAP_WRITE | PT_MAP_GLOBAL);
+    assert_int_equal(t.pte & PTE_PAT_4K, 0);   /* bit 7: no PS in a 4K PTE, PAT bit clear */
     assert_int_equal(must_translate(&f.pt, hole + PAGE_SIZE).pa, PA_B + GiB / 2 + 8 * KiB);
     assert_int_equal(must_translate(&f.pt, VA_B + GiB - 1).leaf_size, 2 * MiB);
 
@@ -434,10 +435,11 @@ static void test_split_on_protect(void **state)
     struct fixture f;
     struct pt_check c = { 0 };
     fx_init(&f, PT_LEVELS_MIN, CAPS_ALL);
-    assert_int_equal(pt_map(&f.pt, VA_B, PA_B, 2 * MiB, PT_MAP_WRITE), 0);
+    const unsigned rw_global = PT_MAP_WRITE | PT_MAP_GLOBAL;
+    assert_int_equal(pt_map(&f.pt, VA_B, PA_B, 2 * MiB, rw_global), 0);
 
     /* Same flags on part of a leaf: nothing to split. */
-    assert_int_equal(pt_protect(&f.pt, VA_B + PAGE_SIZE, PAGE_SIZE, PT_MAP_WRITE), 0);
+    assert_int_equal(pt_protect(&f.pt, VA_B + PAGE_SIZE, PAGE_SIZE, rw_global), 0);
     assert_int_equal(f.pt.frames_used, 3);
 
     /* Read-only guard page in the middle: 2M -> 512 x 4K, one changed. */
@@ -445,7 +447,7 @@ static void test_split_on_protect(void **state)
     fx_check(&f, &c);
     assert_int_equal(c.leaves[PT_LEVEL_4K], 512);
     assert_int_equal(must_translate(&f.pt, VA_B + PAGE_SIZE).flags, 0);
-    assert_int_equal(must_translate(&f.pt, VA_B).flags, PT_MAP_WRITE);
+    assert_int_equal(must_translate(&f.pt, VA_B).flags, rw_global);
     assert_int_equal(must_translate(&f.pt, VA_B + 2 * PAGE_SIZE).pa, PA_B + 2 * PAGE_SIZE);
 
     /* Whole leaves change in place; holes are skipped; user grants U above. */
@@ -479,13 +481,14 @@ static void test_split_moves_pat_bit(void **state)
     uint64_t pd = *raw_entry(&f, VA_B + 2 * MiB, PT_LEVEL_2M);
     assert_true((pd & PTE_PS) && (pd & PTE_PAT_HUGE) && (pd & PTE_PWT));
     assert_int_equal(pd & PTE_ADDR_MASK_2M, PA_B + 2 * MiB);
-    uint64_t pte = *raw_entry(&f, VA_B + PAGE_SIZE, PT_LEVEL_4K);
+    const vaddr_t even = VA_B + 2 * PAGE_SIZE;   /* pa bit 12 clear */
+    uint64_t pte = *raw_entry(&f, even, PT_LEVEL_4K);
     assert_true((pte & PTE_PAT_4K) && (pte & PTE_PWT));
-    assert_int_equal(pte & PTE_ADDR_MASK, PA_B + PAGE_SIZE);   /* bit 12 is address again */
+    assert_int_equal(pte & PTE_ADDR_MASK, PA_B + 2 * PAGE_SIZE);   /* bit 12 is address again */
 
     /* pt_protect chooses the cache type from flags alone: PAT bit dropped. */
-    assert_int_equal(pt_protect(&f.pt, VA_B + PAGE_SIZE, PAGE_SIZE, PT_MAP_WC), 0);
-    pte = *raw_entry(&f, VA_B + PAGE_SIZE, PT_LEVEL_4K);
+    assert_int_equal(pt_protect(&f.pt, even, PAGE_SIZE, PT_MAP_WC), 0);
+    pte = *raw_entry(&f, even, PT_LEVEL_4K);
     assert_int_equal(pte & (PTE_PAT_4K | PTE_PWT | PTE_PCD), PTE_PWT);
     fx_fini(&f);
 }
