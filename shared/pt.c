@@ -59,6 +59,14 @@ static uint64_t pte_pat_bit(int level)
     return level == PT_LEVEL_4K ? PTE_PAT_4K : PTE_PAT_HUGE;
 }
 
+/* Point *pte at a table whose entries were written just before. The release
+ * store keeps the compiler from sinking those writes below it (x86 keeps
+ * stores in order), so a hardware walk never sees a half-written table. */
+static void pte_publish(uint64_t *pte, uint64_t value)
+{
+    __atomic_store_n(pte, value, __ATOMIC_RELEASE);
+}
+
 /* Bytes from va to the end of the level-`level` entry that holds it. */
 static uint64_t pt_entry_left(int level, vaddr_t va)
 {
@@ -110,8 +118,9 @@ static void pt_prune(struct pt *pt, const struct pt_path *p, int from, int to)
         if (!pt_table_empty(table))
             return;
         uint64_t *parent = p->pte[level + 1];
-        pt_free_table(pt, *parent & PTE_ADDR_MASK);
+        paddr_t frame = *parent & PTE_ADDR_MASK;
         *parent = 0;
+        pt_free_table(pt, frame);
     }
 }
 
@@ -152,7 +161,7 @@ static int pt_walk(struct pt *pt, vaddr_t va, int target, enum pt_walk_mode mode
                 pt_prune(pt, p, level, pt->levels - 1);
                 return err;
             }
-            *pte = frame | PTE_TABLE;
+            pte_publish(pte, frame | PTE_TABLE);
         }
         table = pt_table(pt, *pte & PTE_ADDR_MASK);
     }
@@ -265,7 +274,8 @@ static uint64_t pte_child_attrs(uint64_t huge, int child_level)
 
 /* Replace the huge leaf *pte at `level` by a table of PT_ENTRIES leaves one
  * level down: same memory, same attributes. The table is filled before it is
- * linked, so a CPU walking concurrently sees the old leaf or the new table. */
+ * published, so a concurrent walk sees the old leaf or the whole new table
+ * (the caller still flushes the old leaf from the TLB). */
 static int pt_split(struct pt *pt, uint64_t *pte, int level)
 {
     paddr_t frame;
@@ -277,7 +287,7 @@ static int pt_split(struct pt *pt, uint64_t *pte, int level)
     paddr_t base = *pte & pte_leaf_addr_mask(level);
     for (uint64_t i = 0; i < PT_ENTRIES; i++)
         table[i] = (base + i * PT_LEVEL_SIZE(level - 1)) | attrs;
-    *pte = frame | PTE_TABLE | (*pte & PTE_U);
+    pte_publish(pte, frame | PTE_TABLE | (*pte & PTE_U));
     return 0;
 }
 
