@@ -77,11 +77,23 @@ static void cpu_setup(struct cpu *c, uint32_t index, uint32_t apic_id)
     c->tss.iomap_base = sizeof(c->tss); /* no I/O permission bitmap */
     load_descriptors(c);
     wrmsr(MSR_GS_BASE, (uint64_t)c);
+    c->cr3 = read_cr3();
 }
 
-void cpu_init_bsp(void)
+void cpu_init_bsp(uint32_t apic_id)
 {
-    cpu_setup(&bsp_cpu, 0, 0);
+    cpu_setup(&bsp_cpu, 0, apic_id);
+}
+
+/* Called on the AP itself, first thing in ap_main. */
+void cpu_init_ap(struct cpu *c, uint32_t index, uint32_t apic_id)
+{
+    cpu_setup(c, index, apic_id);
+}
+
+struct cpu *cpu_bsp(void)
+{
+    return &bsp_cpu;
 }
 
 /* NULL before GS base is set (early panics). */

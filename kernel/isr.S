@@ -19,6 +19,11 @@ isr_\vec:
     .irp v, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
     isr_stub \v, 0
     .endr
+    /* Inter-processor interrupts and the APIC's spurious vector
+     * (VEC_* in kernel/kernel.h). */
+    .irp v, 240,241,255
+    isr_stub \v, 0
+    .endr
 
 isr_common:
     pushq   %rax            /* struct trap_frame, last field first */
@@ -60,12 +65,14 @@ isr_common:
     addq    $16, %rsp       /* drop vector and error code */
     iretq
 
-/* Table of stub addresses for trap_init. */
+/* Table of stub addresses for trap_init: exceptions 0-31, then the IPIs. */
     .section .rodata
-    .globl isr_table
+    .globl isr_table, isr_ipi_table
     .balign 8
 isr_table:
     .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
     .quad isr_\v
     .endr
+isr_ipi_table:
+    .quad isr_240, isr_241, isr_255
     .section .note.GNU-stack, "", @progbits

@@ -17,6 +17,11 @@
 #define GDT_TSS          0x18
 #define GDT_ENTRIES      5          /* null, code, data, TSS (two slots) */
 
+/* Interrupt vectors (exceptions are 0-31). */
+#define VEC_TLB_SHOOTDOWN 0xF0      /* flush a kernel range, then acknowledge */
+#define VEC_WAKEUP        0xF1      /* new work for an idle CPU */
+#define VEC_SPURIOUS      0xFF      /* local APIC spurious vector: no EOI */
+
 #define EXIT_PASS 0x10              /* isa-debug-exit: QEMU exits with (v << 1) | 1 = 33 */
 #define EXIT_FAIL 0x11              /* ... = 35 */
 
@@ -46,6 +51,8 @@ struct cpu {
     struct cpu *self;               /* at offset 0: %gs:0 gives the pointer */
     uint32_t index;
     uint32_t apic_id;
+    uint64_t cr3;                   /* as read by the CPU itself once online */
+    uint64_t work_seen;             /* last smp_call generation this CPU ran */
     uint64_t gdt[GDT_ENTRIES];
     struct tss tss;
     struct fault_record last_fault;
@@ -60,8 +67,58 @@ void kalert(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 
 /* cpu.c: descriptor tables and per-CPU data */
-void cpu_init_bsp(void);
+void cpu_init_bsp(uint32_t apic_id);
+void cpu_init_ap(struct cpu *c, uint32_t index, uint32_t apic_id);
 struct cpu *this_cpu(void);
+struct cpu *cpu_bsp(void);
+
+/* timer.c: TSC calibrated against the PIT */
+void timer_calibrate(const struct bootinfo *bi);
+uint64_t timer_tsc_hz(void);
+uint64_t timer_us_to_ticks(uint64_t us);
+uint64_t timer_ticks_to_us(uint64_t ticks);
+void timer_delay_us(uint64_t us);
+
+/* apic.c: this CPU's local APIC */
+struct lapic_io;
+void apic_init_bsp(const struct bootinfo *bi);
+void apic_init_this_cpu(void);
+const struct lapic_io *apic_io(void);
+uint32_t apic_id_this_cpu(void);
+bool apic_is_x2apic(void);
+void apic_eoi(void);
+int apic_send_ipi_vector(uint32_t apic_id, uint8_t vector);
+
+/* smp.c: AP bring-up, cross-CPU calls */
+void smp_boot(const struct bootinfo *bi, bool serial);
+unsigned smp_online_count(void);
+unsigned smp_cpu_count(void);              /* CPU indices in use: BSP + APs tried */
+struct cpu *smp_cpu(unsigned index);       /* NULL if not online */
+typedef void (*smp_fn)(void *arg);
+/* Run fn(arg) on every online CPU (the caller's too) and wait for all. */
+void smp_call_all(smp_fn fn, void *arg);
+void smp_handle_wakeup(void);
+
+/* tlb.c: shootdowns */
+void tlb_flush_local(vaddr_t va, uint64_t len);
+void tlb_shootdown(vaddr_t va, uint64_t len);
+void tlb_handle_ipi(void);
+uint64_t tlb_shootdowns_sent(void);
+
+/* spinlock */
+struct spinlock {
+    volatile uint32_t locked;
+};
+static inline void spin_lock(struct spinlock *l)
+{
+    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+            __asm__ volatile("pause");
+}
+static inline void spin_unlock(struct spinlock *l)
+{
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
 
 /* trap.c: exceptions */
 void trap_init(void);
@@ -84,8 +141,15 @@ struct kmem {
 extern struct kmem kmem;
 void kmem_init(const struct bootinfo *bi);
 void *phys_to_virt(paddr_t pa);
+/* Thread-safe wrappers: one lock guards tracker, allocator, mapper and
+ * virtual ranges. Locks never disable interrupts, and interrupt handlers
+ * never take them, so a CPU spinning here still answers shootdowns. */
+int kmem_alloc_frame(uint64_t size, enum pmem_type type, paddr_t *pa);
+int kmem_free_frame(paddr_t pa, uint64_t size, enum pmem_type type);
+void kmem_totals(uint64_t totals[PMEM_TYPE_COUNT]);
+int kmem_alloc_stack(uint64_t size, vaddr_t *top, paddr_t *pa);
 int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out);
-int kmem_unmap(vaddr_t va, uint64_t len);
+int kmem_unmap(vaddr_t va, uint64_t len);   /* flushes every CPU's TLB */
 
 /* selftest.c */
 struct check_result {
@@ -93,6 +157,9 @@ struct check_result {
     char first_failure[64];
 };
 void selftest_run(const struct bootinfo *bi, bool test_mode, struct check_result *r);
+
+void selftest_smp(const struct bootinfo *bi, bool test_mode, struct check_result *r);
+void check_record(struct check_result *r, const char *name, bool ok, const char *detail);
 
 /* report.c */
 void report_boot(const struct bootinfo *bi);

@@ -3,7 +3,8 @@
 #include "kernel.h"
 #include "x86/cpu.h"
 
-#define TEST_MODE_FLAG "pagoda.test"
+#define TEST_MODE_FLAG   "pagoda.test"
+#define SMP_SERIAL_FLAG  "pagoda.smp=serial"   /* one AP at a time: the bring-up baseline */
 
 /* True if `word` appears in the command line as a whole space-separated word. */
 static bool cmdline_has(const char *cmdline, const char *word)
@@ -44,18 +45,23 @@ void kmain(struct bootinfo *bi)
 
     wrmsr(MSR_GS_BASE, 0);                 /* this_cpu() is NULL until cpu_init_bsp */
     console_init();
-    cpu_init_bsp();                         /* GDT, TSS (IST for #DF), GS base */
+    validate_bootinfo(bi);
+    cpu_init_bsp(bi->bsp_apic_id);          /* GDT, TSS (IST for #DF), GS base */
     trap_init();                            /* every exception reports, none reboots */
     kprintf("pagoda: kernel started\n");
-    validate_bootinfo(bi);
     trap_test_mode = cmdline_has(bi->cmdline, TEST_MODE_FLAG);
     write_cr4(read_cr4() | CR4_PGE);        /* HHDM and kernel leaves are global */
 
     kmem_init(bi);                          /* tracker, allocator, mapper; drops identity map */
     fbcon_init(bi);                         /* from here on, output shows on screen too */
+    timer_calibrate(bi);                    /* TSC against the PIT: timeline, SIPI delays */
     report_boot(bi);
     fbcon_draw_memory_picture(&kmem.pm);
+    apic_init_bsp(bi);                      /* xAPIC or x2APIC; legacy PICs masked */
+    smp_boot(bi, cmdline_has(bi->cmdline, SMP_SERIAL_FLAG));
+    __asm__ volatile("sti");                /* IPIs only: shootdowns, wake-ups */
     selftest_run(bi, trap_test_mode, &checks);
+    selftest_smp(bi, trap_test_mode, &checks);
 
     if (checks.failed)
         kprintf("pagoda: result=fail reason=%s checks_passed=%u checks_failed=%u\n",

@@ -12,6 +12,7 @@
 
 struct kmem kmem;
 static struct vrange vrange_storage[VRANGE_CAPACITY];
+static struct spinlock kmem_lock;
 
 void *phys_to_virt(paddr_t pa)
 {
@@ -88,27 +89,69 @@ void kmem_init(const struct bootinfo *bi)
         panic("mm: cannot remove the identity map");
 }
 
-/* Map [pa, pa+len) at a fresh address in the kernel heap window. */
-int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out)
+int kmem_alloc_frame(uint64_t size, enum pmem_type type, paddr_t *pa)
 {
-    int rc = vrange_alloc(&kmem.vs, len, PAGE_SIZE, KHEAP_WINDOW, KHEAP_WINDOW_END, VR_HEAP, out);
-    if (rc)
-        return rc;
-    rc = pt_map(&kmem.pt, *out, pa, len, flags);
-    if (rc)
-        vrange_release(&kmem.vs, *out, *out + len);
+    spin_lock(&kmem_lock);
+    int rc = falloc_alloc(&kmem.fa, size, 0, type, pa);
+    spin_unlock(&kmem_lock);
     return rc;
 }
 
-/* Unmap and flush this CPU's TLB for the range (one CPU for now: the SMP
- * work adds the shootdown). Releases the virtual range if it was reserved. */
+int kmem_free_frame(paddr_t pa, uint64_t size, enum pmem_type type)
+{
+    spin_lock(&kmem_lock);
+    int rc = falloc_free(&kmem.fa, pa, size, type);
+    spin_unlock(&kmem_lock);
+    return rc;
+}
+
+void kmem_totals(uint64_t totals[PMEM_TYPE_COUNT])
+{
+    spin_lock(&kmem_lock);
+    falloc_totals(&kmem.fa, totals);
+    spin_unlock(&kmem_lock);
+}
+
+/* Map [pa, pa+len) at a fresh address in the kernel heap window. */
+int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out)
+{
+    spin_lock(&kmem_lock);
+    int rc = vrange_alloc(&kmem.vs, len, PAGE_SIZE, KHEAP_WINDOW, KHEAP_WINDOW_END, VR_HEAP, out);
+    if (rc == 0 && (rc = pt_map(&kmem.pt, *out, pa, len, flags)) != 0)
+        vrange_release(&kmem.vs, *out, *out + len);
+    spin_unlock(&kmem_lock);
+    return rc;
+}
+
+/* Unmap, flush every CPU's TLB (before any freed table frame can be
+ * reused: the lock is held throughout), release the virtual range if it was
+ * reserved. */
 int kmem_unmap(vaddr_t va, uint64_t len)
 {
+    spin_lock(&kmem_lock);
     int rc = pt_unmap(&kmem.pt, va, len);
-
-    for (vaddr_t a = va; a < va + len; a += PAGE_SIZE)
-        invlpg(a);
+    tlb_shootdown(va, len);
     if (rc == 0 && vrange_lookup(&kmem.vs, va))
         vrange_release(&kmem.vs, va, va + len);
+    spin_unlock(&kmem_lock);
+    return rc;
+}
+
+/* A kernel stack of `size` (a power of two) in the stack window, with an
+ * unmapped guard page below it. */
+int kmem_alloc_stack(uint64_t size, vaddr_t *top, paddr_t *pa)
+{
+    vaddr_t base;
+    int rc;
+
+    spin_lock(&kmem_lock);
+    rc = falloc_alloc(&kmem.fa, size, 0, PMEM_KERNEL_STACK, pa);
+    if (rc == 0)
+        rc = vrange_alloc(&kmem.vs, size + PAGE_SIZE, PAGE_SIZE, KSTACK_WINDOW, KSTACK_WINDOW_END,
+                          VR_KERNEL_STACK, &base);
+    if (rc == 0)
+        rc = pt_map(&kmem.pt, base + PAGE_SIZE, *pa, size, PT_MAP_WRITE | PT_MAP_GLOBAL);
+    spin_unlock(&kmem_lock);
+    *top = base + PAGE_SIZE + size;
     return rc;
 }

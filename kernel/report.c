@@ -3,12 +3,6 @@
 #include "kernel.h"
 #include "x86/cpu.h"
 
-#define US_PER_SECOND 1000000ULL
-
-static uint64_t tsc_to_us(const struct bootinfo *bi, uint64_t ticks)
-{
-    return bi->tsc_hz ? ticks / (bi->tsc_hz / US_PER_SECOND) : 0;
-}
 
 static void report_memory(void)
 {
@@ -41,7 +35,7 @@ void report_boot(const struct bootinfo *bi)
             bi->firmware_desc_count, bi->exit_attempts, (unsigned long)bi->rsdp,
             (unsigned long)bi->fb.base, bi->fb.width, bi->fb.height);
     kprintf("pagoda: timeline loader_us=%lu exit_us=%lu kernel_us=%lu\n",
-            (unsigned long)tsc_to_us(bi, bi->tsc_before_exit - bi->tsc_loader_entry),
-            (unsigned long)tsc_to_us(bi, bi->tsc_kernel_jump - bi->tsc_before_exit),
-            (unsigned long)tsc_to_us(bi, now - bi->tsc_kernel_jump));
+            (unsigned long)timer_ticks_to_us(bi->tsc_before_exit - bi->tsc_loader_entry),
+            (unsigned long)timer_ticks_to_us(bi->tsc_kernel_jump - bi->tsc_before_exit),
+            (unsigned long)timer_ticks_to_us(now - bi->tsc_kernel_jump));
 }

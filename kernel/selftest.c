@@ -15,7 +15,7 @@
 #define VEC_PAGE_FAULT  14
 #define TEST_PATTERN    0x5A17C0DEDEADBEEFULL
 
-static void record(struct check_result *r, const char *name, bool ok, const char *detail)
+void check_record(struct check_result *r, const char *name, bool ok, const char *detail)
 {
     kprintf("pagoda: check %s=%s%s%s\n", name, ok ? "pass" : "fail", detail[0] ? " " : "", detail);
     if (ok) {
@@ -55,14 +55,14 @@ static void check_kernel_mappings(const struct bootinfo *bi, struct check_result
                             PMEM_KERNEL_IMAGE) &&
               translates_to((vaddr_t)&data_probe, image_phys(bi, &data_probe), true, false,
                             PMEM_KERNEL_IMAGE);
-    record(r, "kernel-wx", ok, "text=RX rodata=R data=RW+NX");
+    check_record(r, "kernel-wx", ok, "text=RX rodata=R data=RW+NX");
 
     int on_stack;
     struct pt_translation t;
     ok = pt_translate(&kmem.pt, (vaddr_t)&on_stack, &t) == 0 && (t.flags & PT_MAP_WRITE) &&
          !(t.flags & PT_MAP_EXEC) && pmem_type_at(&kmem.pm, t.pa) == PMEM_KERNEL_STACK &&
          pt_translate(&kmem.pt, bi->stack_top - bi->stack_size - PAGE_SIZE, &t) == -E_NOTFOUND;
-    record(r, "stack", ok, "RW+NX, guard page unmapped");
+    check_record(r, "stack", ok, "RW+NX, guard page unmapped");
 }
 
 static bool hhdm_mapped(enum pmem_type t)
@@ -116,7 +116,7 @@ static void check_hhdm(const struct bootinfo *bi, struct check_result *r)
     }
     fmt_snprintf(detail, sizeof(detail), "ranges=%lu huge_leaves_checked=%lu page=%luM",
                  (unsigned long)kmem.pm.count, (unsigned long)huge_seen, (unsigned long)(page / MiB));
-    record(r, "hhdm", ok, detail);
+    check_record(r, "hhdm", ok, detail);
 }
 
 /* A frame from the allocator, mapped at a fresh higher-half address, reads
@@ -141,7 +141,7 @@ static void check_fresh_mapping(struct check_result *r)
         ok = false;
     char detail[64];
     fmt_snprintf(detail, sizeof(detail), "va=0x%lx pa=0x%lx", (unsigned long)va, (unsigned long)pa);
-    record(r, "fresh-map", ok, detail);
+    check_record(r, "fresh-map", ok, detail);
 }
 
 /* The allocator's view of every type adds up to the firmware map plus what
@@ -158,7 +158,7 @@ static void check_accounting(const struct bootinfo *bi, struct check_result *r)
     bool ok = pmem_check(&kmem.pm) && sum == bi->firmware_total + bi->pmem_added_bytes;
     fmt_snprintf(detail, sizeof(detail), "tracker=%lu firmware=%lu added=%lu", (unsigned long)sum,
                  (unsigned long)bi->firmware_total, (unsigned long)bi->pmem_added_bytes);
-    record(r, "accounting", ok, detail);
+    check_record(r, "accounting", ok, detail);
 }
 
 /* Test mode: faults that must happen, be caught and be recovered from. */
@@ -174,7 +174,7 @@ static void check_faults(struct check_result *r)
     fmt_snprintf(detail, sizeof(detail), "vector=%lu error=0x%lx rip=0x%lx cr2=0x%lx",
                  (unsigned long)(v ? v - 1 : 0), (unsigned long)f.error, (unsigned long)f.rip,
                  (unsigned long)f.cr2);
-    record(r, "fault-text-write", ok, detail);
+    check_record(r, "fault-text-write", ok, detail);
 
     v = probe_read8((const volatile void *)0);
     f = c->last_fault;
@@ -182,7 +182,7 @@ static void check_faults(struct check_result *r)
     fmt_snprintf(detail, sizeof(detail), "vector=%lu error=0x%lx rip=0x%lx cr2=0x%lx",
                  (unsigned long)(v ? v - 1 : 0), (unsigned long)f.error, (unsigned long)f.rip,
                  (unsigned long)f.cr2);
-    record(r, "fault-null-read", ok, detail);
+    check_record(r, "fault-null-read", ok, detail);
 }
 
 void selftest_run(const struct bootinfo *bi, bool test_mode, struct check_result *r)
@@ -192,7 +192,7 @@ void selftest_run(const struct bootinfo *bi, bool test_mode, struct check_result
     check_hhdm(bi, r);
     check_fresh_mapping(r);
     check_accounting(bi, r);
-    record(r, "pagetables-minimal", bi->pt_frames_used == bi->pt_frames_min, "");
+    check_record(r, "pagetables-minimal", bi->pt_frames_used == bi->pt_frames_min, "");
     if (test_mode)
         check_faults(r);
 }

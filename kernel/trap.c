@@ -8,7 +8,8 @@
 #include "x86/cpu.h"
 #include "x86/pte.h"
 
-#define IDT_VECTORS        32     /* exceptions only: no interrupts are enabled */
+#define IDT_VECTORS        256
+#define EXCEPTION_VECTORS  32
 #define IDT_GATE_INTERRUPT 0x8E   /* present, DPL 0, 64-bit interrupt gate */
 #define VEC_DOUBLE_FAULT   8
 #define VEC_PAGE_FAULT     14
@@ -32,30 +33,39 @@ struct idt_gate {
 } __attribute__((packed));
 
 static struct idt_gate idt[IDT_VECTORS];
-extern const uint64_t isr_table[IDT_VECTORS];
+extern const uint64_t isr_table[EXCEPTION_VECTORS];
+extern const uint64_t isr_ipi_table[];
+static const uint8_t ipi_vectors[] = { VEC_TLB_SHOOTDOWN, VEC_WAKEUP, VEC_SPURIOUS }; /* isr_ipi_table order */
 extern const uint64_t probe_fixups[], probe_fixups_end[];
 bool trap_test_mode;
 
-static const char *const vector_names[IDT_VECTORS] = {
+static const char *const vector_names[] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
     "device not available", "double fault", "coprocessor overrun", "invalid TSS",
     "segment not present", "stack fault", "general protection", "page fault", "reserved",
     "x87 FP", "alignment check", "machine check", "SIMD FP", "virtualization", "control protection",
 };
 
+static void set_gate(int v, uint64_t a)
+{
+    idt[v] = (struct idt_gate){
+        .offset_lo = (uint16_t)a,
+        .selector = GDT_KERNEL_CODE,
+        .ist = v == VEC_DOUBLE_FAULT ? IST_DOUBLE_FAULT : 0,
+        .type_attr = IDT_GATE_INTERRUPT,
+        .offset_mid = (uint16_t)(a >> 16),
+        .offset_hi = (uint32_t)(a >> 32),
+    };
+}
+
+/* One IDT shared by every CPU: exceptions and the IPI vectors. Other
+ * vectors stay not-present (a stray interrupt then faults visibly). */
 void trap_init(void)
 {
-    for (int v = 0; v < IDT_VECTORS; v++) {
-        uint64_t a = isr_table[v];
-        idt[v] = (struct idt_gate){
-            .offset_lo = (uint16_t)a,
-            .selector = GDT_KERNEL_CODE,
-            .ist = v == VEC_DOUBLE_FAULT ? IST_DOUBLE_FAULT : 0,
-            .type_attr = IDT_GATE_INTERRUPT,
-            .offset_mid = (uint16_t)(a >> 16),
-            .offset_hi = (uint32_t)(a >> 32),
-        };
-    }
+    for (int v = 0; v < EXCEPTION_VECTORS; v++)
+        set_gate(v, isr_table[v]);
+    for (size_t i = 0; i < ARRAY_LEN(ipi_vectors); i++)
+        set_gate(ipi_vectors[i], isr_ipi_table[i]);
     trap_load_idt();
 }
 
@@ -99,7 +109,8 @@ static void report_fault(const struct trap_frame *f, uint64_t cr2)
     struct cpu *c = this_cpu();
 
     kalert("pagoda: FAULT cpu=%u vector=%lu (%s) error=0x%lx rip=0x%lx cr2=0x%lx\n",
-            c ? c->index : 0, f->vector, f->vector < 22 ? vector_names[f->vector] : "reserved",
+            c ? c->index : 0, f->vector,
+            f->vector < ARRAY_LEN(vector_names) ? vector_names[f->vector] : "reserved",
             f->error, f->rip, cr2);
     kalert("pagoda:   rsp=0x%lx rbp=0x%lx rax=0x%lx rdi=0x%lx cs=0x%lx rflags=0x%lx\n", f->rsp,
             f->rbp, f->rax, f->rdi, f->cs, f->rflags);
@@ -114,6 +125,17 @@ void trap_handler(struct trap_frame *f)
 
     uint64_t rip = f->rip;
 
+    switch (f->vector) {
+    case VEC_TLB_SHOOTDOWN:
+        tlb_handle_ipi();
+        apic_eoi();
+        return;
+    case VEC_WAKEUP:
+        apic_eoi(); /* the idle loop looks for work after every wake-up */
+        return;
+    case VEC_SPURIOUS:
+        return;     /* no EOI for spurious interrupts (SDM 3A 11.9) */
+    }
     if (f->vector != VEC_DOUBLE_FAULT && trap_fixup(&f->rip)) {
         if (c)
             c->last_fault = (struct fault_record){ f->vector, f->error, rip, cr2,

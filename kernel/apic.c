@@ -1,0 +1,124 @@
+/* This machine's local APICs: xAPIC through its uncached MMIO page in the
+ * HHDM, or x2APIC through MSRs when the firmware left x2APIC on or some APIC
+ * ID does not fit xAPIC's 8 bits. The IPI logic itself is shared/lapic.c.
+ * Also silences the legacy 8259 PICs: no external interrupt is wanted yet. */
+#include "kernel.h"
+#include "lapic.h"
+#include "x86/cpu.h"
+
+#define PIC1_DATA        0x21
+#define PIC2_DATA        0xA1
+#define PIC_MASK_ALL     0xFF
+#define LAPIC_LVT_TIMER  0x320
+#define LAPIC_LVT_LINT0  0x350
+#define LAPIC_LVT_LINT1  0x360
+#define LAPIC_LVT_ERROR  0x370
+#define LAPIC_LVT_MASKED (1u << 16)
+#define XAPIC_ID_SHIFT   24
+
+static struct lapic_io io;
+static volatile uint32_t *xapic_mmio;
+
+static uint32_t xapic_read(void *ctx, uint32_t off)
+{
+    (void)ctx;
+    return xapic_mmio[off / sizeof(uint32_t)];
+}
+
+static void xapic_write(void *ctx, uint32_t off, uint32_t v)
+{
+    (void)ctx;
+    xapic_mmio[off / sizeof(uint32_t)] = v;
+}
+
+static uint32_t x2apic_read(void *ctx, uint32_t off)
+{
+    (void)ctx;
+    return (uint32_t)rdmsr(X2APIC_MSR(off));
+}
+
+static void x2apic_write(void *ctx, uint32_t off, uint32_t v)
+{
+    (void)ctx;
+    wrmsr(X2APIC_MSR(off), v);
+}
+
+static void x2apic_write_icr(void *ctx, uint64_t v)
+{
+    (void)ctx;
+    wrmsr(X2APIC_MSR(LAPIC_ICR_LOW), v);
+}
+
+static bool needs_x2apic(const struct bootinfo *bi)
+{
+    if (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD)
+        return true; /* no way back to xAPIC without disabling the APIC */
+    for (uint32_t i = 0; i < bi->cpu_count; i++)
+        if (bi->cpus[i].apic_id > XAPIC_MAX_ID)
+            return true;
+    return false;
+}
+
+void apic_init_bsp(const struct bootinfo *bi)
+{
+    outb(PIC1_DATA, PIC_MASK_ALL);
+    outb(PIC2_DATA, PIC_MASK_ALL);
+    if (needs_x2apic(bi) && (bi->cpu_features & BI_CPU_X2APIC)) {
+        io = (struct lapic_io){ .x2apic = true, .read = x2apic_read, .write = x2apic_write,
+                                .write_icr64 = x2apic_write_icr };
+    } else {
+        paddr_t base = rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR_MASK;
+        struct pt_translation t;
+        /* The loader maps the architectural page; a relocated APIC is
+         * possible in principle and would need its own mapping. */
+        if (pt_translate(&kmem.pt, HHDM_BASE + base, &t) != 0 || !(t.flags & PT_MAP_UC))
+            panic("apic: local APIC at 0x%lx is not mapped uncached in the HHDM", (unsigned long)base);
+        xapic_mmio = phys_to_virt(base);
+        io = (struct lapic_io){ .x2apic = false, .read = xapic_read, .write = xapic_write };
+    }
+    apic_init_this_cpu();
+}
+
+/* Per CPU: x2APIC on if chosen (each CPU enables its own), LVTs masked,
+ * software-enabled with the spurious vector. */
+void apic_init_this_cpu(void)
+{
+    if (io.x2apic) {
+        uint64_t b = rdmsr(MSR_APIC_BASE);
+        if (!(b & APIC_BASE_EXTD))
+            wrmsr(MSR_APIC_BASE, b | APIC_BASE_EN | APIC_BASE_EXTD);
+    }
+    io.write(io.ctx, LAPIC_LVT_TIMER, LAPIC_LVT_MASKED);
+    io.write(io.ctx, LAPIC_LVT_LINT0, LAPIC_LVT_MASKED);
+    io.write(io.ctx, LAPIC_LVT_LINT1, LAPIC_LVT_MASKED);
+    io.write(io.ctx, LAPIC_LVT_ERROR, LAPIC_LVT_MASKED);
+    io.write(io.ctx, LAPIC_SVR, LAPIC_SVR_ENABLE | VEC_SPURIOUS);
+    lapic_read_esr(&io);
+}
+
+const struct lapic_io *apic_io(void)
+{
+    return &io;
+}
+
+bool apic_is_x2apic(void)
+{
+    return io.x2apic;
+}
+
+/* xAPIC keeps the ID in bits 31:24 of its ID register; x2APIC uses all 32. */
+uint32_t apic_id_this_cpu(void)
+{
+    uint32_t id = io.read(io.ctx, LAPIC_ID);
+    return io.x2apic ? id : id >> XAPIC_ID_SHIFT;
+}
+
+void apic_eoi(void)
+{
+    io.write(io.ctx, LAPIC_EOI, 0);
+}
+
+int apic_send_ipi_vector(uint32_t apic_id, uint8_t vector)
+{
+    return lapic_send_ipi(&io, apic_id, ICR_FIXED | ICR_LEVEL_ASSERT | ICR_VECTOR(vector));
+}

@@ -1,0 +1,68 @@
+/* TLB shootdowns. Kernel mappings are global and shared by every CPU, so
+ * after unmapping or reprotecting one, every other CPU that may cache it is
+ * sent VEC_TLB_SHOOTDOWN and the sender waits until all have flushed. The
+ * caller holds the kmem lock: one shootdown is in flight at a time, and
+ * frames freed by the unmap are not reused before it completes. */
+#include "kernel.h"
+#include "x86/cpu.h"
+
+#define FLUSH_ALL_PAGES 64    /* beyond this, one full flush beats many INVLPGs */
+#define SHOOTDOWN_SPIN_LIMIT 2000000000ULL
+
+static struct {
+    vaddr_t va;
+    uint64_t len;
+    volatile uint32_t pending;   /* CPUs that have not flushed yet */
+} request;
+static uint64_t sent;
+
+/* INVLPG drops global entries too; a full flush of global entries needs
+ * CR4.PGE toggled (a CR3 write keeps them). */
+void tlb_flush_local(vaddr_t va, uint64_t len)
+{
+    if (len / PAGE_SIZE > FLUSH_ALL_PAGES) {
+        uint64_t cr4 = read_cr4();
+        write_cr4(cr4 & ~CR4_PGE);
+        write_cr4(cr4);
+        return;
+    }
+    for (vaddr_t a = va; a < va + len; a += PAGE_SIZE)
+        invlpg(a);
+}
+
+void tlb_handle_ipi(void)
+{
+    tlb_flush_local(request.va, request.len);
+    __atomic_fetch_sub(&request.pending, 1, __ATOMIC_RELEASE);
+}
+
+void tlb_shootdown(vaddr_t va, uint64_t len)
+{
+    struct cpu *me = this_cpu();
+    unsigned targets = 0;
+
+    tlb_flush_local(va, len);
+    for (unsigned i = 0; i < smp_cpu_count(); i++)
+        targets += smp_cpu(i) && smp_cpu(i) != me;
+    if (targets == 0)
+        return;
+    request.va = va;
+    request.len = len;
+    __atomic_store_n(&request.pending, targets, __ATOMIC_RELEASE);
+    for (unsigned i = 0; i < smp_cpu_count(); i++) {
+        struct cpu *c = smp_cpu(i);
+        if (c && c != me && apic_send_ipi_vector(c->apic_id, VEC_TLB_SHOOTDOWN) != 0)
+            panic("tlb: shootdown IPI to APIC %u failed", c->apic_id);
+    }
+    sent++;
+    for (uint64_t spin = 0; __atomic_load_n(&request.pending, __ATOMIC_ACQUIRE); spin++) {
+        if (spin == SHOOTDOWN_SPIN_LIMIT)
+            panic("tlb: %u CPUs never acknowledged a shootdown", request.pending);
+        cpu_pause();
+    }
+}
+
+uint64_t tlb_shootdowns_sent(void)
+{
+    return sent;
+}

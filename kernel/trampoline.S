@@ -1,0 +1,104 @@
+/* AP start-up: real mode -> protected mode -> long mode -> the kernel's
+ * higher half. trampoline_start..trampoline_end is copied by smp.c to a page
+ * below 1 MiB; the SIPI starts each AP at CS:IP = (page >> 4):0000. All
+ * addresses inside are offsets from trampoline_start; absolute ones (GDT
+ * base, far-jump targets) come from the parameter block smp.c fills
+ * (include/x86/trampoline.h). Nothing here writes memory, so any number of
+ * APs can run it at once. */
+#include "x86/trampoline.h"
+
+#define CR0_PE       0x00000001
+#define CR0_WP       0x00010000
+#define CR0_PG       0x80000000
+#define MSR_EFER     0xC0000080
+#define CPUID_TOPOLOGY 0x0B          /* x2APIC ID in EDX */
+#define CPUID_FEATURES 0x01          /* initial APIC ID in EBX[31:24] */
+
+    .section .text.trampoline, "ax"
+    .code16
+    .globl trampoline_start, trampoline_end, trampoline_gdt, trampoline_pm32, trampoline_lm64
+trampoline_start:
+    cli                             /* no IDT yet */
+    cld
+    movw    %cs, %ax
+    movw    %ax, %ds                /* DS = this page: the params by offset */
+    xorl    %ebx, %ebx
+    movw    %ax, %bx
+    shll    $4, %ebx                /* EBX = physical base of this page, kept to the end */
+    lgdtl   TRAMP_GDTR              /* trampoline GDT (base filled by smp.c) */
+    movl    %cr0, %eax
+    orl     $CR0_PE, %eax
+    movl    %eax, %cr0              /* protected mode, still 16-bit CS */
+    ljmpl   *TRAMP_FAR32            /* reload CS: 32-bit code at trampoline_pm32 */
+
+    .code32
+trampoline_pm32:
+    movw    $TRAMP_SEL_DATA32, %ax
+    movw    %ax, %ds                /* flat 4 GiB data */
+    movw    %ax, %es
+    movw    %ax, %ss
+    movl    TRAMP_CR4(%ebx), %eax
+    movl    %eax, %cr4              /* PAE (required for long mode) */
+    movl    TRAMP_CR3_32(%ebx), %eax
+    movl    %eax, %cr3              /* transitional PML4: identity page + kernel half */
+    movl    $MSR_EFER, %ecx
+    rdmsr
+    orl     TRAMP_EFER_SET(%ebx), %eax  /* LME, and NXE in the same write */
+    wrmsr
+    movl    %cr0, %eax
+    orl     $(CR0_PG | CR0_WP), %eax
+    movl    %eax, %cr0              /* paging on: long mode active, compatibility mode */
+    ljmpl   *TRAMP_FAR64(%ebx)      /* 64-bit CS: trampoline_lm64 */
+
+    .code64
+trampoline_lm64:
+    movl    %ebx, %ebx              /* upper halves are undefined after the mode switch */
+    jmpq    *TRAMP_ENTRY64(%rbx)    /* leave the low page for the kernel's ap_entry64 */
+
+    .balign 8
+trampoline_gdt:
+    .quad   0                       /* null */
+    .quad   0x00CF9A000000FFFF      /* 0x08: 32-bit code, flat */
+    .quad   0x00CF92000000FFFF      /* 0x10: 32-bit data, flat */
+    .quad   0x00AF9A000000FFFF      /* 0x18: 64-bit code */
+trampoline_end:
+
+/* In the kernel's higher half, still on the transitional tables.
+ * RBX = the trampoline page's physical base (identity-mapped for now). */
+    .text
+    .globl ap_entry64
+ap_entry64:
+    movq    TRAMP_CR3_FINAL(%rbx), %rax
+    movq    %rax, %cr3              /* the one shared PML4: the low page is gone now */
+    movl    $CPUID_TOPOLOGY, %eax   /* our APIC ID: x2APIC ID if leaf 0xB exists */
+    xorl    %ecx, %ecx
+    cpuid
+    movl    %edx, %esi              /* candidate: x2APIC ID */
+    xorl    %eax, %eax
+    cpuid                           /* EAX = max basic leaf */
+    cmpl    $CPUID_TOPOLOGY, %eax
+    jae     1f
+    movl    $CPUID_FEATURES, %eax
+    cpuid
+    shrl    $24, %ebx
+    movl    %ebx, %esi              /* xAPIC: initial APIC ID, 8 bits */
+1:  leaq    ap_slots(%rip), %rdi    /* scan the slot table for our APIC ID */
+    movl    ap_slot_count(%rip), %ecx
+2:  testl   %ecx, %ecx
+    jz      3f                      /* not ours to start: park */
+    cmpl    %esi, AP_SLOT_APIC_ID(%rdi)
+    jne     4f
+    cmpl    $AP_STATE_READY, AP_SLOT_STATE(%rdi)
+    jne     3f                      /* slot not prepared: park */
+    movq    AP_SLOT_STACK_TOP(%rdi), %rsp
+    xorl    %ebp, %ebp              /* end of the frame chain */
+    call    ap_main                 /* ap_main(struct ap_slot *) never returns */
+    jmp     3f
+4:  addq    $AP_SLOT_SIZE, %rdi
+    decl    %ecx
+    jmp     2b
+3:  cli
+    hlt
+    jmp     3b
+
+    .section .note.GNU-stack, "", @progbits
