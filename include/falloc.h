@@ -65,10 +65,10 @@ int falloc_init(struct falloc *fa, const struct falloc_env *env, struct pmem *pm
  * aligned to its size, accounted to `type` (an owned type:
  * pmem_type_is_owned). The smallest free block that fits is split, so large
  * blocks stay whole as long as possible.
- * max_end != 0: the block lies entirely below max_end, and it is the lowest
- * such free block (slower path: scans the free-head bitmap below max_end,
- * O(frames below max_end / 64 + free heads met)); a max_end above all
- * managed memory costs nothing extra.
+ * max_end != 0: the block lies entirely below max_end. If max_end is below
+ * the end of managed memory, it is the lowest such block (slower path: scans
+ * the free-head bitmap below max_end, O(frames below max_end / 64 + free
+ * heads met)); a max_end at or above it is no constraint and costs nothing.
  * Returns 0 and *out, or -E_NOMEM, or -E_INVAL for bad arguments or a free
  * block whose header was overwritten (a use after free: never followed). The
  * frame's contents are not zeroed. */
