@@ -94,7 +94,7 @@ int vrange_alloc(struct vrange_set *vs, uint64_t size, uint64_t align, vaddr_t w
         }
         if (i >= vs->count)
             break;
-        cursor = MAX(cursor, vs->r[i].end);
+        cursor = vs->r[i].end;   /* > cursor: entries from i on end past win_lo, sorted */
     }
     return -E_NOMEM;
 }
