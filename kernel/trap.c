@@ -99,6 +99,7 @@ static void backtrace(uint64_t rbp)
     for (int i = 0; i < BACKTRACE_DEPTH && rbp >= HIGHER_HALF_BASE && IS_ALIGNED(rbp, 8); i++) {
         const uint64_t *frame = (const uint64_t *)rbp;
         n += fmt_snprintf(line + n, sizeof(line) - n, " 0x%lx", (unsigned long)frame[1]);
+        n = MIN(n, sizeof(line) - 1); /* snprintf returns the untruncated length */
         rbp = frame[0];
     }
     kalert("%s\n", line);
