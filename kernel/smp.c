@@ -9,6 +9,7 @@
  * the TSC, calibrated against the PIT (timer.c). */
 #include <string.h>
 
+#include "apslots.h"
 #include "kernel.h"
 #include "lapic.h"
 #include "x86/cpu.h"
@@ -114,37 +115,28 @@ static void trampoline_install(const struct bootinfo *bi, const struct pt *t)
     };
 }
 
-static bool cpu_startable(const struct bootinfo_cpu *c, const char **why)
-{
-    *why = !(c->flags & CPU_FLAG_ENABLED)   ? "disabled"
-           : !(c->flags & CPU_FLAG_HEALTHY) ? "unhealthy"
-           : (!apic_is_x2apic() && c->apic_id > XAPIC_MAX_ID) ? "apic-id-needs-x2apic"
-                                                              : NULL;
-    return *why == NULL;
-}
-
-/* A slot per AP: stack with guard page, struct cpu, index. */
+/* A slot per AP to start (apslots.c decides which), each with a stack
+ * behind a guard page and a struct cpu. */
 static int prepare_slots(const struct bootinfo *bi)
 {
-    const char *why;
+    static enum ap_skip_reason reasons[BOOTINFO_MAX_CPUS];
     paddr_t pa;
-    vaddr_t top;
 
-    for (uint32_t i = 0; i < bi->cpu_count; i++) {
-        const struct bootinfo_cpu *c = &bi->cpus[i];
-        if (c->flags & CPU_FLAG_BSP)
-            continue;
-        if (!cpu_startable(c, &why)) {
-            kprintf("pagoda: cpu apic=%u skipped reason=%s\n", c->apic_id, why);
-            continue;
-        }
-        struct ap_slot *s = &ap_slots[ap_slot_count++];
-        if (kmem_alloc_stack(KERNEL_STACK_SIZE, &top, &pa) != 0 ||
+    ap_slot_count = apslots_build(bi->cpus, bi->cpu_count, apic_is_x2apic(), 1, ap_slots,
+                                  BOOTINFO_MAX_CPUS, reasons);
+    for (uint32_t i = 0; i < bi->cpu_count; i++)
+        if (reasons[i] != AP_START && reasons[i] != AP_SKIP_BSP)
+            kprintf("pagoda: cpu apic=%u skipped reason=%s\n", bi->cpus[i].apic_id,
+                    apslots_reason_name(reasons[i]));
+    for (uint32_t i = 0; i < ap_slot_count; i++) {
+        struct ap_slot *s = &ap_slots[i];
+        if (kmem_alloc_stack(KERNEL_STACK_SIZE, &s->stack_top, &pa) != 0 ||
             kmem_alloc_frame(CPU_STRUCT_BYTES, PMEM_KERNEL_DATA, &pa) != 0)
             return -E_NOMEM;
-        *s = (struct ap_slot){ .apic_id = c->apic_id, .index = cpu_count++, .stack_top = top,
-                               .cpu = phys_to_virt(pa), .state = AP_STATE_READY };
+        s->cpu = phys_to_virt(pa);
+        s->state = AP_STATE_READY;
     }
+    cpu_count = 1 + ap_slot_count;
     return 0;
 }
 
@@ -297,6 +289,9 @@ void ap_main(struct ap_slot *slot)
     struct cpu *c = slot->cpu;
 
     cpu_init_ap(c, slot->index, slot->apic_id);   /* GDT, TSS + IST, GS base */
+    if (apslots_find(ap_slots, ap_slot_count, slot->apic_id) != slot)
+        panic("smp: trampoline chose slot %u for APIC ID %u; apslots_find disagrees", slot->index,
+              slot->apic_id);
     trap_load_idt();
     wrmsr(MSR_PAT, PAGODA_PAT_VALUE);              /* the BSP's PAT */
     write_cr0(read_cr0() | CR0_WP);

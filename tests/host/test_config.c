@@ -1,0 +1,77 @@
+/* pagoda.conf parsing: every key, every error names its line and problem. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+static int parse(const char *text, struct config *cfg, char *err)
+{
+    return config_parse(text, strlen(text), cfg, err);
+}
+
+static void test_all_keys(void **state)
+{
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+    (void)state;
+    assert_int_equal(parse("# comment\n\n  kernel = /EFI/pagoda/k.elf \r\ncmdline=a b  c\nverbose=1",
+                           &c, err), 0);
+    assert_string_equal(c.kernel, "\\EFI\\pagoda\\k.elf");
+    assert_string_equal(c.cmdline, "a b  c");
+    assert_int_equal(c.verbose, 1);
+}
+
+static void test_defaults_on_empty(void **state)
+{
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+    (void)state;
+    assert_int_equal(config_parse("", 0, &c, err), 0);
+    assert_string_equal(c.kernel, "");
+    assert_string_equal(c.cmdline, "");
+    assert_int_equal(c.verbose, 0);
+}
+
+static void test_errors_table(void **state)
+{
+    static const struct { const char *text; const char *msg; } rows[] = {
+        { "kernal=x\n", "line 1: unknown key 'kernal'" },
+        { "\n\nverbose=yes\n", "line 3: verbose must be 0 or 1, not 'yes'" },
+        { "cmdline\n", "line 1: expected key=value, got 'cmdline'" },
+        { "kernel=\n", "line 1: empty kernel path" },
+        { "=5\n", "line 1: unknown key ''" },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct config c;
+        char err[CONFIG_ERR_MAX];
+        assert_int_equal(parse(rows[i].text, &c, err), -1);
+        assert_non_null(strstr(err, rows[i].msg));
+    }
+}
+
+static void test_too_long_and_nul(void **state)
+{
+    struct config c;
+    char err[CONFIG_ERR_MAX], text[CONFIG_CMDLINE_MAX + 32];
+    (void)state;
+    memset(text, 'a', sizeof(text));
+    memcpy(text, "cmdline=", 8);
+    assert_int_equal(config_parse(text, sizeof(text), &c, err), -1);
+    assert_non_null(strstr(err, "cmdline too long"));
+    assert_int_equal(config_parse("verbose=1\0x", 11, &c, err), -1);
+    assert_non_null(strstr(err, "NUL byte"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_all_keys), cmocka_unit_test(test_defaults_on_empty),
+        cmocka_unit_test(test_errors_table), cmocka_unit_test(test_too_long_and_nul),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
