@@ -125,3 +125,25 @@ clean:
 	rm -rf $(BUILD) $(EFI_APP)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# ---- Console font (kernel/fbcon.c) -----------------------------------------
+# A PSF bitmap font from Debian's console-setup-linux package (apt-get install
+# console-setup-linux), gunzipped at build time and wrapped by `ld -r -b binary`
+# into an object whose data moves to .rodata (the kernel maps it read-only,
+# NX); kernel/psf.c parses it at boot. Symbols: _binary_font_psf_start/_end.
+# Appended to KERNEL_OBJS here (the link recipe expands it late) and made a
+# prerequisite of the kernel ELF. FONT_PSF_GZ=... picks another PSF1/PSF2 font.
+FONT_PSF_GZ ?= /usr/share/consolefonts/Lat15-Terminus16.psf.gz
+FONT_DIR    := $(BUILD)/kernel/font
+FONT_OBJ    := $(FONT_DIR)/font.o
+KERNEL_OBJS += $(FONT_OBJ)
+$(KERNEL_ELF): $(FONT_OBJ)
+$(FONT_DIR)/font.psf: $(wildcard $(FONT_PSF_GZ))
+	@mkdir -p $(dir $@)
+	@test -f $(FONT_PSF_GZ) || { echo "no $(FONT_PSF_GZ) (apt-get install console-setup-linux)" >&2; exit 1; }
+	gunzip -c $(FONT_PSF_GZ) > $@
+$(FONT_OBJ): $(FONT_DIR)/font.psf
+	cd $(FONT_DIR) && $(LD) -r -b binary -o font.bin.o font.psf
+	$(OBJCOPY) --rename-section .data=.rodata.font,alloc,load,readonly,data,contents \
+	  $(FONT_DIR)/font.bin.o $@
+# ---- end of console font -------------------------------------------------------
+

@@ -13,8 +13,11 @@
 #                 exit 0 on pass, 1 on fail, 124 on timeout, 2 on anything else
 #     -r          expect the loader to refuse the kernel: exit 0 when the firmware
 #                 reports the boot option failed and moves on, 1 if a kernel ran
-#     -T SECS     timeout for -t/-r (default 60)
-#     -l FILE     also write the serial log to FILE (-t/-r)
+#     -T SECS     timeout for -t/-r/-s (default 60)
+#     -s FILE     screenshot: boot (not in test mode), wait for the kernel's result= line,
+#                 save the screen to FILE through the QEMU monitor (PPM; PNG if FILE ends
+#                 in .png), stop QEMU; exit 0 if the kernel passed, 1 if it failed
+#     -l FILE     also write the serial log to FILE (-t/-r/-s)
 #     -g          wait for gdb on tcp::1234 (QEMU -s -S)
 #     -q ARGS     extra QEMU arguments (word-split)
 #     -h          this help
@@ -31,16 +34,17 @@ FIRMWARE_FAULT_MARKER='!!!! X64 Exception'   # OVMF's exception dump: the loader
 SPARSE_RAM_MIN_GIB=16
 
 cpus=2 smp= mem=1G model=max kernel= cmdline= conf= esp=esp mode=interactive timeout=60
-log= gdb=0 extra=
+log= gdb=0 extra= shot=
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "run.sh: $*" >&2; exit 2; }
 
-while getopts "c:S:m:p:k:a:C:e:trT:l:gq:h" opt; do
+while getopts "c:S:m:p:k:a:C:e:trs:T:l:gq:h" opt; do
     case $opt in
         c) cpus=$OPTARG ;;  S) smp=$OPTARG ;;  m) mem=$OPTARG ;;  p) model=$OPTARG ;;
         k) kernel=$OPTARG ;; a) cmdline=$OPTARG ;; C) conf=$OPTARG ;; e) esp=$OPTARG ;;
         t) mode=test ;;     r) mode=reject ;;   T) timeout=$OPTARG ;; l) log=$OPTARG ;;
+        s) mode=screenshot; shot=$OPTARG ;;
         g) gdb=1 ;;         q) extra=$OPTARG ;;  h) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
     esac
@@ -99,10 +103,40 @@ if [ "$mode" = interactive ]; then
     exit $?
 fi
 
-# Test and reject modes: serial to a file, watched until a verdict.
+# Screenshot mode: QEMU's monitor on a socket (HMP, one command per prompt;
+# screendump answers once the file is written).
+monitor_args=(-monitor none)
+if [ "$mode" = screenshot ]; then
+    monitor_args=(-monitor "unix:$work/monitor.sock,server=on,wait=off")
+    mkdir -p "$(dirname "$shot")"
+    shot=$(cd "$(dirname "$shot")" && pwd)/$(basename "$shot")
+    shot_fmt=ppm
+    case $shot in *.png) shot_fmt=png ;; esac
+fi
+monitor() {
+    python3 - "$work/monitor.sock" "$@" <<'PY'
+import socket, sys
+mon = socket.socket(socket.AF_UNIX)
+mon.settimeout(30)
+mon.connect(sys.argv[1])
+def prompt():
+    buf = b""
+    while not buf.endswith(b"(qemu) "):
+        data = mon.recv(4096)
+        if not data:
+            return
+        buf += data
+prompt()
+for cmd in sys.argv[2:]:
+    mon.sendall(cmd.encode() + b"\n")
+    prompt()
+PY
+}
+
+# Test, reject and screenshot modes: serial to a file, watched until a verdict.
 serial="$work/serial.log"
 : > "$serial"
-"$QEMU" "${args[@]}" -serial "file:$serial" -display none -monitor none &
+"$QEMU" "${args[@]}" -serial "file:$serial" -display none "${monitor_args[@]}" &
 qemu_pid=$!
 tail -n +1 -f "$serial" --pid="$qemu_pid" 2>/dev/null &
 tail_pid=$!
@@ -113,6 +147,9 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
     if [ "$mode" = reject ] && grep -q "$REJECT_MARKER" "$serial"; then
         status=reject-seen; break
     fi
+    if [ "$mode" = screenshot ] && grep -q '^pagoda: result=' "$serial"; then
+        status=result-seen; break
+    fi
     if grep -qF "$FIRMWARE_FAULT_MARKER" "$serial"; then status=firmware-exception; break; fi
     if [ $SECONDS -ge $deadline ]; then status=timeout; break; fi
     sleep 0.2
@@ -120,6 +157,13 @@ done
 if [ -z "$status" ]; then
     wait "$qemu_pid" && rc=0 || rc=$?
     status=exit-$rc
+fi
+if [ "$status" = result-seen ]; then
+    # The console draws a line on screen just after sending it to serial:
+    # give the last one time to land, then take the picture and stop.
+    sleep 0.5
+    rm -f "$shot"
+    monitor "screendump $shot -f $shot_fmt" quit || true
 fi
 kill "$qemu_pid" 2>/dev/null || true
 wait "$qemu_pid" 2>/dev/null || true
@@ -133,6 +177,10 @@ case "$mode:$status" in
     reject:reject-seen)
         if grep -q 'pagoda: kernel started' "$serial"; then exit 1; fi
         exit 0 ;;
+    screenshot:result-seen)
+        [ -s "$shot" ] || { echo "run.sh: no screenshot written to $shot" >&2; exit 2; }
+        grep '^pagoda: result=' "$serial" | tail -n 1 | grep -q 'result=pass' && exit 0
+        echo "run.sh: kernel reported failure" >&2; exit 1 ;;
     *:timeout) echo "run.sh: timeout after ${timeout}s" >&2; exit 124 ;;
     *) echo "run.sh: QEMU ended with ${status}" >&2; exit 2 ;;
 esac
