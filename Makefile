@@ -124,7 +124,6 @@ lint:
 clean:
 	rm -rf $(BUILD) $(EFI_APP)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 # ---- Console font (kernel/fbcon.c) -----------------------------------------
 # A PSF bitmap font from Debian's console-setup-linux package (apt-get install
 # console-setup-linux), gunzipped at build time and wrapped by `ld -r -b binary`
@@ -147,3 +146,4 @@ $(FONT_OBJ): $(FONT_DIR)/font.psf
 	  $(FONT_DIR)/font.bin.o $@
 # ---- end of console font -------------------------------------------------------
 
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
