@@ -56,7 +56,11 @@ command -v "$QEMU" >/dev/null || die "no $QEMU (apt-get install qemu-system-x86)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pagoda-run.XXXXXX")
 qemu_pid=
-cleanup() { [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+    [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
+    [ -L "$work/ramdir" ] && rm -rf "$(readlink "$work/ramdir")"
+    rm -rf "$work"
+}
 trap cleanup EXIT
 
 # A private ESP copy: the config and an external kernel go in without
@@ -83,8 +87,13 @@ ram_args=(-m "$mem")
 gib=$(echo "$mem" | sed -n 's/^\([0-9]\+\)[Gg]$/\1/p')
 machine=q35
 if [ -n "$gib" ] && [ "$gib" -ge "$SPARSE_RAM_MIN_GIB" ]; then
-    truncate -s "${gib}G" "$work/ram"
-    ram_args=(-object "memory-backend-file,id=ram,size=${gib}G,mem-path=$work/ram,share=on" -m "${gib}G")
+    # On tmpfs when there is one: first-touch faults on a disk-backed file
+    # cost about a millisecond each, which the kernel's bitmaps notice.
+    ramdir=$work
+    [ -d /dev/shm ] && [ -w /dev/shm ] && ramdir=$(mktemp -d /dev/shm/pagoda-ram.XXXXXX)
+    [ "$ramdir" != "$work" ] && ln -s "$ramdir" "$work/ramdir"
+    truncate -s "${gib}G" "$ramdir/ram"
+    ram_args=(-object "memory-backend-file,id=ram,size=${gib}G,mem-path=$ramdir/ram,share=on" -m "${gib}G")
     machine="q35,memory-backend=ram"
 fi
 
