@@ -98,7 +98,6 @@ static const uint32_t type_rgb[PMEM_TYPE_COUNT] = {
 #define SEPARATOR_PX       2
 #define MIN_CONSOLE_ROWS   8      /* the picture is skipped if it would leave less */
 #define LABEL_MAX          24
-#define US_PER_SECOND      1000000ULL
 
 struct channel { uint32_t shift, bits; };
 
@@ -119,7 +118,7 @@ static uint32_t scale, cell_w, cell_h;
 static uint32_t cols, con_rows, con_x, con_y;      /* console region */
 static uint32_t cur_row, cur_col;
 static uint16_t cells[FBCON_MAX_ROWS][FBCON_MAX_COLS];
-static uint64_t draw_ticks, tsc_hz;
+static uint64_t draw_ticks;
 
 /* ---- pixels ------------------------------------------------------------ */
 
@@ -136,10 +135,14 @@ static bool channel_from_mask(uint32_t mask, struct channel *c)
     return true;
 }
 
-/* An 8-bit component placed in a channel of any width (high bits kept). */
+/* An 8-bit component placed in a channel of any width: narrower channels
+ * keep the high bits; wider ones repeat them below, so 0xFF is full scale
+ * (0x3FF in a 10-bit channel). */
 static uint32_t channel_value(uint32_t v8, struct channel c)
 {
     uint32_t v = c.bits >= 8 ? v8 << (c.bits - 8) : v8 >> (8 - c.bits);
+    if (c.bits > 8 && c.bits < 16)
+        v |= v8 >> (16 - c.bits);
     return v << c.shift;   /* shift + bits <= 32: the mask was a uint32_t */
 }
 
@@ -354,7 +357,6 @@ void fbcon_init(const struct bootinfo *bi)
     };
     uint64_t t0 = rdtsc();
 
-    tsc_hz = bi->tsc_hz;
     if ((off_reason = fb_setup(&bi->fb)))
         return;
     if (psf_parse(&font, _binary_font_psf_start,
@@ -400,7 +402,8 @@ struct bar {
     uint32_t min_px, hole_px, extra_px;
     uint64_t holes;                 /* hole segments */
     uint64_t total_pages;           /* pages in all ranges, >> size_shift */
-    unsigned size_shift;            /* keeps extra_px * pages below 2^64 */
+    unsigned size_shift;            /* pages < 2^40 and extra_px <= w < 2^13 (FBCON_MAX_COLS
+                                     * cells of <= 32 px): extra_px * pages fits 64 bits */
     uint64_t fixed_done, pages_done;
 };
 
@@ -418,7 +421,10 @@ static bool segment_next(const struct pmem *pm, size_t *i, paddr_t *pos, struct 
     if (r->base > *pos) {
         *s = (struct segment){ *pos, r->base, PMEM_NONE };
     } else {
-        *s = (struct segment){ r->base, r->end, (enum pmem_type)r->type };
+        /* pmem_check vouched for the types; a bad one is drawn as reserved
+         * rather than indexing past the palette. */
+        enum pmem_type t = r->type < PMEM_TYPE_COUNT ? (enum pmem_type)r->type : PMEM_RESERVED;
+        *s = (struct segment){ r->base, r->end, t };
         (*i)++;
     }
     *pos = s->end;
@@ -452,23 +458,25 @@ static void bar_plan(struct bar *b, const struct pmem *pm)
     b->fixed_done = b->pages_done = 0;
 }
 
-/* Left edge of the next segment in pixels (cumulative, so rounding never
- * adds up), then account for segment s. */
-static uint32_t bar_step(struct bar *b, const struct segment *s)
+/* Where the walk is, in pixels: computed from the running totals, not by
+ * adding rounded widths, so rounding never adds up along the bar. */
+static uint32_t bar_pos(const struct bar *b)
 {
-    uint32_t x = b->x + (uint32_t)(b->fixed_done + b->extra_px * b->pages_done / b->total_pages);
+    return b->x + (uint32_t)(b->fixed_done + b->extra_px * b->pages_done / b->total_pages);
+}
 
+static void bar_advance(struct bar *b, const struct segment *s)
+{
     if (s->type == PMEM_NONE) {
         b->fixed_done += b->hole_px;
     } else {
         b->fixed_done += b->min_px;
         b->pages_done += ((s->end - s->base) >> PAGE_SHIFT) >> b->size_shift;
     }
-    return x;
 }
 
 /* Bytes or addresses in binary units, 3 significant digits at most:
- * 0, 636K, 1M, 2.75G, 977.0M. Truncated, never rounded up. */
+ * 0, 636K, 1M, 2.75G, 40.5M, 976M. Truncated, never rounded up. */
 static void format_size(char *buf, size_t n, uint64_t v)
 {
     static const char units[] = "KMGTPE";
@@ -483,7 +491,8 @@ static void format_size(char *buf, size_t n, uint64_t v)
         unit *= KiB;
         u++;
     }
-    unsigned long whole = v / unit, hundredths = (v % unit) / (unit / 100);
+    /* (v % unit) * 100 / unit, without overflowing for the largest units. */
+    unsigned long whole = v / unit, hundredths = (v % unit) / (unit / KiB) * 100 / KiB;
     if (hundredths == 0 || whole >= 100)
         fmt_snprintf(buf, n, "%lu%c", whole, units[u]);
     else if (whole < 10)
@@ -533,8 +542,9 @@ static void draw_bar(struct bar *b, const struct pmem *pm, uint32_t marker_y)
     paddr_t pos = 0;
 
     while (segment_next(pm, &i, &pos, &s)) {
-        x0 = bar_step(b, &s);
-        x1 = b->x + (uint32_t)(b->fixed_done + b->extra_px * b->pages_done / b->total_pages);
+        x0 = bar_pos(b);
+        bar_advance(b, &s);
+        x1 = bar_pos(b);
         if (s.type == PMEM_NONE)
             hatch_rect(x0, b->y, x1 - x0, b->h);
         else
@@ -644,5 +654,5 @@ void fbcon_draw_memory_picture(const struct pmem *pm)
     }
     kprintf("pagoda: screen fb=%ux%u font=%ux%u scale=%u console=%ux%u+%u+%u draw_us=%lu\n",
             fb.width, fb.height, font.width, font.height, scale, cols, con_rows, con_x, con_y,
-            (unsigned long)(tsc_hz >= US_PER_SECOND ? draw_ticks / (tsc_hz / US_PER_SECOND) : 0));
+            (unsigned long)timer_ticks_to_us(draw_ticks));
 }
