@@ -181,25 +181,19 @@ def check_bar(name, scr, con_y, rgb, types):
 def read_cells(scr, g, font, rgb):
     """Console cells as glyph keys; None for a cell that is not a clean glyph."""
     fw, fh, scale, cols, rows, cx, cy = g[2], g[3], g[4], g[5], g[6], g[7], g[8]
-    colours = {rgb_bytes(rgb["RGB_BACKGROUND"]): rgb_bytes(rgb["RGB_TEXT"]),
-               rgb_bytes(rgb["RGB_ALERT_BG"]): rgb_bytes(rgb["RGB_ALERT_FG"])}
+    normal = (rgb_bytes(rgb["RGB_BACKGROUND"]), rgb_bytes(rgb["RGB_TEXT"]))
+    alert = (rgb_bytes(rgb["RGB_ALERT_BG"]), rgb_bytes(rgb["RGB_ALERT_FG"]))
     out = []
     for r in range(rows):
         row = []
         for c in range(cols):
             x0, y0 = cx + c * fw * scale, cy + r * fh * scale
-            bg = scr.at(x0 + fw * scale - 1, y0)       # ASCII glyphs' top-right pixel is off
-            fg, key = colours.get(bg), []
-            for gy in range(fh):
-                bits = 0
-                for gx in range(fw):
-                    p = scr.at(x0 + gx * scale, y0 + gy * scale)
-                    if p == fg:
-                        bits |= 1 << (fw - 1 - gx)
-                    elif p != bg:
-                        fg = None                       # a colour the console never draws
-                key.append(bits)
-            row.append(tuple(key) if fg else None)
+            # One sample per font pixel (the top-left of its scale x scale block).
+            px = [[scr.at(x0 + gx * scale, y0 + gy * scale) for gx in range(fw)] for gy in range(fh)]
+            bg, fg = alert if any(alert[0] in line for line in px) else normal
+            clean = all(p in (bg, fg) for line in px for p in line)
+            key = tuple(sum(1 << (fw - 1 - gx) for gx, p in enumerate(line) if p == fg) for line in px)
+            row.append(key if clean else None)
         out.append(row)
     return out
 

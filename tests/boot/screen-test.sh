@@ -10,7 +10,7 @@
 #   screen        OVMF's default mode (1280x800), font at 1x
 #   screen-hidpi  1920x1080 (QEMU VGA xres/yres, which OVMF adopts), font at 2x
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 LOGDIR=${LOGDIR:-build/test-logs}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-90}
