@@ -3,7 +3,8 @@
  * page, include tests/host/common/refmodel.h) after every step, and random
  * raw maps checked against a page-level evaluation of the precedence rule.
  *
- * The model predicts every return code, including -E_CAPACITY: a merged
+ * The model (model_expect_* in common/refmodel.c) predicts every return
+ * code, including -E_CAPACITY: a merged
  * tracker holds exactly one entry per maximal same-type run of pages, so an
  * operation must fail for capacity exactly when the model's result has more
  * runs than the tracker has room. A failed operation must leave both the
@@ -56,13 +57,6 @@ static void random_span(uint64_t *rng, paddr_t *base, paddr_t *end)
     *end = MIN(first + pages, SPACE_PAGES) * PAGE_SIZE;
 }
 
-/* Expected rc of a mutation whose model result is h->next, unless an
- * earlier check already decided it. */
-static int expect_fit(const struct harness *h)
-{
-    return model_runs(&h->next) > h->pm.capacity ? -E_CAPACITY : 0;
-}
-
 static void remember_alloc(struct harness *h, paddr_t pa, uint64_t size)
 {
     size_t i = h->nallocs < ALLOCS_MAX ? h->nallocs++ : (size_t)rng_below(&h->rng, ALLOCS_MAX);
@@ -70,57 +64,57 @@ static void remember_alloc(struct harness *h, paddr_t pa, uint64_t size)
     h->allocs[i].size = size;
 }
 
-/* One random operation; returns its rc after checking it against the model. */
+static void step_alloc(struct harness *h, int *rc, int *expect)
+{
+    static const uint64_t aligns[] = { PAGE_SIZE, 4 * PAGE_SIZE, 64 * PAGE_SIZE, PAGE_SIZE_2M };
+    uint64_t align = aligns[rng_below(&h->rng, ARRAY_LEN(aligns))];
+    uint64_t size = align == PAGE_SIZE_2M ? PAGE_SIZE_2M : rng_between(&h->rng, 1, 32) * PAGE_SIZE;
+    paddr_t max_end = rng_below(&h->rng, 3) == 0 ? rng_below(&h->rng, SPACE_PAGES * PAGE_SIZE) : 0;
+    enum pmem_type t = (enum pmem_type)rng_between(&h->rng, PMEM_KERNEL_IMAGE, PMEM_AP_TRAMPOLINE);
+    paddr_t got = 0, want = 0;
+
+    *expect = model_expect_alloc(&h->model, &h->next, h->pm.capacity, size, align, max_end, t,
+                                 &want);
+    *rc = pmem_alloc(&h->pm, size, align, max_end, t, &got);
+    if (*rc == 0) {
+        if (got != want)
+            fail_msg("seed %lu step %lu: alloc at %#llx, model says %#llx", h->seed, h->step,
+                     (unsigned long long)got, (unsigned long long)want);
+        remember_alloc(h, got, size);
+    }
+}
+
+/* One random operation; returns its rc after checking it against the model,
+ * which leaves its prediction of the new state in h->next. */
 static int step_once(struct harness *h)
 {
-    paddr_t base, end, got = 0, want = 0;
+    size_t cap = h->pm.capacity;
+    paddr_t base, end;
     int rc, expect;
-    h->next = h->model;
 
     switch (rng_below(&h->rng, 5)) {
     case 0: { /* insert */
         enum pmem_type t = random_type(&h->rng);
         random_span(&h->rng, &base, &end);
-        model_paint(&h->next, base, end, t);
-        expect = model_any_set(&h->model, base, end) ? -E_OVERLAP : expect_fit(h);
+        expect = model_expect_insert(&h->model, &h->next, cap, base, end, t);
         rc = pmem_insert(&h->pm, base, end, t);
         break;
     }
     case 1: /* cut */
         random_span(&h->rng, &base, &end);
-        model_paint(&h->next, base, end, PMEM_NONE);
-        expect = expect_fit(h);
+        expect = model_expect_cut(&h->model, &h->next, cap, base, end);
         rc = pmem_cut(&h->pm, base, end);
         break;
     case 2: { /* retype */
         enum pmem_type t = random_type(&h->rng);
         random_span(&h->rng, &base, &end);
-        model_paint(&h->next, base, end, t);
-        expect = expect_fit(h);
+        expect = model_expect_retype(&h->model, &h->next, cap, base, end, t);
         rc = pmem_retype(&h->pm, base, end, t);
         break;
     }
-    case 3: { /* alloc */
-        static const uint64_t aligns[] = { PAGE_SIZE, 4 * PAGE_SIZE, 64 * PAGE_SIZE, PAGE_SIZE_2M };
-        uint64_t align = aligns[rng_below(&h->rng, ARRAY_LEN(aligns))];
-        uint64_t size = align == PAGE_SIZE_2M ? PAGE_SIZE_2M : rng_between(&h->rng, 1, 32) * PAGE_SIZE;
-        paddr_t max_end = rng_below(&h->rng, 3) == 0 ? rng_below(&h->rng, SPACE_PAGES * PAGE_SIZE) : 0;
-        enum pmem_type t = (enum pmem_type)rng_between(&h->rng, PMEM_KERNEL_IMAGE, PMEM_AP_TRAMPOLINE);
-        if (!model_alloc_at(&h->model, size, align, max_end, &want)) {
-            expect = -E_NOMEM;
-        } else {
-            model_paint(&h->next, want, want + size, t);
-            expect = expect_fit(h);
-        }
-        rc = pmem_alloc(&h->pm, size, align, max_end, t, &got);
-        if (rc == 0) {
-            if (got != want)
-                fail_msg("seed %lu step %lu: alloc at %#llx, model says %#llx", h->seed, h->step,
-                         (unsigned long long)got, (unsigned long long)want);
-            remember_alloc(h, got, size);
-        }
+    case 3:
+        step_alloc(h, &rc, &expect);
         break;
-    }
     default: /* free: an earlier allocation or a random span */
         if (h->nallocs > 0 && rng_below(&h->rng, 2) == 0) {
             size_t i = (size_t)rng_below(&h->rng, h->nallocs);
@@ -129,11 +123,7 @@ static int step_once(struct harness *h)
         } else {
             random_span(&h->rng, &base, &end);
         }
-        expect = model_free_result(&h->model, base, end - base);
-        if (expect == 0) {
-            model_paint(&h->next, base, end, PMEM_USABLE);
-            expect = expect_fit(h);
-        }
+        expect = model_expect_free(&h->model, &h->next, cap, base, end - base);
         rc = pmem_free(&h->pm, base, end - base);
         break;
     }

@@ -177,6 +177,81 @@ int model_free_result(const struct page_model *m, paddr_t pa, uint64_t size)
     return all_of_type(m, pa, size, t) && model_freeable(t) ? 0 : -E_INVAL;
 }
 
+static bool model_type_valid(enum pmem_type t)
+{
+    return t > PMEM_NONE && t < PMEM_TYPE_COUNT;
+}
+
+static bool model_type_owned(enum pmem_type t)
+{
+    return t == PMEM_LOADER_RECLAIMABLE || (t >= PMEM_KERNEL_IMAGE && t <= PMEM_AP_TRAMPOLINE);
+}
+
+/* After painting *next: a merged tracker needs one entry per run. */
+static int model_fits(const struct page_model *next, size_t capacity)
+{
+    return model_runs(next) > capacity ? -E_CAPACITY : 0;
+}
+
+int model_expect_insert(const struct page_model *m, struct page_model *next, size_t capacity,
+                        paddr_t base, paddr_t end, enum pmem_type type)
+{
+    *next = *m;
+    if (base >= end || !model_type_valid(type))
+        return -E_INVAL;
+    if (model_any_set(m, base, end))
+        return -E_OVERLAP;
+    model_paint(next, base, end, type);
+    return model_fits(next, capacity);
+}
+
+int model_expect_cut(const struct page_model *m, struct page_model *next, size_t capacity,
+                     paddr_t base, paddr_t end)
+{
+    *next = *m;
+    if (base >= end)
+        return -E_INVAL;
+    model_paint(next, base, end, PMEM_NONE);
+    return model_fits(next, capacity);
+}
+
+int model_expect_retype(const struct page_model *m, struct page_model *next, size_t capacity,
+                        paddr_t base, paddr_t end, enum pmem_type type)
+{
+    *next = *m;
+    if (base >= end || !model_type_valid(type))
+        return -E_INVAL;
+    model_paint(next, base, end, type);
+    return model_fits(next, capacity);
+}
+
+int model_expect_alloc(const struct page_model *m, struct page_model *next, size_t capacity,
+                       uint64_t size, uint64_t align, paddr_t max_end, enum pmem_type type,
+                       paddr_t *at)
+{
+    *next = *m;
+    if (size == 0 || size % PAGE_SIZE || align < PAGE_SIZE || (align & (align - 1)) ||
+        !model_type_owned(type))
+        return -E_INVAL;
+    if (!model_alloc_at(m, size, align, max_end, at))
+        return -E_NOMEM;
+    model_paint(next, *at, *at + size, type);
+    return model_fits(next, capacity);
+}
+
+int model_expect_free(const struct page_model *m, struct page_model *next, size_t capacity,
+                      paddr_t pa, uint64_t size)
+{
+    *next = *m;
+    if (size == 0)
+        return -E_INVAL;
+    int rc = model_free_result(m, pa, size);
+    if (rc)
+        return rc;
+    model_paint(next, pa, pa + size, PMEM_USABLE);
+    return model_fits(next, capacity);
+}
+
 bool model_matches(const struct page_model *m, const struct pmem *pm)
 {
     paddr_t top = (paddr_t)m->pages * PAGE_SIZE;

@@ -43,6 +43,22 @@ bool model_alloc_at(const struct page_model *m, uint64_t size, uint64_t align, p
                     paddr_t *out);
 /* What pmem_free must answer: 0, -E_NOTFOUND or -E_INVAL. */
 int model_free_result(const struct page_model *m, paddr_t pa, uint64_t size);
+/* Expected outcome of one tracker operation on a tracker of `capacity`
+ * entries that matches m: the return code, and in *next (a copy of m) the
+ * state after success. Arguments are page-aligned spans inside the model. */
+int model_expect_insert(const struct page_model *m, struct page_model *next, size_t capacity,
+                        paddr_t base, paddr_t end, enum pmem_type type);
+int model_expect_cut(const struct page_model *m, struct page_model *next, size_t capacity,
+                     paddr_t base, paddr_t end);
+int model_expect_retype(const struct page_model *m, struct page_model *next, size_t capacity,
+                        paddr_t base, paddr_t end, enum pmem_type type);
+/* *at: the address pmem_alloc must return on success. */
+int model_expect_alloc(const struct page_model *m, struct page_model *next, size_t capacity,
+                       uint64_t size, uint64_t align, paddr_t max_end, enum pmem_type type,
+                       paddr_t *at);
+int model_expect_free(const struct page_model *m, struct page_model *next, size_t capacity,
+                      paddr_t pa, uint64_t size);
+
 /* Tracker and model agree page by page, and the tracker is in the model's
  * space. Prints the first difference. */
 bool model_matches(const struct page_model *m, const struct pmem *pm);
