@@ -7,7 +7,11 @@
 #include "kernel.h"
 #include "x86/cpu.h"
 
-#define STRESS_ROUNDS      64
+/* Rounds per CPU: a fixed total of map/unmap pairs shared by however many
+ * CPUs there are (each unmap is a shootdown to all the others, so the cost
+ * grows with the square of the CPU count), at least STRESS_ROUNDS_MIN each. */
+#define STRESS_TOTAL_ROUNDS 128
+#define STRESS_ROUNDS_MIN   2
 #define PROBE_ADDRS        4
 #define VEC_PAGE_FAULT     14
 #define PATTERN_BASE       0xC0FFEE0000000000ULL
@@ -86,10 +90,10 @@ static void stress_here(void *arg)
 {
     struct per_cpu_result *r = mine();
     uint64_t pattern = PATTERN_BASE | ((uint64_t)this_cpu()->index << 32);
-    (void)arg;
+    uint64_t rounds = *(const uint64_t *)arg;
 
     r->errors = 0;
-    for (uint64_t i = 0; i < STRESS_ROUNDS; i++) {
+    for (uint64_t i = 0; i < rounds; i++) {
         paddr_t pa;
         vaddr_t va;
         if (kmem_alloc_frame(PAGE_SIZE, PMEM_KERNEL_HEAP, &pa) != 0) {
@@ -116,9 +120,11 @@ static void check_stress(struct check_result *cr)
     uint32_t errors = 0;
     char detail[96];
 
+    uint64_t rounds = MAX(STRESS_ROUNDS_MIN, STRESS_TOTAL_ROUNDS / smp_online_count());
     kmem_totals(before);
-    uint64_t shootdowns = tlb_shootdowns_sent();
-    smp_call_all(stress_here, NULL);
+    uint64_t shootdowns = tlb_shootdowns_sent(), t0 = rdtsc();
+    smp_call_all(stress_here, &rounds);
+    uint64_t us = timer_ticks_to_us(rdtsc() - t0);
     kmem_totals(after);
     bool same = true;
     for (int t = 0; t < PMEM_TYPE_COUNT; t++)
@@ -126,9 +132,10 @@ static void check_stress(struct check_result *cr)
     for (unsigned c = 0; c < smp_cpu_count(); c++)
         if (smp_cpu(c))
             errors += results[c].errors;
-    fmt_snprintf(detail, sizeof(detail), "cpus=%u rounds=%d errors=%u shootdowns=%lu totals=%s",
-                 smp_online_count(), STRESS_ROUNDS, errors,
-                 (unsigned long)(tlb_shootdowns_sent() - shootdowns), same ? "exact" : "changed");
+    fmt_snprintf(detail, sizeof(detail), "cpus=%u rounds=%lu errors=%u shootdowns=%lu totals=%s us=%lu",
+                 smp_online_count(), (unsigned long)rounds, errors,
+                 (unsigned long)(tlb_shootdowns_sent() - shootdowns), same ? "exact" : "changed",
+                 (unsigned long)us);
     check_record(cr, "smp-stress", same && errors == 0 && pmem_check(&kmem.pm), detail);
 }
 

@@ -47,7 +47,7 @@ fuzz_smoke() {
 
 boot_tests() {
     local out
-    out=$(tests/boot/boot-tests.sh)
+    out=$(tests/boot/boot-tests.sh; tests/boot/screen-test.sh)
     echo "$out"
     passed=$((passed + $(grep -c '^PASS' <<<"$out")))
     failed=$((failed + $(grep -c '^FAIL' <<<"$out")))
