@@ -23,10 +23,11 @@ expect() {
     done
 }
 
-# good NAME CPU MEM SMP PAGE: a test-mode boot that must pass every check.
+# good NAME CPU MEM SMP PAGE [CMDLINE]: a test-mode boot that must pass every check.
 good() {
-    local name=$1 cpu=$2 mem=$3 smp=$4 page=$5 log="$LOGDIR/$1.log" why
-    ./run.sh -t -p "$cpu" -m "$mem" -S "$smp" -T "$BOOT_TIMEOUT" -l "$log" >/dev/null 2>"$log.stderr"
+    local name=$1 cpu=$2 mem=$3 smp=$4 page=$5 args=${6:-} log="$LOGDIR/$1.log" why
+    ./run.sh -t -p "$cpu" -m "$mem" -S "$smp" -T "$BOOT_TIMEOUT" -l "$log" ${args:+-a "$args"} \
+        >/dev/null 2>"$log.stderr"
     local rc=$?
     if [ $rc -ne 0 ]; then
         echo "FAIL $name: run.sh exit $rc ($(grep -E 'result=|FAULT|PANIC' "$log" | head -2 | tr '\n' ' '))"
@@ -45,7 +46,17 @@ good() {
         '^pagoda: timeline loader_us=[0-9]+ exit_us=[0-9]+ kernel_us=[0-9]+$' \
         '^pagoda: check fault-text-write=pass' \
         '^pagoda: check fault-null-read=pass' \
+        "^pagoda: smp online=$ncpu expected=$ncpu bringup_us=[0-9]+ " \
+        '^pagoda: check smp-cr3=pass' \
+        '^pagoda: check smp-translate=pass' \
+        '^pagoda: check smp-stress=pass .*errors=0 .*totals=exact' \
+        "^pagoda: check smp-shootdown=pass .*faulted=$ncpu/$ncpu" \
         '^pagoda: result=pass') || { echo "FAIL $name: $why"; return; }
+    # One "online" line per CPU, each printed by the CPU itself, all on one CR3.
+    local lines cr3s
+    lines=$(grep -cE '^pagoda: cpu index=[0-9]+ apic=[0-9]+ cr3=0x[0-9a-f]+ online$' "$log")
+    cr3s=$(grep -oE '^pagoda: cpu index=[0-9]+ apic=[0-9]+ cr3=0x[0-9a-f]+ online$' "$log" | sed 's/.*cr3=//' | sort -u | wc -l)
+    [ "$lines" -eq "$ncpu" ] && [ "$cr3s" -eq 1 ] || { echo "FAIL $name: $lines cpu lines, $cr3s CR3 values"; return; }
     # RAM actually reported: usable + everything RAM-like must be close to -m.
     local want_mib got_mib
     want_mib=$(numfmt --from=iec "$mem" | awk '{print int($1/1048576)}')
@@ -69,13 +80,16 @@ bad() {
 
 cases=()
 # CPU models: max has 1 GiB pages, qemu64 has not. Memory sizes from tiny
-# to past 4 GiB (q35 splits RAM around the PCI hole) to sparse-backed.
-for spec in "max 128M 1G" "max 1G 1G" "max 4G 1G" "max 16G 1G" \
-            "qemu64 128M 2M" "qemu64 1G 2M" "qemu64 4G 2M" "qemu64 16G 2M"; do
+# to past 4 GiB (q35 splits RAM around the PCI hole) to sparse-backed; CPU
+# counts 1, 2, 4, 8 spread over both models.
+for spec in "max 128M 1 1G" "max 1G 2 1G" "max 4G 4 1G" "max 16G 8 1G" \
+            "qemu64 128M 2 2M" "qemu64 1G 1 2M" "qemu64 4G 8 2M" "qemu64 16G 4 2M"; do
     set -- $spec
-    cases+=("good boot-$1-$2 $1 $2 2 $3")
+    cases+=("good boot-$1-$2-smp$3 $1 $2 $3 $4")
 done
-cases+=("good boot-max-1G-smp4 max 1G 4 1G")
+cases+=("good boot-max-1G-sparse-apic max 1G 6,sockets=2,cores=3 1G")  # APIC IDs 0,1,2,4,5,6
+cases+=("good boot-max-1G-smp4-serial max 1G 4 1G pagoda.smp=serial")
+cases+=("good boot-max-256G-smp32 max 256G 32 1G")
 
 python3 tests/boot/mkbadelf.py "$KERNEL_ELF" "$BAD_DIR" >/dev/null || { echo "FAIL mkbadelf"; exit 1; }
 while IFS=$'\t' read -r file msg; do
