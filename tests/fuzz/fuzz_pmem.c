@@ -119,7 +119,8 @@ static void check_build(struct reader *r)
 
     int rc = pmem_build(&pm, raw, n, NULL);
     int expect = bad_type ? -E_INVAL : 2 * kept > cap ? -E_CAPACITY : 0;
-    CHECK(rc == expect, "build: rc %d, expected %d (n %zu kept %zu cap %zu)", rc, expect, n, kept, cap);
+    CHECK(rc == expect, "build: rc %d, expected %d (n %zu kept %zu cap %zu)", rc, expect, n, kept,
+          cap);
     if (rc != 0) {
         CHECK(pm.count == (cap > 0) && (cap == 0 || storage[0].type == PMEM_BAD),
               "build failed but changed the tracker");

@@ -136,7 +136,8 @@ static void step_alloc(struct prop *p)
                                            : (unsigned)rng_below(&p->rng, ORDER_MAX_TEST + 1);
     uint64_t size = PAGE_SIZE << order;
     paddr_t max_end = rng_below(&p->rng, 4) == 0 ? rng_below(&p->rng, SPACE + 1) : 0;
-    enum pmem_type type = (enum pmem_type)rng_between(&p->rng, PMEM_KERNEL_IMAGE, PMEM_AP_TRAMPOLINE);
+    enum pmem_type type =
+        (enum pmem_type)rng_between(&p->rng, PMEM_KERNEL_IMAGE, PMEM_AP_TRAMPOLINE);
     paddr_t managed_end = fa->nzones ? fa->zones[fa->nzones - 1].end : 0;
     bool exact = max_end != 0 && max_end < managed_end;
     paddr_t want = 0, got = 0;
@@ -219,7 +220,8 @@ static void step_misuse(struct prop *p)
             return;
         break;
     case 3: /* the right head, twice the size */
-        if (b == NULL || b->order == FALLOC_MAX_ORDER || !IS_ALIGNED(b->pa, 2 * (PAGE_SIZE << b->order)))
+        if (b == NULL || b->order == FALLOC_MAX_ORDER ||
+            !IS_ALIGNED(b->pa, 2 * (PAGE_SIZE << b->order)))
             return;
         pa = b->pa, size = 2 * (PAGE_SIZE << b->order), type = b->type;
         break;

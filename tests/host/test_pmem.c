@@ -146,7 +146,8 @@ static const struct op_case op_cases[] = {
       -E_NOMEM, 0, { { 0 } } },
     { "alloc of a 1 GiB-aligned block", NO_CAP, { R(0x100, 0xC0000, USABLE) }, OP_ALLOC, 0,
       PAGE_SIZE_1G, PAGE_SIZE_1G, 0, PMEM_KERNEL_HEAP, 0, PAGE_SIZE_1G,
-      { R(0x100, 0x40000, USABLE), R(0x40000, 0x80000, KERNEL_HEAP), R(0x80000, 0xC0000, USABLE) } },
+      { R(0x100, 0x40000, USABLE), R(0x40000, 0x80000, KERNEL_HEAP),
+        R(0x80000, 0xC0000, USABLE) } },
     { "alloc splitting a range at full capacity is refused", 1, { R(1, 2048, USABLE) }, OP_ALLOC,
       0, P(512), PAGE_SIZE_2M, 0, PMEM_KERNEL_HEAP, -E_CAPACITY, 0, { { 0 } } },
     { "alloc as usable is refused", NO_CAP, { R(0, 8, USABLE) }, OP_ALLOC, 0, P(1), PAGE_SIZE, 0,
@@ -172,8 +173,8 @@ static const struct op_case op_cases[] = {
       -E_NOTFOUND, 0, { { 0 } } },
     { "free of mmio is refused", NO_CAP, { R(0, 2, MMIO) }, OP_FREE, P(0), P(1), 0, 0, 0, -E_INVAL,
       0, { { 0 } } },
-    { "free spanning two entries is refused", NO_CAP, { R(0, 2, KERNEL_HEAP), R(2, 4, KERNEL_DATA) },
-      OP_FREE, P(1), P(3), 0, 0, 0, -E_INVAL, 0, { { 0 } } },
+    { "free spanning two entries is refused", NO_CAP,
+      { R(0, 2, KERNEL_HEAP), R(2, 4, KERNEL_DATA) }, OP_FREE, P(1), P(3), 0, 0, 0, -E_INVAL, 0, { { 0 } } },
     { "free reclaims boot-services memory", NO_CAP,
       { R(0, 2, USABLE), R(2, 4, BOOT_SERVICES) }, OP_FREE, P(2), P(4), 0, 0, 0, 0, 0,
       { R(0, 4, USABLE) } },
@@ -482,7 +483,8 @@ static void check_accounting(const struct pmem_raw *raw, size_t n, const struct 
             if (r->end <= b || r->base >= e)
                 continue;
             covered += MIN(r->end, e) - MAX(r->base, b);
-            if (pmem_precedence((enum pmem_type)r->type) < pmem_precedence((enum pmem_type)raw[i].type))
+            if (pmem_precedence((enum pmem_type)r->type) <
+                pmem_precedence((enum pmem_type)raw[i].type))
                 fail_msg("raw %zu (%s) lost to %s at %#llx", i,
                          pmem_type_name((enum pmem_type)raw[i].type),
                          pmem_type_name((enum pmem_type)r->type), (unsigned long long)r->base);

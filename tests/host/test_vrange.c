@@ -96,8 +96,8 @@ static const struct vcase cases[] = {
     { "alloc when full is refused", 1, { V(0x0, 0x1000, HEAP) }, OP_ALLOC, 0, 0x10000, 0x1000,
       0x1000, VR_HEAP, -E_CAPACITY, 0, { { 0 } } },
 
-    { "release of a whole reservation", NO_CAP, { V(0x1000, 0x2000, HEAP), V(0x2000, 0x3000, MMIO) },
-      OP_RELEASE, 0x1000, 0x2000, 0, 0, 0, 0, 0, { V(0x2000, 0x3000, MMIO) } },
+    { "release of a whole reservation", NO_CAP,
+      { V(0x1000, 0x2000, HEAP), V(0x2000, 0x3000, MMIO) }, OP_RELEASE, 0x1000, 0x2000, 0, 0, 0, 0, 0, { V(0x2000, 0x3000, MMIO) } },
     { "release of a prefix", NO_CAP, { V(0x1000, 0x4000, HEAP) }, OP_RELEASE, 0x1000, 0x2000, 0, 0,
       0, 0, 0, { V(0x2000, 0x4000, HEAP) } },
     { "release of a suffix", NO_CAP, { V(0x1000, 0x4000, HEAP) }, OP_RELEASE, 0x3000, 0x4000, 0, 0,
@@ -203,8 +203,9 @@ static void test_kernel_layout(void **state)
 
     vrange_init(&vs, storage, ARRAY_LEN(storage));
     assert_int_equal(vrange_reserve(&vs, HHDM_BASE, HHDM_BASE + 16 * GiB, VR_HHDM), 0);
-    assert_int_equal(vrange_reserve(&vs, KSTACK_WINDOW, stack_top - KERNEL_STACK_SIZE, VR_GUARD), 0);
-    assert_int_equal(vrange_reserve(&vs, stack_top - KERNEL_STACK_SIZE, stack_top, VR_KERNEL_STACK), 0);
+    vaddr_t stack_base = stack_top - KERNEL_STACK_SIZE;
+    assert_int_equal(vrange_reserve(&vs, KSTACK_WINDOW, stack_base, VR_GUARD), 0);
+    assert_int_equal(vrange_reserve(&vs, stack_base, stack_top, VR_KERNEL_STACK), 0);
     assert_int_equal(vrange_reserve(&vs, KERNEL_VBASE, KERNEL_VBASE + 2 * MiB, VR_KERNEL_IMAGE), 0);
     assert_int_equal(vrange_alloc(&vs, 3 * PAGE_SIZE, PAGE_SIZE, HEAP_WINDOW, HEAP_WINDOW_END,
                                   VR_HEAP, &a), 0);

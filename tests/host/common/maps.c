@@ -152,7 +152,9 @@ size_t map_bad(struct pmem_raw *out, size_t cap, uint64_t seed)
     put(&m, PMEM_END_MAX, PAGE_SIZE, PMEM_RESERVED);              /* ends at 2^64 */
     for (int i = 0; i < 32; i++) {
         paddr_t base = rng_below(&rng, 6 * GiB);
-        put(&m, base, rng_between(&rng, 1, 64 * MiB), (enum pmem_type)rng_between(&rng, 1, PMEM_TYPE_COUNT - 1));
+        uint64_t len = rng_between(&rng, 1, 64 * MiB);  /* one draw per statement: */
+        uint64_t type = rng_between(&rng, 1, PMEM_TYPE_COUNT - 1);  /* argument order is unspecified */
+        put(&m, base, len, (enum pmem_type)type);
     }
     shuffle(out, m.n, &rng);
     return m.n;
