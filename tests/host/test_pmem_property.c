@@ -4,10 +4,9 @@
  * raw maps checked against a page-level evaluation of the precedence rule.
  *
  * The model (model_expect_* in common/refmodel.c) predicts every return
- * code, including -E_CAPACITY: a merged
- * tracker holds exactly one entry per maximal same-type run of pages, so an
- * operation must fail for capacity exactly when the model's result has more
- * runs than the tracker has room. A failed operation must leave both the
+ * code, including -E_CAPACITY: a merged tracker holds exactly one entry per
+ * maximal same-type run of pages, so an operation must fail for capacity
+ * exactly when the model's result has more runs than the tracker has room. A failed operation must leave both the
  * tracker's bytes and the model untouched. Seeds are fixed: a failure
  * prints the seed and step and reproduces. */
 #include <setjmp.h>
