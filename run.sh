@@ -49,6 +49,8 @@ while getopts "c:S:m:p:k:a:C:e:trs:T:l:gq:h" opt; do
         *) usage >&2; exit 2 ;;
     esac
 done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || die "unexpected argument '$1' (options only; see -h)"
 
 [ -f "$OVMF_CODE" ] || die "no $OVMF_CODE (apt-get install ovmf)"
 [ -f "$esp/EFI/BOOT/BOOTX64.EFI" ] || die "no $esp/EFI/BOOT/BOOTX64.EFI (run make)"
@@ -156,6 +158,9 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
     if [ "$mode" = reject ] && grep -q "$REJECT_MARKER" "$serial"; then
         status=reject-seen; break
     fi
+    if [ "$mode" = reject ] && grep -q 'pagoda: kernel started' "$serial"; then
+        status=kernel-ran; break
+    fi
     if [ "$mode" = screenshot ] && grep -q '^pagoda: result=' "$serial"; then
         status=result-seen; break
     fi
@@ -190,6 +195,7 @@ case "$mode:$status" in
         [ -s "$shot" ] || { echo "run.sh: no screenshot written to $shot" >&2; exit 2; }
         grep '^pagoda: result=' "$serial" | tail -n 1 | grep -q 'result=pass' && exit 0
         echo "run.sh: kernel reported failure" >&2; exit 1 ;;
+    reject:kernel-ran) echo "run.sh: the loader booted a kernel it should have refused" >&2; exit 1 ;;
     *:timeout) echo "run.sh: timeout after ${timeout}s" >&2; exit 124 ;;
     *) echo "run.sh: QEMU ended with ${status}" >&2; exit 2 ;;
 esac

@@ -103,4 +103,5 @@ cases+=("bad bad-config-value 'verbose must be 0 or 1' -C $BAD_DIR/bad-value.con
 
 export -f good bad expect
 export LOGDIR BOOT_TIMEOUT HHDM
-printf '%s\n' "${cases[@]}" | xargs -P "$JOBS" -I{} bash -c '{}'
+# ONLY=REGEX runs the cases whose name matches (for debugging one case).
+printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'
