@@ -54,7 +54,8 @@ HOST_SHARED := $(SHARED_SRCS:%.c=$(BUILD)/host/%.o)
 HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/host/tests/%,$(wildcard tests/host/test_*.c))
 HOST_TEST_COMMON := $(wildcard tests/host/common/*.c)
 
-FUZZ_CFLAGS := -std=gnu11 -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined -DPAGODA_HOST
+FUZZ_CFLAGS := -std=gnu11 -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all -DPAGODA_HOST
 FUZZERS     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 BENCH_CFLAGS:= $(COMMON) -std=gnu11 -O2 -g -DPAGODA_HOST -DNDEBUG
@@ -112,8 +113,9 @@ test-fuzz: $(FUZZERS)
 test: all $(HOST_TESTS) $(FUZZERS)
 	tests/run-all.sh
 
-bench: $(BENCHES)
+bench: all $(BENCHES)
 	@for b in $(BENCHES); do $$b || exit 1; done
+	tests/bench/smp-bringup.sh
 
 run: all
 	./run.sh
