@@ -138,19 +138,22 @@ int kmem_unmap(vaddr_t va, uint64_t len)
 }
 
 /* A kernel stack of `size` (a power of two) in the stack window, with an
- * unmapped guard page below it. */
+ * unmapped guard page below it. On failure nothing stays allocated. */
 int kmem_alloc_stack(uint64_t size, vaddr_t *top, paddr_t *pa)
 {
-    vaddr_t base;
+    vaddr_t base = 0;
     int rc;
 
     spin_lock(&kmem_lock);
     rc = falloc_alloc(&kmem.fa, size, 0, PMEM_KERNEL_STACK, pa);
-    if (rc == 0)
-        rc = vrange_alloc(&kmem.vs, size + PAGE_SIZE, PAGE_SIZE, KSTACK_WINDOW, KSTACK_WINDOW_END,
-                          VR_KERNEL_STACK, &base);
-    if (rc == 0)
-        rc = pt_map(&kmem.pt, base + PAGE_SIZE, *pa, size, PT_MAP_WRITE | PT_MAP_GLOBAL);
+    if (rc == 0 && (rc = vrange_alloc(&kmem.vs, size + PAGE_SIZE, PAGE_SIZE, KSTACK_WINDOW,
+                                      KSTACK_WINDOW_END, VR_KERNEL_STACK, &base)) != 0)
+        falloc_free(&kmem.fa, *pa, size, PMEM_KERNEL_STACK);
+    if (rc == 0 && (rc = pt_map(&kmem.pt, base + PAGE_SIZE, *pa, size,
+                                PT_MAP_WRITE | PT_MAP_GLOBAL)) != 0) {
+        vrange_release(&kmem.vs, base, base + size + PAGE_SIZE);
+        falloc_free(&kmem.fa, *pa, size, PMEM_KERNEL_STACK);
+    }
     spin_unlock(&kmem_lock);
     *top = base + PAGE_SIZE + size;
     return rc;
