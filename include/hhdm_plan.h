@@ -1,0 +1,53 @@
+/* The loader's mapping plan: the {va, pa, len, flags} list it hands to
+ * pt_map when it builds the kernel's address space, and the rules that
+ * decide which tracker ranges the higher-half direct map (HHDM) covers and
+ * how. Pure code in shared/hhdm_plan.c, used by the loader (efi/paging.c)
+ * and by the host replay tool (tools/replay.c), so a replayed firmware map
+ * is planned by exactly the rules the loader follows. */
+#ifndef PAGODA_HHDM_PLAN_H
+#define PAGODA_HHDM_PLAN_H
+
+#include "elfcheck.h"
+#include "pmem.h"
+#include "pt.h"
+
+/* A plan being built in caller storage of `cap` entries. Entries come in
+ * increasing va (pt_min_frames needs that). When storage runs out the
+ * entry is dropped and `overflow` set; it stays set, so one check after
+ * planning is enough. */
+struct hhdm_plan {
+    struct pt_mapping *m;
+    size_t n, cap;
+    bool overflow;
+};
+
+/* The parts of the address space that are not the HHDM. An empty identity
+ * range, a zero stack_size or a NULL kernel leaves that part out (the
+ * replay tool plans the HHDM alone). */
+struct hhdm_plan_layout {
+    paddr_t identity_base, identity_end;   /* va == pa, executable: handoff() */
+    paddr_t stack_phys;                    /* BSP stack, mapped above a guard page */
+    uint64_t stack_size;
+    const struct elf_image *kernel;        /* segments at their link addresses */
+    paddr_t kernel_phys;                   /* where kernel->lo lives */
+};
+
+void hhdm_plan_init(struct hhdm_plan *p, struct pt_mapping *storage, size_t cap);
+
+/* HHDM flags for a tracker type; false for types the kernel never touches
+ * through the direct map (reserved, bad, unaccepted, PMEM_NONE). */
+bool hhdm_plan_flags(enum pmem_type type, unsigned *flags);
+
+/* Append a mapping, merging it into the previous one when it continues it
+ * exactly (same flags, contiguous in both va and pa). */
+void hhdm_plan_add(struct hhdm_plan *p, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
+
+/* HHDM_BASE + pa -> pa for every range of `pm` hhdm_plan_flags accepts.
+ * *hhdm_end = end of the highest range mapped (0 if none). */
+void hhdm_plan_direct_map(struct hhdm_plan *p, const struct pmem *pm, uint64_t *hhdm_end);
+
+/* The whole plan, sorted by va: identity < HHDM < stack window < kernel. */
+void hhdm_plan_all(struct hhdm_plan *p, const struct pmem *pm, const struct hhdm_plan_layout *l,
+                   uint64_t *hhdm_end);
+
+#endif
