@@ -86,6 +86,11 @@ void platform_find_framebuffer(struct bootinfo_fb *fb);
 paddr_t platform_find_rsdp(void);
 uint64_t platform_tsc_hz(void);
 
+/* capture.c: write the firmware map, CPUs, CPUID features and framebuffer
+ * to \EFI\pagoda\memmap.txt (capture=1; docs/memmap-capture.md). Re-reads
+ * the map into mm. A failure prints one line and the boot goes on. */
+void capture_write(EFI_HANDLE image, struct memmap *mm, const struct bootinfo *bi);
+
 /* config.c: read and parse CONFIG_PATH if present (absent: defaults). */
 EFI_STATUS config_load(EFI_HANDLE image, struct config *cfg);
 

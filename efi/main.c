@@ -266,6 +266,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     platform_collect_cpus(L.bi);
     platform_find_framebuffer(&L.bi->fb);
     fill_bootinfo_static(&L);
+    if (L.cfg.capture) /* what the loader saw, for host replay (docs/memmap-capture.md) */
+        capture_write(image, &L.mm, L.bi);
     con_printf("pagoda: HHDM at 0x%lx with %s pages; exiting boot services\n",
                (unsigned long)HHDM_BASE, (L.caps & PT_CAP_1G) ? "1 GiB" : "2 MiB");
 

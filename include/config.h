@@ -3,6 +3,8 @@
  *   kernel=PATH     kernel ELF on the boot volume ('\' or '/' separators)
  *   cmdline=TEXT    kernel command line (rest of the line, verbatim)
  *   verbose=0|1     print the firmware memory map and plan in the loader
+ *   capture=0|1     write the firmware memory map, CPUs and framebuffer to
+ *                   \EFI\pagoda\memmap.txt (docs/memmap-capture.md)
  * Blank lines and lines starting with '#' are ignored; spaces around the key
  * and the value are trimmed. */
 #ifndef PAGODA_CONFIG_H
@@ -18,6 +20,7 @@ struct config {
     char kernel[CONFIG_PATH_MAX];     /* "" = use the embedded kernel */
     char cmdline[CONFIG_CMDLINE_MAX];
     int verbose;
+    int capture;                      /* 1: write the memory-map capture */
 };
 
 /* Parse `len` bytes of `text` into *cfg (defaults first). Returns 0, or -1

@@ -54,6 +54,16 @@ static int fail(char *err, unsigned line, const char *what, struct span s)
     return -1;
 }
 
+/* A 0|1 switch; anything else (yes, true, 2) is refused rather than guessed. */
+static int parse_flag(int *out, struct span val, unsigned line, char *err, const char *what)
+{
+    if (span_eq(val, "0") || span_eq(val, "1")) {
+        *out = val.p[0] - '0';
+        return 0;
+    }
+    return fail(err, line, what, val);
+}
+
 static int apply(struct config *cfg, struct span key, struct span val, unsigned line, char *err)
 {
     if (span_eq(key, "kernel")) {
@@ -71,13 +81,10 @@ static int apply(struct config *cfg, struct span key, struct span val, unsigned 
             return fail(err, line, "cmdline too long", val);
         return 0;
     }
-    if (span_eq(key, "verbose")) {
-        if (span_eq(val, "0") || span_eq(val, "1")) {
-            cfg->verbose = val.p[0] - '0';
-            return 0;
-        }
-        return fail(err, line, "verbose must be 0 or 1, not", val);
-    }
+    if (span_eq(key, "verbose"))
+        return parse_flag(&cfg->verbose, val, line, err, "verbose must be 0 or 1, not");
+    if (span_eq(key, "capture"))
+        return parse_flag(&cfg->capture, val, line, err, "capture must be 0 or 1, not");
     return fail(err, line, "unknown key", key);
 }
 

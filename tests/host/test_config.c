@@ -18,11 +18,13 @@ static void test_all_keys(void **state)
     struct config c;
     char err[CONFIG_ERR_MAX];
     (void)state;
-    assert_int_equal(parse("# comment\n\n  kernel = /EFI/pagoda/k.elf \r\ncmdline=a b  c\nverbose=1",
+    assert_int_equal(parse("# comment\n\n  kernel = /EFI/pagoda/k.elf \r\ncmdline=a b  c\nverbose=1\n"
+                           "capture = 1",
                            &c, err), 0);
     assert_string_equal(c.kernel, "\\EFI\\pagoda\\k.elf");
     assert_string_equal(c.cmdline, "a b  c");
     assert_int_equal(c.verbose, 1);
+    assert_int_equal(c.capture, 1);
 }
 
 static void test_defaults_on_empty(void **state)
@@ -34,6 +36,7 @@ static void test_defaults_on_empty(void **state)
     assert_string_equal(c.kernel, "");
     assert_string_equal(c.cmdline, "");
     assert_int_equal(c.verbose, 0);
+    assert_int_equal(c.capture, 0);
 }
 
 static void test_errors_table(void **state)
@@ -44,6 +47,9 @@ static void test_errors_table(void **state)
         { "cmdline\n", "line 1: expected key=value, got 'cmdline'" },
         { "kernel=\n", "line 1: empty kernel path" },
         { "=5\n", "line 1: unknown key ''" },
+        { "verbose=1\ncapture=on\n", "line 2: capture must be 0 or 1, not 'on'" },
+        { "capture=\n", "line 1: capture must be 0 or 1, not ''" },
+        { "captures=1\n", "line 1: unknown key 'captures'" },
     };
     (void)state;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
