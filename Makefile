@@ -148,4 +148,58 @@ $(FONT_OBJ): $(FONT_DIR)/font.psf
 	  $(FONT_DIR)/font.bin.o $@
 # ---- end of console font -------------------------------------------------------
 
+# ---- Disk image, install, memory-map replay (tools/) ----------------------
+# make image   build/pagoda.img: a GPT disk with one FAT32 EFI System
+#              Partition holding EFI/BOOT/BOOTX64.EFI, the removable-media
+#              path every UEFI firmware boots. For QEMU (./run.sh -d) and for
+#              dd to a USB stick (README "Boot it on your machine"). No root,
+#              no loop device: sgdisk (gdisk) writes the partition table into
+#              a sparse file, mtools formats and fills a separate partition
+#              image, dd puts that at the partition's offset.
+# make install ESP=/mounted/esp [REMOVABLE=1] [FORCE=1]
+#              copy the loader to ESP/EFI/pagoda/pagoda.efi (tools/install-esp.sh).
+# The replay tool reads a capture (docs/memmap-capture.md) and runs it
+# through shared/ at host flags; `make` builds it.
+# Layout: 1 MiB for the protective MBR and the primary GPT (and alignment),
+# the ESP, 1 MiB for the backup GPT. FAT32 needs >= 65525 clusters, so more
+# than 32 MiB at one sector per cluster. EF00 is sgdisk's code for the ESP
+# type GUID C12A7328-F81F-11D2-BA4B-00A0C93EC93B.
+IMAGE            := $(BUILD)/pagoda.img
+IMAGE_SECTOR     := 512
+IMAGE_HEAD_MIB   := 1
+IMAGE_ESP_MIB    := 64
+IMAGE_TAIL_MIB   := 1
+IMAGE_MIB        := $(shell echo $$(( $(IMAGE_HEAD_MIB) + $(IMAGE_ESP_MIB) + $(IMAGE_TAIL_MIB) )))
+IMAGE_ESP_FIRST  := $(shell echo $$(( $(IMAGE_HEAD_MIB) * 1048576 / $(IMAGE_SECTOR) )))
+ESP_TYPE_CODE    := EF00
+REPLAY           := $(BUILD)/tools/replay
+REPLAY_SRCS      := tools/replay.c tools/capture_file.c
+
+.PHONY: image install
+all: $(REPLAY)
+image: $(IMAGE)
+
+$(IMAGE): $(EFI_APP)
+	@command -v sgdisk >/dev/null || { echo "make image: no sgdisk (apt-get install gdisk)" >&2; exit 1; }
+	@command -v mformat >/dev/null || { echo "make image: no mformat (apt-get install mtools)" >&2; exit 1; }
+	rm -f $@.tmp $@.esp
+	truncate -s $(IMAGE_MIB)M $@.tmp
+	sgdisk --clear --new=1:$(IMAGE_ESP_FIRST):+$(IMAGE_ESP_MIB)M --typecode=1:$(ESP_TYPE_CODE) \
+	  --change-name=1:'EFI system partition' $@.tmp >/dev/null
+	truncate -s $(IMAGE_ESP_MIB)M $@.esp
+	mformat -i $@.esp -F -c 1 -H $(IMAGE_ESP_FIRST) -v PAGODA ::
+	mmd -i $@.esp ::/EFI ::/EFI/BOOT ::/EFI/pagoda
+	mcopy -i $@.esp $(EFI_APP) ::/EFI/BOOT/BOOTX64.EFI
+	dd if=$@.esp of=$@.tmp bs=$(IMAGE_SECTOR) seek=$(IMAGE_ESP_FIRST) conv=notrunc,sparse status=none
+	rm -f $@.esp
+	mv $@.tmp $@
+
+install: $(EFI_APP)
+	@tools/install-esp.sh "$(EFI_APP)" "$(ESP)" "$(REMOVABLE)" "$(FORCE)"
+
+$(REPLAY): $(REPLAY_SRCS) $(HOST_SHARED)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -Itools -o $@ $(REPLAY_SRCS) $(HOST_SHARED)
+# ---- end of disk image, install, replay --------------------------------------
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

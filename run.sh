@@ -9,6 +9,11 @@
 #     -a ARGS     kernel command line (pagoda.conf cmdline=)
 #     -C FILE     use FILE as \EFI\pagoda\pagoda.conf (overrides -k/-a)
 #     -e DIR      ESP directory to boot (default esp/)
+#     -d IMG      boot the raw disk image IMG (make image) instead of an ESP directory.
+#                 IMG is used in place, like a USB stick: what the loader writes there
+#                 (a memory-map capture) stays. The pagoda.conf and kernel that
+#                 -t/-a/-k/-C make go into IMG's ESP for this run only (mtools); what
+#                 they replaced is put back when run.sh exits
 #     -t          test mode: kernel runs its checks and exits QEMU with its verdict;
 #                 exit 0 on pass, 1 on fail, 124 on timeout, 2 on anything else
 #     -r          expect the loader to refuse the kernel: exit 0 when the firmware
@@ -34,15 +39,16 @@ FIRMWARE_FAULT_MARKER='!!!! X64 Exception'   # OVMF's exception dump: the loader
 SPARSE_RAM_MIN_GIB=16
 
 cpus=2 smp= mem=1G model=max kernel= cmdline= conf= esp=esp mode=interactive timeout=60
-log= gdb=0 extra= shot=
+log= gdb=0 extra= shot= disk=
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "run.sh: $*" >&2; exit 2; }
 
-while getopts "c:S:m:p:k:a:C:e:trs:T:l:gq:h" opt; do
+while getopts "c:S:m:p:k:a:C:e:d:trs:T:l:gq:h" opt; do
     case $opt in
         c) cpus=$OPTARG ;;  S) smp=$OPTARG ;;  m) mem=$OPTARG ;;  p) model=$OPTARG ;;
         k) kernel=$OPTARG ;; a) cmdline=$OPTARG ;; C) conf=$OPTARG ;; e) esp=$OPTARG ;;
+        d) disk=$OPTARG ;;
         t) mode=test ;;     r) mode=reject ;;   T) timeout=$OPTARG ;; l) log=$OPTARG ;;
         s) mode=screenshot; shot=$OPTARG ;;
         g) gdb=1 ;;         q) extra=$OPTARG ;;  h) usage; exit 0 ;;
@@ -58,8 +64,10 @@ command -v "$QEMU" >/dev/null || die "no $QEMU (apt-get install qemu-system-x86)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pagoda-run.XXXXXX")
 qemu_pid=
+disk_put=()   # -d: ESP paths run.sh wrote into the image
 cleanup() {
-    [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
+    [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null && wait "$qemu_pid" 2>/dev/null
+    [ ${#disk_put[@]} -gt 0 ] && disk_restore
     [ -L "$work/ramdir" ] && rm -rf "$(readlink "$work/ramdir")"
     rm -rf "$work"
 }
@@ -83,6 +91,42 @@ elif [ -n "$kernel" ] || [ -n "$cmdline" ]; then
 fi
 cp "$OVMF_VARS" "$work/vars.fd"
 
+# -d: the files made above go into the image's ESP; cleanup puts back the
+# ones they replace (saved under $work/disk-saved), or deletes them.
+disk_mtools() { MTOOLS_SKIP_CHECK=1 "$@"; }
+disk_put_file() {   # disk_put_file REL: $work/esp/REL -> the image's ::/REL
+    local rel=$1
+    mkdir -p "$work/disk-saved/$(dirname "$rel")"
+    disk_mtools mcopy -n -i "$disk_esp" "::/$rel" "$work/disk-saved/$rel" 2>/dev/null || true
+    disk_mtools mmd -i "$disk_esp" ::/EFI ::/EFI/pagoda 2>/dev/null || true
+    disk_mtools mcopy -D o -i "$disk_esp" "$work/esp/$rel" "::/$rel" || die "cannot write $rel into $disk"
+    disk_put+=("$rel")
+}
+disk_restore() {
+    local rel
+    for rel in "${disk_put[@]}"; do
+        if [ -f "$work/disk-saved/$rel" ]; then
+            disk_mtools mcopy -D o -i "$disk_esp" "$work/disk-saved/$rel" "::/$rel"
+        else
+            disk_mtools mdel -i "$disk_esp" "::/$rel"
+        fi || echo "run.sh: could not restore $rel in $disk" >&2
+    done
+    disk_put=()
+}
+boot_drive="format=raw,file=fat:rw:$work/esp"
+if [ -n "$disk" ]; then
+    [ -f "$disk" ] || die "no disk image $disk (make image)"
+    command -v mcopy >/dev/null || die "no mcopy (apt-get install mtools)"
+    disk_esp="$disk@@$("$(dirname "$0")/tools/esp-offset.sh" "$disk")" || exit 2
+    if [ -n "$conf" ] || [ -n "$kernel" ] || [ -n "$cmdline" ]; then
+        disk_put_file EFI/pagoda/pagoda.conf
+        if [ -n "$kernel" ] && [ -f "$work/esp/EFI/pagoda/kernel.elf" ]; then
+            disk_put_file EFI/pagoda/kernel.elf
+        fi
+    fi
+    boot_drive="format=raw,file=$disk"
+fi
+
 # RAM: large guests get a sparse file as backing so the host commits only
 # what the guest touches (QEMU cannot allocate more than ~16 GiB here).
 ram_args=(-m "$mem")
@@ -102,7 +146,7 @@ fi
 args=(-machine "$machine" -cpu "$model" -smp "${smp:-$cpus}" "${ram_args[@]}"
       -drive "if=pflash,format=raw,unit=0,file=$OVMF_CODE,readonly=on"
       -drive "if=pflash,format=raw,unit=1,file=$work/vars.fd"
-      -drive "format=raw,file=fat:rw:$work/esp"
+      -drive "$boot_drive"
       -device isa-debug-exit,iobase=0xf4,iosize=0x04
       -net none -no-reboot)
 [ "$gdb" = 1 ] && args+=(-s -S)
@@ -183,7 +227,7 @@ kill "$qemu_pid" 2>/dev/null || true
 wait "$qemu_pid" 2>/dev/null || true
 qemu_pid=
 sleep 0.3; kill "$tail_pid" 2>/dev/null || true
-[ -n "$log" ] && cp "$serial" "$log"
+[ -n "$log" ] && tr -d '\r' < "$serial" > "$log"   # plain LF lines for tools
 
 case "$mode:$status" in
     test:exit-$DEBUG_EXIT_PASS) exit 0 ;;
