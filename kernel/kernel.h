@@ -52,6 +52,8 @@ struct cpu {
     uint32_t index;
     uint32_t apic_id;
     uint64_t cr3;                   /* as read by the CPU itself once online */
+    uint64_t pat;                   /* IA32_PAT as read by the CPU itself */
+    uint32_t mtrr;                  /* enum mtrr_sync: how its MTRRs came to match */
     uint64_t work_seen;             /* last smp_call generation this CPU ran */
     uint64_t gdt[GDT_ENTRIES];
     struct tss tss;
@@ -98,6 +100,11 @@ typedef void (*smp_fn)(void *arg);
 /* Run fn(arg) on every online CPU (the caller's too) and wait for all. */
 void smp_call_all(smp_fn fn, void *arg);
 void smp_handle_wakeup(void);
+
+/* mtrr.c: the BSP's MTRRs on every AP */
+enum mtrr_sync { MTRR_MATCHED, MTRR_SYNCED, MTRR_MISMATCH };
+void mtrr_save_bsp(void);
+enum mtrr_sync mtrr_sync_ap(void);
 
 /* tlb.c: shootdowns */
 void tlb_flush_local(vaddr_t va, uint64_t len);
@@ -160,6 +167,9 @@ void selftest_run(const struct bootinfo *bi, bool test_mode, struct check_result
 
 void selftest_smp(const struct bootinfo *bi, bool test_mode, struct check_result *r);
 void check_record(struct check_result *r, const char *name, bool ok, const char *detail);
+
+/* crash.c: pagoda.crash=null|stack|ud, for the fault-reporting tests */
+void crash_if_asked(const char *cmdline);
 
 /* report.c */
 void report_boot(const struct bootinfo *bi);

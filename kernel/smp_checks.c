@@ -84,6 +84,26 @@ static void check_cr3(struct check_result *cr)
     check_record(cr, "smp-cr3", ok, detail);
 }
 
+/* PAT and MTRRs: memory types must mean the same on every CPU. */
+static void check_memory_types(struct check_result *cr)
+{
+    unsigned matched = 0, synced = 0, bad = 0;
+    uint64_t pat = smp_cpu(0)->pat;
+    char detail[96];
+
+    for (unsigned c = 1; c < smp_cpu_count(); c++) {
+        const struct cpu *p = smp_cpu(c);
+        if (!p)
+            continue;
+        bad += p->pat != pat || p->mtrr == MTRR_MISMATCH;
+        matched += p->mtrr == MTRR_MATCHED;
+        synced += p->mtrr == MTRR_SYNCED;
+    }
+    fmt_snprintf(detail, sizeof(detail), "pat=0x%lx mtrr_matched=%u mtrr_synced=%u mismatched=%u",
+                 (unsigned long)pat, matched, synced, bad);
+    check_record(cr, "smp-memtypes", bad == 0, detail);
+}
+
 /* One CPU's share of the stress run: allocate, map, write, verify, unmap,
  * free; every step through the locked kmem interface. */
 static void stress_here(void *arg)
@@ -183,6 +203,7 @@ static void check_shootdown(struct check_result *cr)
 void selftest_smp(const struct bootinfo *bi, bool test_mode, struct check_result *r)
 {
     check_cr3(r);
+    check_memory_types(r);
     check_translations(bi, r);
     check_stress(r);
     if (test_mode)

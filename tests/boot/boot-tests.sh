@@ -78,6 +78,21 @@ bad() {
     echo "PASS $name"
 }
 
+# crash NAME KIND VECTOR-REGEX: an unexpected fault must be reported with
+# vector, error, RIP, CR2 and CPU, and end the run with the failure status
+# (never a reboot, never a hang).
+crash() {
+    local name=$1 kind=$2 want=$3 log="$LOGDIR/$1.log" why
+    ./run.sh -t -a "pagoda.crash=$kind" -T "$BOOT_TIMEOUT" -l "$log" >/dev/null 2>"$log.stderr"
+    local rc=$?
+    [ $rc -eq 1 ] || { echo "FAIL $name: run.sh exit $rc, want 1 (kernel-reported failure)"; return; }
+    why=$(expect "$log" \
+        "^pagoda: FAULT cpu=0 vector=$want error=0x[0-9a-f]+ rip=0xffffffff8[0-9a-f]+ cr2=0x[0-9a-f]+" \
+        '^pagoda:   backtrace: 0xffffffff8' \
+        "^pagoda: result=fail reason=fault-vector-") || { echo "FAIL $name: $why"; return; }
+    echo "PASS $name"
+}
+
 cases=()
 # CPU models: max has 1 GiB pages, qemu64 has not. Memory sizes from tiny
 # to past 4 GiB (q35 splits RAM around the PCI hole) to sparse-backed; CPU
@@ -90,6 +105,9 @@ done
 cases+=("good boot-max-1G-sparse-apic max 1G 6,sockets=2,cores=3 1G")  # APIC IDs 0,1,2,4,5,6
 cases+=("good boot-max-1G-smp4-serial max 1G 4 1G pagoda.smp=serial")
 cases+=("good boot-max-256G-smp32 max 256G 32 1G")
+cases+=("crash crash-null-read null '14 \\(page fault\\)'")
+cases+=("crash crash-stack-overflow stack '8 \\(double fault\\)'")
+cases+=("crash crash-invalid-opcode ud '6 \\(invalid opcode\\)'")
 
 python3 tests/boot/mkbadelf.py "$KERNEL_ELF" "$BAD_DIR" >/dev/null || { echo "FAIL mkbadelf"; exit 1; }
 while IFS=$'\t' read -r file msg; do
@@ -101,7 +119,7 @@ cases+=("bad bad-config-key \"unknown key 'bogus'\" -C $BAD_DIR/unknown-key.conf
 printf 'verbose=maybe\n' > "$BAD_DIR/bad-value.conf"
 cases+=("bad bad-config-value 'verbose must be 0 or 1' -C $BAD_DIR/bad-value.conf")
 
-export -f good bad expect
+export -f good bad crash expect
 export LOGDIR BOOT_TIMEOUT HHDM
 # ONLY=REGEX runs the cases whose name matches (for debugging one case).
 printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'
