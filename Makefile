@@ -173,7 +173,7 @@ IMAGE_MIB        := $(shell echo $$(( $(IMAGE_HEAD_MIB) + $(IMAGE_ESP_MIB) + $(I
 IMAGE_ESP_FIRST  := $(shell echo $$(( $(IMAGE_HEAD_MIB) * 1048576 / $(IMAGE_SECTOR) )))
 ESP_TYPE_CODE    := EF00
 REPLAY           := $(BUILD)/tools/replay
-REPLAY_SRCS      := tools/replay.c tools/capture_file.c
+REPLAY_SRCS      := tools/replay.c tools/replay_paging.c tools/capture_file.c
 
 .PHONY: image install
 all: $(REPLAY)
@@ -197,9 +197,9 @@ $(IMAGE): $(EFI_APP)
 install: $(EFI_APP)
 	@tools/install-esp.sh "$(EFI_APP)" "$(ESP)" "$(REMOVABLE)" "$(FORCE)"
 
-$(REPLAY): $(REPLAY_SRCS) $(HOST_SHARED)
+$(REPLAY): $(REPLAY_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_SHARED)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -Itools -o $@ $(REPLAY_SRCS) $(HOST_SHARED)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
 # ---- end of disk image, install, replay --------------------------------------
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

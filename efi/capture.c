@@ -71,6 +71,7 @@ static void put_cpuid(struct text *t, uint32_t f)
                 !!(f & BI_CPU_X2APIC));
 }
 
+/* "bsp,enabled,healthy" (19 characters at most), or "none". */
 static const char *cpu_flag_names(uint32_t flags, char *buf, size_t cap)
 {
     static const struct { uint32_t bit; const char *name; } names[] = {
@@ -194,7 +195,8 @@ static EFI_STATUS format_capture(struct memmap *mm, const struct bootinfo *bi, s
         return EFI_BUFFER_TOO_SMALL;
     memmap_to_raw(mm, *raw);
 
-    text_printf(t, "# Pagoda memory-map capture (docs/memmap-capture.md); replay: build/tools/replay FILE\n");
+    text_printf(t, "# Pagoda memory-map capture (docs/memmap-capture.md); "
+                   "replay: build/tools/replay FILE\n");
     text_printf(t, CAPTURE_REC_MAGIC " version=%d\n", CAPTURE_VERSION);
     put_firmware(t);
     put_cpuid(t, bi->cpu_features);

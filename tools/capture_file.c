@@ -223,7 +223,8 @@ static int rec_firmware(struct reader *r, struct record *rec)
 static int rec_cpuid(struct reader *r, struct record *rec)
 {
     static const struct { const char *key; unsigned bit; } bits[] = {
-        { "1g", BI_CPU_1G_PAGES }, { "nx", BI_CPU_NX }, { "la57", BI_CPU_LA57 }, { "x2apic", BI_CPU_X2APIC },
+        { "1g", BI_CPU_1G_PAGES }, { "nx", BI_CPU_NX },
+        { "la57", BI_CPU_LA57 },   { "x2apic", BI_CPU_X2APIC },
     };
     uint64_t v;
 
@@ -307,12 +308,13 @@ static int rec_fb(struct reader *r, struct record *rec)
     struct bootinfo_fb *fb = &r->c->fb;
     int format;
 
-    if (num(r, rec, "base", PMEM_END_MAX, &fb->base) < 0 || num(r, rec, "size", PMEM_END_MAX, &fb->size) < 0 ||
+    if (num(r, rec, "base", PMEM_END_MAX, &fb->base) < 0 ||
+        num(r, rec, "size", PMEM_END_MAX, &fb->size) < 0 ||
         num32(r, rec, "width", &fb->width) < 0 || num32(r, rec, "height", &fb->height) < 0 ||
         num32(r, rec, "pitch", &fb->pitch) < 0 ||
         (format = word(r, rec, "format", formats, ARRAY_LEN(formats))) < 0)
         return -1;
-    if (fb->base + fb->size > PMEM_END_MAX)
+    if (fb->size > PMEM_END_MAX - fb->base)
         return bad(r, "framebuffer [base, base+size) runs past the top of memory");
     fb->format = (uint32_t)format;
     r->c->has_fb = true;
@@ -364,7 +366,8 @@ static int rec_desc(struct reader *r, struct record *rec)
     struct capture_desc *d = &c->descs[r->descs_read++];
     d->line = r->line;
     if (num32(r, rec, "type", &d->type) < 0 || num(r, rec, "phys", UINT64_MAX, &d->phys) < 0 ||
-        num(r, rec, "pages", UINT64_MAX, &d->pages) < 0 || num(r, rec, "attr", UINT64_MAX, &d->attr) < 0 ||
+        num(r, rec, "pages", UINT64_MAX, &d->pages) < 0 ||
+        num(r, rec, "attr", UINT64_MAX, &d->attr) < 0 ||
         pmem_by_name(r, rec, &d->pmem) < 0)
         return -1;
     return 0;

@@ -7,7 +7,7 @@
  *   4. the HHDM plan (shared/hhdm_plan.c) with the leaves pt_map lays for
  *      each mapping on a 1 GiB-page CPU and on a 2 MiB-only one, and the
  *      page-table frames: pt_min_frames, and frames_used after building the
- *      tables for real with pt_map into a malloc'd arena.
+ *      tables for real with pt_map into a malloc'd arena (replay_paging.c).
  * Exit status: 0 ok; 1 malformed capture (the message names the line);
  * 2 usage or I/O error; 3 the replay found a problem (pmem_build or pt_map
  * failed, the tables took more frames than the computed minimum, or the
@@ -19,11 +19,8 @@
 
 #include "bootinfo.h"
 #include "capture_file.h"
-#include "hhdm_plan.h"
 #include "pmem.h"
-#include "pt.h"
-
-enum { EXIT_MALFORMED = 1, EXIT_USAGE = 2, EXIT_PROBLEM = 3 };
+#include "replay.h"
 
 /* UEFI 2.10 Table 7.6: types 0..15 are defined; 0x70000000..0x7FFFFFFF
  * are OEM-defined, 0x80000000.. OS-loader-defined. Pagoda's loader
@@ -39,9 +36,6 @@ enum { EXIT_MALFORMED = 1, EXIT_USAGE = 2, EXIT_PROBLEM = 3 };
 #define IOAPIC_MMIO_BASE 0xFEC00000ULL
 #define TRACKER_EXTRA    4   /* a retype adds <= 2 entries, an insert 1 */
 
-#define PT_LEVELS        4
-#define ARENA_PA         (4 * GiB)   /* made-up physical address of the table arena */
-#define SIZE_STR_MAX     24
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -66,8 +60,7 @@ static bool is_pagoda_type(const struct capture_desc *d)
     return d->type >= EFI_OS_TYPE_BASE && d->type - EFI_OS_TYPE_BASE == d->pmem;
 }
 
-/* Exact binary size: the largest unit that divides it ("636K", "3G"). */
-static const char *size_str(uint64_t bytes, char buf[SIZE_STR_MAX])
+const char *size_str(uint64_t bytes, char buf[SIZE_STR_MAX])
 {
     static const struct { uint64_t unit; char suffix; } units[] = {
         { TiB, 'T' }, { GiB, 'G' }, { MiB, 'M' }, { KiB, 'K' },
@@ -80,11 +73,6 @@ static const char *size_str(uint64_t bytes, char buf[SIZE_STR_MAX])
         }
     snprintf(buf, SIZE_STR_MAX, "%llu", (unsigned long long)bytes);
     return buf;
-}
-
-static const char *cache_name(unsigned flags)
-{
-    return (flags & PT_MAP_UC) ? "uc" : (flags & PT_MAP_WC) ? "wc" : "wb";
 }
 
 /* ---- the capture as read ------------------------------------------------ */
@@ -204,7 +192,7 @@ static int add_loader_ranges(struct replay *r)
     const struct bootinfo_fb *fb = &r->c->fb;
     int rc = 0;
 
-    if (r->c->has_fb && fb->base && fb->size) {
+    if (r->c->has_fb && fb->base) {   /* the loader's test, size unchecked */
         rc = pmem_retype(&r->pm, ALIGN_DOWN(fb->base, PAGE_SIZE),
                          ALIGN_UP(fb->base + fb->size, PAGE_SIZE), PMEM_FRAMEBUFFER);
         printf("loader adds framebuffer %#llx size=%#llx\n", (unsigned long long)fb->base,
@@ -253,167 +241,6 @@ static void print_warnings(struct replay *r)
     printf("warnings zero_length=%zu wrapped=%zu overlaps=%zu unaligned=%zu unknown_types=%zu\n",
            r->stats.zero_length, r->stats.wrapped, r->stats.overlaps, r->stats.unaligned,
            r->unknown_types);
-}
-
-/* ---- page tables -------------------------------------------------------- */
-
-/* Table frames: a malloc'd array standing in for physical memory at
- * ARENA_PA. pt.c zeroes what it takes and never frees (free_frame NULL:
- * pt_map frees nothing anyway). */
-struct arena {
-    uint8_t *mem;
-    uint64_t frames, next;
-};
-
-static paddr_t arena_alloc(void *ctx)
-{
-    struct arena *a = ctx;
-
-    return a->next < a->frames ? ARENA_PA + (a->next++ << PAGE_SHIFT) : 0;
-}
-
-static void *arena_ptr(void *ctx, paddr_t pa)
-{
-    struct arena *a = ctx;
-
-    return a->mem + (pa - ARENA_PA);
-}
-
-struct leaves {
-    uint64_t n1g, n2m, n4k;
-};
-
-/* Leaves of one mapping as built, read back with pt_translate; each must
- * land on the planned physical address. */
-static int count_leaves(const struct pt *pt, const struct pt_mapping *m, struct leaves *out)
-{
-    struct pt_translation t;
-
-    *out = (struct leaves){ 0 };
-    for (uint64_t off = 0; off < m->len; off += t.leaf_size) {
-        if (pt_translate(pt, m->va + off, &t) < 0 || t.pa != m->pa + off)
-            return -E_NOTFOUND;
-        out->n1g += t.leaf_size == PAGE_SIZE_1G;
-        out->n2m += t.leaf_size == PAGE_SIZE_2M;
-        out->n4k += t.leaf_size == PAGE_SIZE_4K;
-    }
-    return 0;
-}
-
-/* What one CPU kind gets: tables built, leaves per mapping. */
-struct build {
-    unsigned caps;
-    uint64_t min_frames, used;
-    struct leaves total;
-    struct leaves *per_map;
-    int rc;
-};
-
-static void build_tables(const struct hhdm_plan *plan, struct build *b)
-{
-    b->min_frames = pt_min_frames(plan->m, plan->n, PT_LEVELS, b->caps);
-    /* Room for twice the minimum: the arena must not be what limits. */
-    struct arena a = { .frames = 2 * b->min_frames + 1 };
-    a.mem = calloc(a.frames, PAGE_SIZE);
-    b->per_map = calloc(plan->n ? plan->n : 1, sizeof(*b->per_map));
-    if (!a.mem || !b->per_map) {
-        fprintf(stderr, "replay: out of memory for %llu table frames\n", (unsigned long long)a.frames);
-        exit(EXIT_USAGE);
-    }
-    const struct pt_env env = { .alloc_frame = arena_alloc, .phys_to_ptr = arena_ptr, .ctx = &a };
-    struct pt pt;
-
-    b->rc = pt_init(&pt, &env, PT_LEVELS, b->caps);
-    for (size_t i = 0; b->rc == 0 && i < plan->n; i++)
-        b->rc = pt_map(&pt, plan->m[i].va, plan->m[i].pa, plan->m[i].len, plan->m[i].flags);
-    for (size_t i = 0; b->rc == 0 && i < plan->n; i++) {
-        struct leaves *l = &b->per_map[i];
-        b->rc = count_leaves(&pt, &plan->m[i], l);
-        b->total.n1g += l->n1g;
-        b->total.n2m += l->n2m;
-        b->total.n4k += l->n4k;
-    }
-    b->used = b->rc == 0 ? pt.frames_used : 0;
-    free(a.mem);
-}
-
-static void print_plan(const struct hhdm_plan *plan, uint64_t hhdm_end, const struct build *b1g,
-                       const struct build *b2m)
-{
-    char size[SIZE_STR_MAX];
-    uint64_t bytes = 0;
-
-    for (size_t i = 0; i < plan->n; i++)
-        bytes += plan->m[i].len;
-    printf("\nhhdm base=%#llx mappings=%zu bytes=%llu end=%#llx\n", (unsigned long long)HHDM_BASE,
-           plan->n, (unsigned long long)bytes, (unsigned long long)hhdm_end);
-    printf("  %-18s %-18s %8s %-5s | %-27s | %s\n", "va", "pa", "size", "cache",
-           "1G-page CPU: 1G / 2M / 4K", "2M-only CPU: 2M / 4K");
-    for (size_t i = 0; i < plan->n; i++) {
-        const struct pt_mapping *m = &plan->m[i];
-        const struct leaves *l = &b1g->per_map[i], *k = &b2m->per_map[i];
-        printf("  0x%016llx 0x%016llx %8s %-5s | %7llu %9llu %9llu | %9llu %9llu\n",
-               (unsigned long long)m->va, (unsigned long long)m->pa, size_str(m->len, size),
-               cache_name(m->flags), (unsigned long long)l->n1g, (unsigned long long)l->n2m,
-               (unsigned long long)l->n4k, (unsigned long long)k->n2m, (unsigned long long)k->n4k);
-    }
-}
-
-static bool print_build(const char *cpu, const struct build *b)
-{
-    bool ok = b->rc == 0 && b->used == b->min_frames;
-
-    printf("pagetables cpu=%s minimum=%llu used=%llu leaves_1g=%llu leaves_2m=%llu leaves_4k=%llu",
-           cpu, (unsigned long long)b->min_frames, (unsigned long long)b->used,
-           (unsigned long long)b->total.n1g, (unsigned long long)b->total.n2m,
-           (unsigned long long)b->total.n4k);
-    if (b->rc)
-        printf(" error=%d", b->rc);
-    printf(" check=%s\n", ok ? "pass" : "fail");
-    return ok;
-}
-
-/* The direct map must stay in its window, [HHDM_BASE, KSTACK_WINDOW): a
- * range far enough up (past 127 TiB with 4-level paging) would run into the
- * kernel's windows, or wrap past 2^64 into the lower half. */
-static bool check_hhdm_window(const struct hhdm_plan *plan)
-{
-    for (size_t i = 0; i < plan->n; i++) {
-        const struct pt_mapping *m = &plan->m[i];
-        vaddr_t end = m->va + m->len;
-        if (m->va < HHDM_BASE || end < m->va || end > KSTACK_WINDOW) {
-            printf("check hhdm-window=fail pa=0x%llx size=0x%llx va=0x%llx: outside [0x%llx, 0x%llx)\n",
-                   (unsigned long long)m->pa, (unsigned long long)m->len, (unsigned long long)m->va,
-                   (unsigned long long)HHDM_BASE, (unsigned long long)KSTACK_WINDOW);
-            return false;
-        }
-    }
-    printf("check hhdm-window=pass\n");
-    return true;
-}
-
-/* Plan the HHDM once (the plan does not depend on the CPU; the leaves do)
- * and build it for both CPU kinds. */
-static bool replay_paging(const struct pmem *pm)
-{
-    struct hhdm_plan plan;
-    uint64_t hhdm_end;
-    struct build b1g = { .caps = PT_CAP_1G | PT_CAP_NX }, b2m = { .caps = PT_CAP_NX };
-
-    hhdm_plan_init(&plan, calloc(pm->count ? pm->count : 1, sizeof(struct pt_mapping)), pm->count);
-    if (!plan.m) {
-        fprintf(stderr, "replay: out of memory\n");
-        exit(EXIT_USAGE);
-    }
-    hhdm_plan_direct_map(&plan, pm, &hhdm_end);
-    build_tables(&plan, &b1g);
-    build_tables(&plan, &b2m);
-    print_plan(&plan, hhdm_end, &b1g, &b2m);
-    bool ok = print_build("1g", &b1g) & print_build("2m", &b2m) & check_hhdm_window(&plan);
-    free(b1g.per_map);
-    free(b2m.per_map);
-    free(plan.m);
-    return ok && !plan.overflow;
 }
 
 /* ---- main --------------------------------------------------------------- */
