@@ -121,7 +121,8 @@ run: all
 	./run.sh
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Iinclude shared efi kernel
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance -Iinclude \
+	  --suppress=missingIncludeSystem --suppress=comparePointers --inline-suppr -D__x86_64__ shared kernel
 
 clean:
 	rm -rf $(BUILD) $(EFI_APP)

@@ -76,6 +76,9 @@ uint64_t paging_estimate_frames(const struct pmem *pm, const struct kernel_load 
     struct hhdm_plan p = make_plan(pm, k, PAGE_SIZE, PAGE_SIZE, 3 * PAGE_SIZE, &hhdm_end);
     if (p.overflow)
         return 0;
+    if (p.beyond_bytes)
+        con_printf("pagoda: %lu MiB of memory lies above the direct map's %lu TiB limit: not mapped\n",
+                   (unsigned long)(p.beyond_bytes / MiB), (unsigned long)(HHDM_MAX_PHYS / TiB));
     uint64_t min = pt_min_frames(p.m, p.n, 4, caps);
 
     return min + min / 4 + POOL_SLACK_FRAMES;

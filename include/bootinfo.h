@@ -14,6 +14,13 @@
 /* Fixed virtual layout (4-level paging). */
 #define HHDM_BASE         0xFFFF800000000000ULL  /* PML4 slot 256: phys 0 */
 #define KERNEL_VBASE      0xFFFFFFFF80000000ULL  /* top 2 GiB: -mcmodel=kernel */
+#define KHEAP_WINDOW      0xFFFFFE0000000000ULL  /* PML4 slot 508: fresh kernel mappings */
+#define KHEAP_WINDOW_END  0xFFFFFE8000000000ULL
+/* The HHDM owns PML4 slots 256..507: physical addresses from HHDM_MAX_PHYS
+ * (126 TiB) up cannot be direct-mapped with 4-level paging; the loader leaves
+ * them out (and counts them) rather than wrap into other windows. */
+#define HHDM_END          KHEAP_WINDOW
+#define HHDM_MAX_PHYS     (HHDM_END - HHDM_BASE)
 #define KSTACK_WINDOW     0xFFFFFF0000000000ULL  /* PML4 slot 510: kernel stacks */
 #define KSTACK_WINDOW_END 0xFFFFFF8000000000ULL
 #define KERNEL_STACK_SIZE (64 * KiB)              /* per CPU; an unmapped guard page below each */

@@ -19,6 +19,7 @@ struct hhdm_plan {
     struct pt_mapping *m;
     size_t n, cap;
     bool overflow;
+    uint64_t beyond_bytes;   /* mappable bytes at or above HHDM_MAX_PHYS, left out */
 };
 
 /* The parts of the address space that are not the HHDM. An empty identity
@@ -42,7 +43,8 @@ bool hhdm_plan_flags(enum pmem_type type, unsigned *flags);
  * exactly (same flags, contiguous in both va and pa). */
 void hhdm_plan_add(struct hhdm_plan *p, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
 
-/* HHDM_BASE + pa -> pa for every range of `pm` hhdm_plan_flags accepts.
+/* HHDM_BASE + pa -> pa for every range of `pm` hhdm_plan_flags accepts,
+ * clipped to HHDM_MAX_PHYS (what lies above is counted in beyond_bytes).
  * *hhdm_end = end of the highest range mapped (0 if none). */
 void hhdm_plan_direct_map(struct hhdm_plan *p, const struct pmem *pm, uint64_t *hhdm_end);
 

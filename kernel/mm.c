@@ -7,8 +7,6 @@
 #include "x86/pte.h"
 
 #define VRANGE_CAPACITY   256
-#define KHEAP_WINDOW      0xFFFFFE0000000000ULL   /* PML4 slot 508: fresh mappings */
-#define KHEAP_WINDOW_END  0xFFFFFE8000000000ULL
 
 struct kmem kmem;
 static struct vrange vrange_storage[VRANGE_CAPACITY];

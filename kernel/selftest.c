@@ -70,6 +70,12 @@ static bool hhdm_mapped(enum pmem_type t)
     return t != PMEM_RESERVED && t != PMEM_BAD && t != PMEM_UNACCEPTED;
 }
 
+/* Ranges (or their parts) at or above HHDM_MAX_PHYS are not direct-mapped. */
+static bool hhdm_covers(const struct pmem_range *r)
+{
+    return hhdm_mapped(r->type) && r->end <= HHDM_MAX_PHYS;
+}
+
 /* Cache class the HHDM must use for a type: the loader merges neighbours
  * of the same class into one run, which may then hold huge leaves. */
 static unsigned hhdm_cache(enum pmem_type t)
@@ -102,7 +108,7 @@ static void check_hhdm(const struct bootinfo *bi, struct check_result *r)
     for (size_t i = 0; i < kmem.pm.count && ok; i++) {
         const struct pmem_range *rg = &kmem.pm.ranges[i];
         const struct pmem_range *prev = i ? rg - 1 : NULL;
-        if (!hhdm_mapped(rg->type))
+        if (!hhdm_covers(rg))
             continue;
         unsigned cache = hhdm_cache(rg->type);
         ok = hhdm_page_ok(rg->base, cache, &leaf) && hhdm_page_ok(rg->end - PAGE_SIZE, cache, &leaf);

@@ -224,8 +224,9 @@ void smp_boot(const struct bootinfo *bi, bool serial)
     uint64_t t0 = rdtsc();
     if (serial) {
         for (uint32_t i = 0; i < ap_slot_count; i++) {
+            unsigned before = slots_online();
             start_wave(page, &ap_slots[i]);
-            wait_online(slots_online() + 1, AP_TIMEOUT_US);
+            wait_online(before + 1, AP_TIMEOUT_US);
         }
     } else {
         start_wave(page, NULL);

@@ -58,8 +58,12 @@ void hhdm_plan_direct_map(struct hhdm_plan *p, const struct pmem *pm, uint64_t *
         const struct pmem_range *r = &pm->ranges[i];
         if (!hhdm_plan_flags(r->type, &flags))
             continue;
-        hhdm_plan_add(p, HHDM_BASE + r->base, r->base, r->end - r->base, flags);
-        *hhdm_end = r->end;
+        paddr_t end = MIN(r->end, HHDM_MAX_PHYS);
+        p->beyond_bytes += r->end - MAX(r->base, end);
+        if (r->base >= end)
+            continue;
+        hhdm_plan_add(p, HHDM_BASE + r->base, r->base, end - r->base, flags);
+        *hhdm_end = end;
     }
 }
 

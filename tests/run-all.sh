@@ -45,15 +45,34 @@ fuzz_smoke() {
     done
 }
 
+# Scripts that print "PASS name" / "FAIL name: why" lines.
+count_lines() {
+    local out
+    out=$("$@")
+    echo "$out"
+    passed=$((passed + $(grep -c '^PASS' <<<"$out")))
+    failed=$((failed + $(grep -c '^FAIL' <<<"$out")))
+}
+
+lint() {
+    if make -s lint > "$LOGDIR/lint.log" 2>&1; then
+        echo "PASS lint (cppcheck)"; passed=$((passed + 1))
+    else
+        echo "FAIL lint (cppcheck): see $LOGDIR/lint.log"; head -5 "$LOGDIR/lint.log"; failed=$((failed + 1))
+    fi
+}
+
 boot_tests() {
     local out
-    out=$(tests/boot/boot-tests.sh; tests/boot/screen-test.sh)
+    out=$(tests/boot/boot-tests.sh; tests/boot/screen-test.sh; tests/replay/capture-test.sh)
     echo "$out"
     passed=$((passed + $(grep -c '^PASS' <<<"$out")))
     failed=$((failed + $(grep -c '^FAIL' <<<"$out")))
 }
 
 host_tests
+count_lines tests/replay/replay-test.sh
+lint
 fuzz_smoke
 [ "${SKIP_BOOT:-0}" = 1 ] || boot_tests
 echo "$passed passed, $failed failed"

@@ -132,21 +132,25 @@ static bool print_build(const char *cpu, const struct build *b)
     return ok;
 }
 
-/* The direct map must stay in its window, [HHDM_BASE, KSTACK_WINDOW): a
- * range far enough up (past 127 TiB with 4-level paging) would run into the
- * kernel's windows, or wrap past 2^64 into the lower half. */
+/* The direct map must stay in its window, [HHDM_BASE, HHDM_END): a range
+ * far enough up (past HHDM_MAX_PHYS with 4-level paging) would run into the
+ * kernel's windows, or wrap past 2^64 into the lower half. The plan clips
+ * such ranges; this checks that it did, and says how much was left out. */
 static bool check_hhdm_window(const struct hhdm_plan *plan)
 {
     for (size_t i = 0; i < plan->n; i++) {
         const struct pt_mapping *m = &plan->m[i];
         vaddr_t end = m->va + m->len;
-        if (m->va < HHDM_BASE || end < m->va || end > KSTACK_WINDOW) {
+        if (m->va < HHDM_BASE || end < m->va || end > HHDM_END) {
             printf("check hhdm-window=fail pa=0x%llx size=0x%llx va=0x%llx: outside [0x%llx, 0x%llx)\n",
                    (unsigned long long)m->pa, (unsigned long long)m->len, (unsigned long long)m->va,
-                   (unsigned long long)HHDM_BASE, (unsigned long long)KSTACK_WINDOW);
+                   (unsigned long long)HHDM_BASE, (unsigned long long)HHDM_END);
             return false;
         }
     }
+    if (plan->beyond_bytes)
+        printf("warning hhdm-beyond bytes=%llu: above the %llu TiB direct-map limit, not mapped\n",
+               (unsigned long long)plan->beyond_bytes, (unsigned long long)(HHDM_MAX_PHYS >> 40));
     printf("check hhdm-window=pass\n");
     return true;
 }
