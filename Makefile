@@ -110,7 +110,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(SHARED_SRCS)
 
 test-host: $(HOST_TESTS)
 test-fuzz: $(FUZZERS)
-test: all $(HOST_TESTS) $(FUZZERS)
+test: all image $(HOST_TESTS) $(FUZZERS)
 	tests/run-all.sh
 
 bench: all $(BENCHES)

@@ -15,6 +15,7 @@
 #define PROBE_ADDRS        4
 #define VEC_PAGE_FAULT     14
 #define PATTERN_BASE       0xC0FFEE0000000000ULL
+#define TAG_BASE           0xA0
 
 struct per_cpu_result {
     paddr_t pa[PROBE_ADDRS];
@@ -26,7 +27,7 @@ struct per_cpu_result {
 
 static struct per_cpu_result results[BOOTINFO_MAX_CPUS];
 static vaddr_t probe_addrs[PROBE_ADDRS];
-static volatile uint8_t data_tag[16];
+static volatile uint8_t data_tag[BOOTINFO_MAX_CPUS];   /* one byte per CPU: no races */
 
 static struct per_cpu_result *mine(void)
 {
@@ -43,16 +44,18 @@ static void translate_here(void *arg)
 
     for (int i = 0; i < PROBE_ADDRS; i++)
         r->pa[i] = pt_translate(&kmem.pt, probe_addrs[i], &t) == 0 ? t.pa : 0;
-    paddr_t tag_pa = bi->kernel_phys + ((vaddr_t)&data_tag[this_cpu()->index % 16] - bi->kernel_virt);
-    data_tag[this_cpu()->index % 16] = (uint8_t)(0xA0 + this_cpu()->index);
-    r->alias_ok = *(volatile uint8_t *)phys_to_virt(tag_pa) == (uint8_t)(0xA0 + this_cpu()->index);
+    unsigned me = this_cpu()->index;
+    uint8_t tag = (uint8_t)(TAG_BASE + me);
+    paddr_t tag_pa = bi->kernel_phys + ((vaddr_t)&data_tag[me] - bi->kernel_virt);
+    data_tag[me] = tag;
+    r->alias_ok = *(volatile uint8_t *)phys_to_virt(tag_pa) == tag;
 }
 
 static void check_translations(const struct bootinfo *bi, struct check_result *cr)
 {
     char detail[96];
     bool ok = true;
-    unsigned n = 0;
+    unsigned n = 0, first_bad = 0;
 
     probe_addrs[0] = (vaddr_t)__text_start;
     probe_addrs[1] = (vaddr_t)__rodata_start;
@@ -63,11 +66,18 @@ static void check_translations(const struct bootinfo *bi, struct check_result *c
         if (!smp_cpu(c))
             continue;
         n++;
-        ok = ok && results[c].alias_ok;
+        bool same = results[c].alias_ok;
         for (int i = 0; i < PROBE_ADDRS; i++)
-            ok = ok && results[c].pa[i] && results[c].pa[i] == results[0].pa[i];
+            same = same && results[c].pa[i] && results[c].pa[i] == results[0].pa[i];
+        if (!same && ok)
+            first_bad = c;
+        ok = ok && same;
     }
-    fmt_snprintf(detail, sizeof(detail), "cpus=%u addresses=%d", n, PROBE_ADDRS);
+    if (ok)
+        fmt_snprintf(detail, sizeof(detail), "cpus=%u addresses=%d", n, PROBE_ADDRS);
+    else
+        fmt_snprintf(detail, sizeof(detail), "cpus=%u addresses=%d first_mismatch_cpu=%u", n,
+                     PROBE_ADDRS, first_bad);
     check_record(cr, "smp-translate", ok, detail);
 }
 
