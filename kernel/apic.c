@@ -14,9 +14,16 @@
 #define LAPIC_LVT_LINT1  0x360
 #define LAPIC_LVT_ERROR  0x370
 #define LAPIC_LVT_MASKED (1u << 16)
+#define LAPIC_TIMER_INIT  0x380
+#define LAPIC_TIMER_CUR   0x390
+#define LAPIC_TIMER_DIV   0x3E0
+#define LAPIC_TIMER_DIV16 0x3         /* divide configuration: bus clock / 16 */
+#define TIMER_CALIBRATION_US 10000
+#define TIMER_MAX_COUNT   0xFFFFFFFFu
 #define XAPIC_ID_SHIFT   24
 
 static struct lapic_io io;
+static uint64_t timer_ticks_per_ms;   /* LAPIC timer, divide-by-16; same on every CPU */
 static volatile uint32_t *xapic_mmio;
 
 static uint32_t xapic_read(void *ctx, uint32_t off)
@@ -94,6 +101,37 @@ void apic_init_this_cpu(void)
     io.write(io.ctx, LAPIC_LVT_ERROR, LAPIC_LVT_MASKED);
     io.write(io.ctx, LAPIC_SVR, LAPIC_SVR_ENABLE | VEC_SPURIOUS);
     lapic_read_esr(&io);
+}
+
+/* The LAPIC timer's rate is not architectural: measure it against the
+ * (PIT-calibrated) TSC once, on the BSP. */
+void apic_timer_calibrate(void)
+{
+    io.write(io.ctx, LAPIC_TIMER_DIV, LAPIC_TIMER_DIV16);
+    io.write(io.ctx, LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | VEC_TIMER);
+    io.write(io.ctx, LAPIC_TIMER_INIT, TIMER_MAX_COUNT);
+    timer_delay_us(TIMER_CALIBRATION_US);
+    uint32_t left = io.read(io.ctx, LAPIC_TIMER_CUR);
+    io.write(io.ctx, LAPIC_TIMER_INIT, 0);
+    timer_ticks_per_ms = (uint64_t)(TIMER_MAX_COUNT - left) * 1000 / TIMER_CALIBRATION_US;
+}
+
+/* A one-shot timer interrupt, then HLT with interrupts on: the CPU stops
+ * using its core until the timer or any IPI. Without a calibrated timer,
+ * spin on the TSC instead. */
+void apic_sleep_us(uint64_t us)
+{
+    uint64_t count = timer_ticks_per_ms * us / 1000;
+
+    if (count == 0 || count > TIMER_MAX_COUNT) {
+        timer_delay_us(us);
+        return;
+    }
+    io.write(io.ctx, LAPIC_TIMER_DIV, LAPIC_TIMER_DIV16);
+    io.write(io.ctx, LAPIC_LVT_TIMER, VEC_TIMER);         /* one-shot, unmasked */
+    io.write(io.ctx, LAPIC_TIMER_INIT, (uint32_t)count);
+    __asm__ volatile("sti; hlt" ::: "memory");
+    io.write(io.ctx, LAPIC_TIMER_INIT, 0);                /* woken early: cancel */
 }
 
 const struct lapic_io *apic_io(void)

@@ -21,7 +21,7 @@ isr_\vec:
     .endr
     /* Inter-processor interrupts and the APIC's spurious vector
      * (VEC_* in kernel/kernel.h). */
-    .irp v, 240,241,255
+    .irp v, 240,241,242,255
     isr_stub \v, 0
     .endr
 
@@ -74,5 +74,5 @@ isr_table:
     .quad isr_\v
     .endr
 isr_ipi_table:
-    .quad isr_240, isr_241, isr_255
+    .quad isr_240, isr_241, isr_242, isr_255
     .section .note.GNU-stack, "", @progbits

@@ -20,6 +20,7 @@
 /* Interrupt vectors (exceptions are 0-31). */
 #define VEC_TLB_SHOOTDOWN 0xF0      /* flush a kernel range, then acknowledge */
 #define VEC_WAKEUP        0xF1      /* new work for an idle CPU */
+#define VEC_TIMER         0xF2      /* local APIC timer: ends a timed sleep */
 #define VEC_SPURIOUS      0xFF      /* local APIC spurious vector: no EOI */
 
 #define EXIT_PASS 0x10              /* isa-debug-exit: QEMU exits with (v << 1) | 1 = 33 */
@@ -89,6 +90,10 @@ const struct lapic_io *apic_io(void);
 uint32_t apic_id_this_cpu(void);
 bool apic_is_x2apic(void);
 void apic_eoi(void);
+void apic_timer_calibrate(void);
+/* Sleep (HLT) until an interrupt or `us` microseconds; interrupts must be
+ * allowed by the caller's context (IF is set during the wait). */
+void apic_sleep_us(uint64_t us);
 int apic_send_ipi_vector(uint32_t apic_id, uint8_t vector);
 
 /* smp.c: AP bring-up, cross-CPU calls */

@@ -58,6 +58,7 @@ void kmain(struct bootinfo *bi)
     report_boot(bi);
     fbcon_draw_memory_picture(&kmem.pm);
     apic_init_bsp(bi);                      /* xAPIC or x2APIC; legacy PICs masked */
+    apic_timer_calibrate();                 /* LAPIC timer against the TSC: sleeping waits */
     smp_boot(bi, cmdline_has(bi->cmdline, SMP_SERIAL_FLAG));
     __asm__ volatile("sti");                /* IPIs only: shootdowns, wake-ups */
     crash_if_asked(bi->cmdline);

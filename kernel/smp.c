@@ -167,11 +167,16 @@ static void sipi_pending(uint32_t page, const struct ap_slot *only)
     }
 }
 
+/* The BSP sleeps between looks rather than spinning: on a real machine it
+ * makes no difference, under emulation it leaves the host's cores to the
+ * APs being started. */
+#define WAIT_SLICE_US 50
+
 static void wait_online(unsigned want, uint64_t timeout_us)
 {
     uint64_t deadline = rdtsc() + timer_us_to_ticks(timeout_us);
     while (slots_online() < want && rdtsc() < deadline)
-        cpu_pause();
+        apic_sleep_us(WAIT_SLICE_US);
 }
 
 /* One wave, or one CPU when `only` is set: INIT, wait, SIPI, wait, SIPI. */
@@ -180,9 +185,9 @@ static void start_wave(uint32_t page, const struct ap_slot *only)
     for (uint32_t i = 0; i < ap_slot_count; i++)
         if (!only || &ap_slots[i] == only)
             send_or_report(lapic_send_init(apic_io(), ap_slots[i].apic_id), &ap_slots[i], "INIT");
-    timer_delay_us(INIT_DELAY_US);
+    apic_sleep_us(INIT_DELAY_US);
     sipi_pending(page, only);
-    timer_delay_us(SIPI_DELAY_US);
+    apic_sleep_us(SIPI_DELAY_US);
     sipi_pending(page, only);
 }
 

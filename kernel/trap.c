@@ -35,7 +35,8 @@ struct idt_gate {
 static struct idt_gate idt[IDT_VECTORS];
 extern const uint64_t isr_table[EXCEPTION_VECTORS];
 extern const uint64_t isr_ipi_table[];
-static const uint8_t ipi_vectors[] = { VEC_TLB_SHOOTDOWN, VEC_WAKEUP, VEC_SPURIOUS }; /* isr_ipi_table order */
+/* isr_ipi_table order */
+static const uint8_t ipi_vectors[] = { VEC_TLB_SHOOTDOWN, VEC_WAKEUP, VEC_TIMER, VEC_SPURIOUS };
 extern const uint64_t probe_fixups[], probe_fixups_end[];
 bool trap_test_mode;
 
@@ -132,7 +133,8 @@ void trap_handler(struct trap_frame *f)
         apic_eoi();
         return;
     case VEC_WAKEUP:
-        apic_eoi(); /* the idle loop looks for work after every wake-up */
+    case VEC_TIMER:
+        apic_eoi(); /* waking up was the point: the interrupted loop looks again */
         return;
     case VEC_SPURIOUS:
         return;     /* no EOI for spurious interrupts (SDM 3A 11.9) */
