@@ -9,13 +9,22 @@
 #include "x86/uart.h"
 
 #define CONSOLE_LINE_MAX 256
+/* An alert (fault, panic) waits this long for the lock, then prints anyway:
+ * the CPU holding it may be the one that faulted, mid-line. A garbled line
+ * beats a silent hang. */
+#define ALERT_LOCK_SPINS 10000000ULL
 
 static volatile int console_lock;
 
-static void lock(void)
+/* Returns whether the lock was taken (and must be released). */
+static bool lock(enum fbcon_style style)
 {
-    while (__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE))
+    for (uint64_t spins = 0; __atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE); spins++) {
+        if (style == FBCON_ALERT && spins == ALERT_LOCK_SPINS)
+            return false;
         cpu_pause();
+    }
+    return true;
 }
 
 static void unlock(void)
@@ -42,10 +51,11 @@ static void vprint(enum fbcon_style style, const char *fmt, va_list ap)
     char line[CONSOLE_LINE_MAX];
 
     fmt_vsnprintf(line, sizeof(line), fmt, ap);
-    lock();
+    bool locked = lock(style);
     write_serial(line);
     fbcon_write(line, style);
-    unlock();
+    if (locked)
+        unlock();
 }
 
 void kprintf(const char *fmt, ...)
