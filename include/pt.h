@@ -116,4 +116,13 @@ uint64_t pt_min_frames(const struct pt_mapping *ranges, size_t n, int levels, un
  * levels is 4 or 5). */
 bool pt_is_canonical(vaddr_t va, int levels);
 
+/* Internal to the mapper: shared by shared/pt.c and shared/pt_min.c so that
+ * pt_min_frames counts the leaves pt_map really lays. Not for callers.
+ * pt_leaf_level: the largest leaf level (PT_LEVEL_4K..) whose size divides
+ * va and pa and fits in len, within caps and flags (PT_MAP_MAX_4K).
+ * pt_entry_left: bytes from va to the end of the level-`level` entry that
+ * holds it. */
+int pt_leaf_level(unsigned caps, unsigned flags, vaddr_t va, paddr_t pa, uint64_t len);
+uint64_t pt_entry_left(int level, vaddr_t va);
+
 #endif
