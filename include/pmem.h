@@ -161,6 +161,9 @@ int pmem_precedence(enum pmem_type type);
  * "invalid" for values out of range. */
 const char *pmem_type_name(enum pmem_type type);
 
+/* True for the tracker's types: PMEM_NONE < type < PMEM_TYPE_COUNT. */
+bool pmem_type_valid(enum pmem_type type);
+
 /* True for types the kernel may hand out or reclaim as RAM one day
  * (usable, boot-services, loader-reclaimable, acpi-reclaimable). */
 bool pmem_type_is_ram(enum pmem_type type);

@@ -284,6 +284,10 @@ static void test_type_names_and_classes(void **state)
     assert_string_equal(pmem_type_name(PMEM_TYPE_COUNT), "invalid");
     for (int t = 0; t < PMEM_TYPE_COUNT; t++)
         assert_string_not_equal(pmem_type_name((enum pmem_type)t), "invalid");
+    assert_false(pmem_type_valid(PMEM_NONE));
+    assert_false(pmem_type_valid(PMEM_TYPE_COUNT));
+    for (int t = PMEM_NONE + 1; t < PMEM_TYPE_COUNT; t++)
+        assert_true(pmem_type_valid((enum pmem_type)t));
     assert_true(pmem_type_is_ram(PMEM_ACPI_RECLAIMABLE));
     assert_false(pmem_type_is_ram(PMEM_ACPI_NVS));
     assert_true(pmem_type_is_owned(PMEM_AP_TRAMPOLINE));
