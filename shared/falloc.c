@@ -1,5 +1,6 @@
 /* Binary buddy frame allocator over the tracker's usable ranges.
  * Contract: include/falloc.h. Design and complexity: docs/memory.md.
+ * Which ranges become zones, and their bitmaps: shared/falloc_zones.c.
  *
  * A block of order k is PAGE_SIZE << k bytes, aligned to its size in the
  * physical address space, and lies inside one zone (one usable range). Zone
@@ -19,9 +20,8 @@
  * Headers live in memory anyone holding a stale pointer could scribble on,
  * so one is read only after its head bit says we wrote it (I1), and the check
  * word is compared before a header is followed. */
-#include "falloc.h"
+#include "falloc_internal.h"
 
-#define WORD_BITS       64
 #define NO_BLOCK        ((paddr_t)0)  /* list terminator: frame 0 is never managed */
 #define FREE_HDR_MAGIC  0x46524545424c4b21ULL  /* "FREEBLK!", xored with the address */
 
@@ -58,12 +58,6 @@ static paddr_t frame_addr(const struct falloc_zone *z, uint64_t index)
     return z->base + (index << PAGE_SHIFT);
 }
 
-static uint64_t zone_words(paddr_t base, paddr_t end)
-{
-    uint64_t frames = (end - base) >> PAGE_SHIFT;
-    return (frames + WORD_BITS - 1) / WORD_BITS;
-}
-
 static bool bit_test(const uint64_t *bits, size_t i)
 {
     return (bits[i / WORD_BITS] >> (i % WORD_BITS)) & 1;
@@ -95,68 +89,6 @@ static bool bits_any(const uint64_t *bits, size_t from, size_t to)
 }
 
 /* ---- zones ------------------------------------------------------------ */
-
-/* The part of a tracker entry falloc may manage: usable, frame 0 excluded. */
-static bool usable_span(const struct pmem_range *r, paddr_t *base, paddr_t *end)
-{
-    if (r->type != PMEM_USABLE)
-        return false;
-    *base = MAX(r->base, PAGE_SIZE);
-    *end = r->end;
-    return *base < *end;
-}
-
-static size_t count_spans_at_least(const struct pmem *pm, uint64_t size)
-{
-    size_t n = 0;
-
-    for (size_t i = 0; i < pm->count; i++) {
-        paddr_t base, end;
-        n += usable_span(&pm->ranges[i], &base, &end) && end - base >= size;
-    }
-    return n;
-}
-
-/* Which usable spans become zones: all of them if they fit in
- * FALLOC_MAX_ZONES, else those larger than `cutoff` plus the first
- * `ties_left` (in address order) of exactly `cutoff` bytes. Walking the
- * tracker in order keeps the zones sorted by base without a sort. */
-struct zone_pick {
-    uint64_t cutoff;
-    size_t ties_left;
-};
-
-static struct zone_pick pick_begin(const struct pmem *pm)
-{
-    struct zone_pick p = { .cutoff = 0, .ties_left = 0 };
-
-    if (count_spans_at_least(pm, PAGE_SIZE) <= FALLOC_MAX_ZONES)
-        return p;
-    /* Binary search for the largest size that at least FALLOC_MAX_ZONES
-     * spans reach: the size of the FALLOC_MAX_ZONES-th largest span. */
-    uint64_t lo = PAGE_SIZE, hi = PMEM_END_MAX;
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo + 1) / 2;
-        if (count_spans_at_least(pm, mid) >= FALLOC_MAX_ZONES)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    p.cutoff = lo;
-    p.ties_left = FALLOC_MAX_ZONES - count_spans_at_least(pm, lo + 1);
-    return p;
-}
-
-static bool pick_span(struct zone_pick *p, paddr_t base, paddr_t end)
-{
-    if (end - base > p->cutoff)
-        return true;
-    if (end - base == p->cutoff && p->ties_left > 0) {
-        p->ties_left--;
-        return true;
-    }
-    return false;
-}
 
 /* Index of the zone holding pa, or -1. O(log zones). */
 static long zone_of(const struct falloc *fa, paddr_t pa)
@@ -233,19 +165,6 @@ static void list_unlink(struct falloc *fa, paddr_t pa, const struct free_hdr *h)
 
 /* ---- init ------------------------------------------------------------- */
 
-uint64_t falloc_metadata_bytes(const struct pmem *pm)
-{
-    struct zone_pick pick = pick_begin(pm);
-    uint64_t words = 0;
-
-    for (size_t i = 0; i < pm->count; i++) {
-        paddr_t base, end;
-        if (usable_span(&pm->ranges[i], &base, &end) && pick_span(&pick, base, end))
-            words += 2 * zone_words(base, end);
-    }
-    return words * sizeof(uint64_t);
-}
-
 /* Largest order of an aligned block at pa that fits in `room` bytes. */
 static unsigned largest_order(paddr_t pa, uint64_t room)
 {
@@ -284,18 +203,9 @@ int falloc_init(struct falloc *fa, const struct falloc_env *env, struct pmem *pm
     if (need > 0)
         __builtin_memset(metadata, 0, need);
 
-    struct zone_pick pick = pick_begin(pm);
-    uint64_t *words = metadata;
-    for (size_t i = 0; i < pm->count; i++) {
-        paddr_t base, end;
-        if (!usable_span(&pm->ranges[i], &base, &end) || !pick_span(&pick, base, end))
-            continue;
-        struct falloc_zone *z = &fa->zones[fa->nzones];
-        *z = (struct falloc_zone){ .base = base, .end = end, .head_bits = words,
-                                   .alloc_bits = words + zone_words(base, end) };
-        words += 2 * zone_words(base, end);
-        seed_zone(fa, (unsigned)fa->nzones++);
-    }
+    falloc_zones_init(fa, pm, metadata);
+    for (size_t zi = 0; zi < fa->nzones; zi++)
+        seed_zone(fa, (unsigned)zi);
     fa->managed_bytes = fa->free_bytes;
     return 0;
 }
