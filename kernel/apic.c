@@ -116,22 +116,30 @@ void apic_timer_calibrate(void)
     timer_ticks_per_ms = (uint64_t)(TIMER_MAX_COUNT - left) * 1000 / TIMER_CALIBRATION_US;
 }
 
-/* A one-shot timer interrupt, then HLT with interrupts on: the CPU stops
- * using its core until the timer or any IPI. Without a calibrated timer,
- * spin on the TSC instead. */
+/* A one-shot timer interrupt, then HLT: the CPU stops using its core until
+ * the timer or any IPI. The timer is armed with interrupts off and STI;HLT
+ * is one step for interrupt delivery (STI's shadow), so a timer that fires
+ * at once still wakes the HLT instead of being taken before it and leaving
+ * the CPU asleep for good. The caller's IF is restored. Without a calibrated
+ * timer, spin on the TSC instead. */
+#define RFLAGS_IF (1ULL << 9)
+
 void apic_sleep_us(uint64_t us)
 {
-    uint64_t count = timer_ticks_per_ms * us / 1000;
+    uint64_t count = timer_ticks_per_ms * us / 1000, rflags;
 
     if (count == 0 || count > TIMER_MAX_COUNT) {
         timer_delay_us(us);
         return;
     }
+    __asm__ volatile("pushfq; popq %0; cli" : "=r"(rflags) : : "memory");
     io.write(io.ctx, LAPIC_TIMER_DIV, LAPIC_TIMER_DIV16);
     io.write(io.ctx, LAPIC_LVT_TIMER, VEC_TIMER);         /* one-shot, unmasked */
     io.write(io.ctx, LAPIC_TIMER_INIT, (uint32_t)count);
     __asm__ volatile("sti; hlt" ::: "memory");
     io.write(io.ctx, LAPIC_TIMER_INIT, 0);                /* woken early: cancel */
+    if (!(rflags & RFLAGS_IF))
+        __asm__ volatile("cli" ::: "memory");
 }
 
 const struct lapic_io *apic_io(void)

@@ -7,25 +7,6 @@
 
 #define CRASH_FRAME_BYTES 1024
 
-static const char *crash_kind(const char *cmdline)
-{
-    static const char key[] = "pagoda.crash=";
-    for (const char *p = cmdline; *p; p++) {
-        if ((p == cmdline || p[-1] == ' ') && __builtin_memcmp(p, key, sizeof(key) - 1) == 0)
-            return p + sizeof(key) - 1;
-    }
-    return NULL;
-}
-
-static bool word_is(const char *s, const char *word)
-{
-    while (*word && *s == *word) {
-        s++;
-        word++;
-    }
-    return *word == '\0' && (*s == '\0' || *s == ' ');
-}
-
 /* Each frame holds a kilobyte the compiler cannot drop; the recursion runs
  * into the guard page below the stack. The #PF cannot push its frame on the
  * same stack, which makes it a #DF, taken on IST1. */
@@ -42,16 +23,16 @@ static __attribute__((noinline)) uint64_t overflow(uint64_t depth)
 
 void crash_if_asked(const char *cmdline)
 {
-    const char *kind = crash_kind(cmdline);
+    const char *kind = cmdline_value(cmdline, "pagoda.crash");
 
     if (!kind)
         return;
     kprintf("pagoda: crashing on purpose (pagoda.crash)\n");
-    if (word_is(kind, "null"))
+    if (cmdline_value_is(kind, "null"))
         (void)*(volatile uint64_t *)0; // cppcheck-suppress nullPointer
-    else if (word_is(kind, "stack"))
+    else if (cmdline_value_is(kind, "stack"))
         (void)overflow(0);
-    else if (word_is(kind, "ud"))
+    else if (cmdline_value_is(kind, "ud"))
         __asm__ volatile("ud2");
     kprintf("pagoda: unknown pagoda.crash kind; not crashing\n");
 }

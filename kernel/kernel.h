@@ -97,7 +97,12 @@ void apic_sleep_us(uint64_t us);
 int apic_send_ipi_vector(uint32_t apic_id, uint8_t vector);
 
 /* smp.c: AP bring-up, cross-CPU calls */
-void smp_boot(const struct bootinfo *bi, bool serial);
+struct smp_options {
+    bool serial;              /* pagoda.smp=serial: one AP at a time */
+    bool withhold;            /* pagoda.smp.withhold=APIC: never send that CPU its SIPIs */
+    uint32_t withhold_apic;   /* (tests the did-not-answer path) */
+};
+void smp_boot(const struct bootinfo *bi, const struct smp_options *opt);
 unsigned smp_online_count(void);
 unsigned smp_cpu_count(void);              /* CPU indices in use: BSP + APs tried */
 struct cpu *smp_cpu(unsigned index);       /* NULL if not online */
@@ -172,6 +177,12 @@ void selftest_run(const struct bootinfo *bi, bool test_mode, struct check_result
 
 void selftest_smp(const struct bootinfo *bi, bool test_mode, struct check_result *r);
 void check_record(struct check_result *r, const char *name, bool ok, const char *detail);
+
+/* cmdline.c */
+bool cmdline_has(const char *cmdline, const char *word);        /* whole word */
+const char *cmdline_value(const char *cmdline, const char *key); /* after "key=", or NULL */
+bool cmdline_value_is(const char *value, const char *s);        /* value word == s */
+bool cmdline_u32(const char *value, uint32_t *out);             /* decimal value word */
 
 /* crash.c: pagoda.crash=null|stack|ud, for the fault-reporting tests */
 void crash_if_asked(const char *cmdline);

@@ -4,26 +4,14 @@
 #include "x86/cpu.h"
 
 #define TEST_MODE_FLAG   "pagoda.test"
-#define SMP_SERIAL_FLAG  "pagoda.smp=serial"   /* one AP at a time: the bring-up baseline */
+#define SMP_KEY          "pagoda.smp"            /* =serial: one AP at a time, the baseline */
+#define SMP_WITHHOLD_KEY "pagoda.smp.withhold"   /* =APIC ID: a CPU that never answers */
 
-/* True if `word` appears in the command line as a whole space-separated word. */
-static bool cmdline_has(const char *cmdline, const char *word)
+static struct smp_options smp_options(const char *cmdline)
 {
-    for (const char *p = cmdline; *p;) {
-        while (*p == ' ')
-            p++;
-        const char *w = word;
-        const char *q = p;
-        while (*w && *q == *w) {
-            q++;
-            w++;
-        }
-        if (!*w && (*q == ' ' || *q == '\0'))
-            return true;
-        while (*p && *p != ' ')
-            p++;
-    }
-    return false;
+    struct smp_options o = { .serial = cmdline_value_is(cmdline_value(cmdline, SMP_KEY), "serial") };
+    o.withhold = cmdline_u32(cmdline_value(cmdline, SMP_WITHHOLD_KEY), &o.withhold_apic);
+    return o;
 }
 
 static void validate_bootinfo(const struct bootinfo *bi)
@@ -59,7 +47,8 @@ void kmain(struct bootinfo *bi)
     fbcon_draw_memory_picture(&kmem.pm);
     apic_init_bsp(bi);                      /* xAPIC or x2APIC; legacy PICs masked */
     apic_timer_calibrate();                 /* LAPIC timer against the TSC: sleeping waits */
-    smp_boot(bi, cmdline_has(bi->cmdline, SMP_SERIAL_FLAG));
+    struct smp_options smp = smp_options(bi->cmdline);
+    smp_boot(bi, &smp);
     __asm__ volatile("sti");                /* IPIs only: shootdowns, wake-ups */
     crash_if_asked(bi->cmdline);
     selftest_run(bi, trap_test_mode, &checks);

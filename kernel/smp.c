@@ -157,11 +157,15 @@ static void send_or_report(int rc, const struct ap_slot *s, const char *what)
                 lapic_read_esr(apic_io()));
 }
 
+static const struct smp_options *options;
+
 static void sipi_pending(uint32_t page, const struct ap_slot *only)
 {
     for (uint32_t i = 0; i < ap_slot_count; i++) {
         const struct ap_slot *s = &ap_slots[i];
         if ((only && s != only) || s->state == AP_STATE_ONLINE)
+            continue;
+        if (options->withhold && s->apic_id == options->withhold_apic)
             continue;
         send_or_report(lapic_send_startup(apic_io(), s->apic_id, page), s, "STARTUP");
     }
@@ -169,8 +173,9 @@ static void sipi_pending(uint32_t page, const struct ap_slot *only)
 
 /* The BSP sleeps between looks rather than spinning: on a real machine it
  * makes no difference, under emulation it leaves the host's cores to the
- * APs being started. */
-#define WAIT_SLICE_US 50
+ * APs being started. Each AP wakes it when it comes online, so the slice
+ * only bounds how late a timeout is noticed. */
+#define WAIT_SLICE_US 1000
 
 static void wait_online(unsigned want, uint64_t timeout_us)
 {
@@ -205,8 +210,9 @@ static void park_laggards(void)
     }
 }
 
-void smp_boot(const struct bootinfo *bi, bool serial)
+void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
 {
+    bool serial = opt->serial;
     struct pt t;
     uint32_t page = (uint32_t)(bi->trampoline >> PAGE_SHIFT);
 
@@ -218,6 +224,7 @@ void smp_boot(const struct bootinfo *bi, bool serial)
                 bi->trampoline ? "single-cpu" : "no-trampoline-page");
         return;
     }
+    options = opt;
     mtrr_save_bsp();
     bsp_pat = rdmsr(MSR_PAT);
     cpus[0]->pat = bsp_pat;
@@ -318,6 +325,7 @@ void ap_main(struct ap_slot *slot)
     cpus[c->index] = c;
     __atomic_fetch_add(&online, 1, __ATOMIC_RELEASE);
     __atomic_store_n(&slot->state, AP_STATE_ONLINE, __ATOMIC_RELEASE);
+    apic_send_ipi_vector(cpus[0]->apic_id, VEC_WAKEUP);   /* the BSP may be asleep waiting */
     /* Printing is slow (serial, screen) and serialised: it stays out of the
      * measured bring-up, which ends when the last AP is online. */
     kprintf("pagoda: cpu index=%u apic=%u cr3=0x%lx online\n", c->index, c->apic_id,

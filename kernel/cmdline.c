@@ -1,0 +1,69 @@
+/* The kernel command line: space-separated words, some of them key=value.
+ * Read-only helpers over the NUL-terminated string in the boot info. */
+#include "kernel.h"
+
+/* Length of the word starting at p. */
+static size_t word_len(const char *p)
+{
+    size_t n = 0;
+    while (p[n] && p[n] != ' ')
+        n++;
+    return n;
+}
+
+static bool prefix_is(const char *p, size_t n, const char *s)
+{
+    size_t i = 0;
+    for (; s[i]; i++)
+        if (i >= n || p[i] != s[i])
+            return false;
+    return true;
+}
+
+bool cmdline_has(const char *cmdline, const char *word)
+{
+    for (const char *p = cmdline; *p;) {
+        size_t n = word_len(p);
+        if (n && prefix_is(p, n, word) && word[n] == '\0')
+            return true;
+        p += n ? n : 1;
+    }
+    return false;
+}
+
+const char *cmdline_value(const char *cmdline, const char *key)
+{
+    for (const char *p = cmdline; *p;) {
+        size_t n = word_len(p), k = 0;
+        while (key[k])
+            k++;
+        if (n > k && prefix_is(p, n, key) && p[k] == '=')
+            return p + k + 1;
+        p += n ? n : 1;
+    }
+    return NULL;
+}
+
+bool cmdline_value_is(const char *value, const char *s)
+{
+    return value && prefix_is(value, word_len(value), s) && word_len(value) == __builtin_strlen(s);
+}
+
+/* Decimal value of a word; false if it is not a plain decimal number. */
+bool cmdline_u32(const char *value, uint32_t *out)
+{
+    size_t n = value ? word_len(value) : 0;
+    uint64_t v = 0;
+
+    if (n == 0 || n > 10)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (value[i] < '0' || value[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t)(value[i] - '0');
+    }
+    if (v > UINT32_MAX)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
