@@ -101,7 +101,7 @@ $(BUILD)/host/%.o: %.c
 $(BUILD)/host/tests/%: tests/host/%.c $(HOST_SHARED) $(HOST_TEST_COMMON)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -Itests/host -o $@ $< $(HOST_TEST_COMMON) $(HOST_SHARED) $(HOST_LDLIBS)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(SHARED_SRCS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(SHARED_SRCS) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(SHARED_SRCS)
 $(BUILD)/bench/%: tests/bench/%.c $(SHARED_SRCS)
@@ -131,7 +131,7 @@ clean:
 # A PSF bitmap font from Debian's console-setup-linux package (apt-get install
 # console-setup-linux), gunzipped at build time and wrapped by `ld -r -b binary`
 # into an object whose data moves to .rodata (the kernel maps it read-only,
-# NX); kernel/psf.c parses it at boot. Symbols: _binary_font_psf_start/_end.
+# NX); shared/psf.c parses it at boot. Symbols: _binary_font_psf_start/_end.
 # Appended to KERNEL_OBJS here (the link recipe expands it late) and made a
 # prerequisite of the kernel ELF. FONT_PSF_GZ=... picks another PSF1/PSF2 font.
 FONT_PSF_GZ ?= /usr/share/consolefonts/Lat15-Terminus16.psf.gz

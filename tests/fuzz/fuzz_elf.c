@@ -23,23 +23,11 @@
  * Seeds: any kernel ELF, plus tests/boot/mkbadelf.py's output.
  */
 #include <elf.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "elfcheck.h"
+#include "fuzz_common.h"
 
 #define HIGHER_HALF_BASE 0xFFFF800000000000ULL
-
-/* A failed invariant: say which, then abort so libFuzzer saves the input. */
-#define REQUIRE(cond)                                                        \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "fuzz_elf: invariant failed: %s (%s:%d)\n",      \
-                    #cond, __FILE__, __LINE__);                              \
-            abort();                                                         \
-        }                                                                    \
-    } while (0)
 
 static uint64_t page_end(const struct elf_segment *s)
 {
@@ -83,7 +71,7 @@ static void check_rejected(const struct elf_image *img)
     REQUIRE(memcmp(img, &zero, sizeof(zero)) == 0);
 }
 
-/* `file` must be an allocation of exactly `size` bytes (or NULL if 0). */
+/* `file` is an allocation of exactly `size` bytes (or NULL if 0). */
 static void check_file(const uint8_t *file, size_t size)
 {
     struct elf_image img;
@@ -138,20 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint8_t *file = malloc(size ? size : 1);
-
-    REQUIRE(file != NULL);
-    if (size > 0)
-        memcpy(file, data, size);
-    check_file(size ? file : NULL, size);
-    free(file);
-
-    file = malloc(TEMPLATE_SIZE);
-    REQUIRE(file != NULL);
-    template_image(file);
-    for (size_t i = 0; i < MIN(size, (size_t)TEMPLATE_SIZE); i++)
-        file[i] ^= data[i];
-    check_file(file, TEMPLATE_SIZE);
-    free(file);
+    fuzz_check_copy(data, size, check_file);
+    fuzz_check_xor(data, size, template_image, TEMPLATE_SIZE, check_file);
     return 0;
 }

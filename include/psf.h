@@ -1,7 +1,9 @@
 /* PSF bitmap fonts (the Linux console format, as shipped in Debian's
  * console-setup-linux and kbd packages): version 1 and version 2 headers,
- * with or without a Unicode table. Plain C over a byte buffer, so it can be
- * tested on the host.
+ * with or without a Unicode table. Plain C over a byte buffer in shared/psf.c
+ * (freestanding, like all of shared/), so it is tested and fuzzed on the
+ * host (tests/host/test_psf.c, tests/fuzz/fuzz_psf.c); the kernel's
+ * framebuffer console is its user.
  *
  * Format (kbd's psf.h, the de facto specification):
  *   PSF1: 4-byte header { 0x36 0x04, mode, charsize }; 256 glyphs, or 512
@@ -14,8 +16,8 @@
  *         (width + 7) / 8 bytes, most significant bit leftmost. Unicode
  *         table (PSF2_HAS_UNICODE_TABLE): per glyph, UTF-8 code points
  *         ending in 0xFF, with 0xFE introducing sequences. */
-#ifndef PAGODA_KERNEL_PSF_H
-#define PAGODA_KERNEL_PSF_H
+#ifndef PAGODA_PSF_H
+#define PAGODA_PSF_H
 
 #include "types.h"
 
