@@ -190,9 +190,9 @@ static void start_wave(uint32_t page, const struct ap_slot *only)
     for (uint32_t i = 0; i < ap_slot_count; i++)
         if (!only || &ap_slots[i] == only)
             send_or_report(lapic_send_init(apic_io(), ap_slots[i].apic_id), &ap_slots[i], "INIT");
-    apic_sleep_us(INIT_DELAY_US);
+    timer_delay_us(INIT_DELAY_US);   /* exact; the APs sit in INIT, nothing to yield to */
     sipi_pending(page, only);
-    apic_sleep_us(SIPI_DELAY_US);
+    timer_delay_us(SIPI_DELAY_US);
     sipi_pending(page, only);
 }
 
