@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 
 LOGDIR=${LOGDIR:-build/test-logs}
 JOBS=${JOBS:-2}
-BOOT_TIMEOUT=${BOOT_TIMEOUT:-90}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-180}
 KERNEL_ELF=build/kernel/pagoda.elf
 BAD_DIR=build/bad-kernels
 HHDM=0xffff800000000000
