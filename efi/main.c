@@ -5,13 +5,12 @@
 #include <string.h>
 
 #include "loader.h"
+#include "platform_ranges.h"
 #include "x86/cpu.h"
 #include "x86/pte.h"
 
 #define PAGODA_VERSION "0.1"
 #define TRACKER_SLACK_ENTRIES 128   /* loader allocations, framebuffer, APIC holes */
-#define LAPIC_MMIO_BASE  0xFEE00000ULL   /* architectural default (SDM 3A 11.4.1) */
-#define IOAPIC_MMIO_BASE 0xFEC00000ULL   /* PC-compatible default (ACPI MADT may move it) */
 
 /* Everything the loader prepares before the exit, so that after it only
  * pure computation remains. */
@@ -109,7 +108,6 @@ static EFI_STATUS allocate_boot_memory(struct loader *L)
  * list but the kernel maps: framebuffer, local APIC, IOAPIC. */
 static int build_tracker(struct loader *L, uint64_t *added)
 {
-    const struct bootinfo_fb *fb = &L->bi->fb;
     size_t n;
     int rc;
 
@@ -118,13 +116,8 @@ static int build_tracker(struct loader *L, uint64_t *added)
     n = memmap_to_raw(&L->mm, L->raw);
     rc = pmem_build(&L->pm, L->raw, n, NULL);
     uint64_t before = pmem_total_bytes(&L->pm);
-    if (rc == 0 && fb->base)
-        rc = pmem_retype(&L->pm, ALIGN_DOWN(fb->base, PAGE_SIZE), ALIGN_UP(fb->base + fb->size, PAGE_SIZE),
-                         PMEM_FRAMEBUFFER);
-    if (rc == 0 && pmem_type_at(&L->pm, LAPIC_MMIO_BASE) == PMEM_NONE)
-        rc = pmem_insert(&L->pm, LAPIC_MMIO_BASE, LAPIC_MMIO_BASE + PAGE_SIZE, PMEM_MMIO);
-    if (rc == 0 && pmem_type_at(&L->pm, IOAPIC_MMIO_BASE) == PMEM_NONE)
-        rc = pmem_insert(&L->pm, IOAPIC_MMIO_BASE, IOAPIC_MMIO_BASE + PAGE_SIZE, PMEM_MMIO);
+    if (rc == 0)
+        rc = platform_ranges_add(&L->pm, &L->bi->fb, NULL);
     *added = pmem_total_bytes(&L->pm) - before;
     return rc;
 }

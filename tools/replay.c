@@ -19,6 +19,7 @@
 
 #include "bootinfo.h"
 #include "capture_file.h"
+#include "platform_ranges.h"
 #include "pmem.h"
 #include "replay.h"
 
@@ -28,14 +29,6 @@
 #define EFI_DEFINED_TYPES  16
 #define EFI_OEM_TYPE_BASE  0x70000000u
 #define EFI_OS_TYPE_BASE   0x80000000u
-
-/* What efi/main.c build_tracker adds to the firmware map: the framebuffer
- * (retyped) and the APIC pages at their PC defaults when no range covers
- * them. Mirrored here, see docs/memmap-capture.md "What replay models". */
-#define LAPIC_MMIO_BASE  0xFEE00000ULL
-#define IOAPIC_MMIO_BASE 0xFEC00000ULL
-#define TRACKER_EXTRA    4   /* a retype adds <= 2 entries, an insert 1 */
-
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -170,7 +163,7 @@ static int build_tracker(struct replay *r)
 {
     const struct capture *c = r->c;
     struct pmem_raw *raw = calloc(c->count ? c->count : 1, sizeof(*raw));
-    size_t cap = 2 * c->count + 1 + TRACKER_EXTRA;   /* pmem_build's capacity rule */
+    size_t cap = 2 * c->count + 1 + PLATFORM_RANGES_ENTRIES;   /* pmem_build's capacity rule */
     int rc;
 
     pmem_init(&r->pm, calloc(cap, sizeof(struct pmem_range)), cap);
@@ -186,26 +179,27 @@ static int build_tracker(struct replay *r)
     return rc;
 }
 
-/* The loader's additions (efi/main.c build_tracker), in the same order. */
+static void print_apic_page(paddr_t base, const char *what)
+{
+    printf("loader adds mmio %#llx size=%#llx (%s, not in the map)\n", (unsigned long long)base,
+           (unsigned long long)PAGE_SIZE, what);
+}
+
+/* The loader's additions, made by the loader's code (platform_ranges_add),
+ * then printed in the order it made them. */
 static int add_loader_ranges(struct replay *r)
 {
     const struct bootinfo_fb *fb = &r->c->fb;
-    int rc = 0;
+    unsigned added;
+    int rc = platform_ranges_add(&r->pm, r->c->has_fb ? fb : NULL, &added);
 
-    if (r->c->has_fb && fb->base) {   /* the loader's test, size unchecked */
-        rc = pmem_retype(&r->pm, ALIGN_DOWN(fb->base, PAGE_SIZE),
-                         ALIGN_UP(fb->base + fb->size, PAGE_SIZE), PMEM_FRAMEBUFFER);
+    if (added & PLATFORM_ADDED_FB)
         printf("loader adds framebuffer %#llx size=%#llx\n", (unsigned long long)fb->base,
                (unsigned long long)fb->size);
-    }
-    static const paddr_t apic_pages[] = { LAPIC_MMIO_BASE, IOAPIC_MMIO_BASE };
-    for (size_t i = 0; rc == 0 && i < ARRAY_LEN(apic_pages); i++)
-        if (pmem_type_at(&r->pm, apic_pages[i]) == PMEM_NONE) {
-            rc = pmem_insert(&r->pm, apic_pages[i], apic_pages[i] + PAGE_SIZE, PMEM_MMIO);
-            printf("loader adds mmio %#llx size=%#llx (%s, not in the map)\n",
-                   (unsigned long long)apic_pages[i], (unsigned long long)PAGE_SIZE,
-                   i == 0 ? "local APIC" : "IOAPIC");
-        }
+    if (added & PLATFORM_ADDED_LAPIC)
+        print_apic_page(PLATFORM_LAPIC_BASE, "local APIC");
+    if (added & PLATFORM_ADDED_IOAPIC)
+        print_apic_page(PLATFORM_IOAPIC_BASE, "IOAPIC");
     return rc;
 }
 
