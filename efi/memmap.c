@@ -104,11 +104,7 @@ size_t memmap_to_raw(const struct memmap *mm, struct pmem_raw *raw)
     for (UINTN i = 0; i < n; i++) {
         const EFI_MEMORY_DESCRIPTOR *d = memmap_desc(mm, i);
         raw[i].base = d->PhysicalStart;
-        /* NumberOfPages << 12 may wrap on a corrupt entry; the sanitiser drops
-         * entries whose end wraps, so saturate instead of truncating. */
-        raw[i].length = d->NumberOfPages > (UINT64_MAX >> PAGE_SHIFT)
-                            ? UINT64_MAX
-                            : d->NumberOfPages << PAGE_SHIFT;
+        raw[i].length = pmem_raw_length_from_pages(d->NumberOfPages);
         raw[i].type = efi_to_pmem_type(d);
     }
     return n;

@@ -74,6 +74,12 @@ struct pmem_raw {
     uint32_t type;   /* enum pmem_type */
 };
 
+/* A raw length from a count of 4 KiB pages (a UEFI descriptor's
+ * NumberOfPages). pages << 12 wraps on a corrupt count: the result
+ * saturates at UINT64_MAX instead, so pmem_build drops the entry as
+ * wrapping rather than keeping a truncated length. */
+uint64_t pmem_raw_length_from_pages(uint64_t pages);
+
 void pmem_init(struct pmem *pm, struct pmem_range *storage, size_t capacity);
 
 /* Insert [base, end) as `type`, merging with touching neighbours of the same

@@ -205,6 +205,11 @@ int pmem_build(struct pmem *pm, const struct pmem_raw *raw, size_t n,
     return 0;
 }
 
+uint64_t pmem_raw_length_from_pages(uint64_t pages)
+{
+    return pages > (UINT64_MAX >> PAGE_SHIFT) ? UINT64_MAX : pages << PAGE_SHIFT;
+}
+
 int pmem_precedence(enum pmem_type type)
 {
     switch (type) {

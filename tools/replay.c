@@ -99,13 +99,6 @@ static void print_capture(const char *path, const struct capture *c)
                fb_formats[c->fb.format]);
 }
 
-/* NumberOfPages << 12, saturated as efi/memmap.c does: the sanitiser then
- * drops the entry as wrapping instead of seeing a truncated length. */
-static uint64_t desc_bytes(const struct capture_desc *d)
-{
-    return d->pages > (UINT64_MAX >> PAGE_SHIFT) ? UINT64_MAX : d->pages << PAGE_SHIFT;
-}
-
 /* The tracker type the loader gave every descriptor of this EFI type, or
  * "mixed" (conventional memory with EFI_MEMORY_SP is reserved, for one). */
 static const char *group_pmem_name(const struct capture *c, uint32_t type)
@@ -171,8 +164,9 @@ static int build_tracker(struct replay *r)
         fprintf(stderr, "replay: out of memory\n");
         exit(EXIT_USAGE);
     }
-    for (size_t i = 0; i < c->count; i++)
-        raw[i] = (struct pmem_raw){ .base = c->descs[i].phys, .length = desc_bytes(&c->descs[i]),
+    for (size_t i = 0; i < c->count; i++)   /* as efi/memmap.c's memmap_to_raw */
+        raw[i] = (struct pmem_raw){ .base = c->descs[i].phys,
+                                    .length = pmem_raw_length_from_pages(c->descs[i].pages),
                                     .type = c->descs[i].pmem };
     rc = pmem_build(&r->pm, raw, c->count, &r->stats);
     free(raw);

@@ -601,6 +601,33 @@ static void test_build_fragmented(void **state)
     free(raw);
 }
 
+/* A descriptor's page count as a raw length: exact while pages << 12 fits,
+ * saturated beyond, and a saturated entry is dropped as wrapping. */
+static void test_raw_length_from_pages(void **state)
+{
+    static const struct { uint64_t pages, bytes; } rows[] = {
+        { 0, 0 },
+        { 1, PAGE_SIZE },
+        { 0x40000, GiB },
+        { UINT64_MAX >> PAGE_SHIFT, (UINT64_MAX >> PAGE_SHIFT) << PAGE_SHIFT },
+        { (UINT64_MAX >> PAGE_SHIFT) + 1, UINT64_MAX },
+        { UINT64_MAX, UINT64_MAX },
+    };
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++)
+        assert_int_equal(pmem_raw_length_from_pages(rows[i].pages), rows[i].bytes);
+
+    struct pmem_raw raw = { .base = 1 * MiB, .length = pmem_raw_length_from_pages(UINT64_MAX),
+                            .type = PMEM_USABLE };
+    struct pmem_range storage[2];
+    struct pmem_sanitize_stats st;
+    struct pmem pm;
+    pmem_init(&pm, storage, ARRAY_LEN(storage));
+    assert_int_equal(pmem_build(&pm, &raw, 1, &st), 0);
+    assert_int_equal(pm.count, 0);
+    assert_int_equal(st.wrapped, 1);
+}
+
 static void test_build_bad_map(void **state)
 {
     (void)state;
@@ -637,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_build_ovmf),
         cmocka_unit_test(test_build_fragmented),
         cmocka_unit_test(test_build_bad_map),
+        cmocka_unit_test(test_raw_length_from_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
