@@ -136,46 +136,6 @@ static void put_memmap(struct text *t, const struct memmap *mm, const struct pme
 
 /* ---- the file ----------------------------------------------------------- */
 
-/* Open CAPTURE_PATH for writing, empty. An older capture is deleted first:
- * EFI_FILE_PROTOCOL has no truncating open, and a shorter write would
- * leave its tail behind. */
-static EFI_STATUS open_capture_file(EFI_HANDLE image, EFI_FILE_HANDLE *out)
-{
-    EFI_LOADED_IMAGE *li;
-    EFI_FILE_IO_INTERFACE *fs;
-    EFI_FILE_HANDLE root, old;
-    EFI_STATUS st;
-
-    st = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol, (void **)&li);
-    if (!EFI_ERROR(st))
-        st = uefi_call_wrapper(BS->HandleProtocol, 3, li->DeviceHandle, &FileSystemProtocol,
-                               (void **)&fs);
-    if (!EFI_ERROR(st))
-        st = uefi_call_wrapper(fs->OpenVolume, 2, fs, &root);
-    if (EFI_ERROR(st))
-        return st;
-    st = uefi_call_wrapper(root->Open, 5, root, &old, CAPTURE_PATH,
-                           EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE, 0);
-    if (!EFI_ERROR(st))
-        uefi_call_wrapper(old->Delete, 1, old); /* closes the handle, even on failure */
-    st = uefi_call_wrapper(root->Open, 5, root, out, CAPTURE_PATH,
-                           EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE | EFI_FILE_MODE_CREATE, 0);
-    uefi_call_wrapper(root->Close, 1, root);
-    return st;
-}
-
-static EFI_STATUS write_all(EFI_FILE_HANDLE f, const struct text *t)
-{
-    UINTN n = t->len;
-    EFI_STATUS st = uefi_call_wrapper(f->Write, 3, f, &n, t->buf);
-
-    if (!EFI_ERROR(st) && n != t->len)
-        st = EFI_VOLUME_FULL;
-    if (!EFI_ERROR(st))
-        st = uefi_call_wrapper(f->Flush, 1, f);
-    return st;
-}
-
 /* Size and allocate the text and the tracker-type scratch, then take the
  * map that goes into the file and format everything. */
 static EFI_STATUS format_capture(struct memmap *mm, const struct bootinfo *bi, struct text *t,
@@ -214,7 +174,7 @@ void capture_write(EFI_HANDLE image, struct memmap *mm, const struct bootinfo *b
     EFI_FILE_HANDLE f;
     EFI_STATUS st;
 
-    st = open_capture_file(image, &f);
+    st = fs_create_file(image, CAPTURE_PATH, &f);
     if (EFI_ERROR(st)) {
         con_printf("pagoda: capture: cannot create " CAPTURE_PATH_TEXT ": %s; booting on\n",
                    efi_status_str(st));
@@ -222,7 +182,7 @@ void capture_write(EFI_HANDLE image, struct memmap *mm, const struct bootinfo *b
     }
     st = format_capture(mm, bi, &t, &raw);
     if (!EFI_ERROR(st))
-        st = write_all(f, &t);
+        st = fs_write_all(f, t.buf, t.len);
     uefi_call_wrapper(f->Close, 1, f);
     if (EFI_ERROR(st))
         con_printf("pagoda: capture: writing " CAPTURE_PATH_TEXT " failed: %s; booting on\n",

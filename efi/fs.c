@@ -1,5 +1,6 @@
-/* Reading whole files from the volume BOOTX64.EFI was loaded from
- * (EFI_SIMPLE_FILE_SYSTEM_PROTOCOL on the loaded image's device). */
+/* Files on the volume BOOTX64.EFI was loaded from
+ * (EFI_SIMPLE_FILE_SYSTEM_PROTOCOL on the loaded image's device): reading a
+ * whole file, creating one empty and writing it. */
 #include "loader.h"
 
 #define FILE_MAX_BYTES (256ULL * MiB)  /* no kernel or config file is bigger */
@@ -68,5 +69,37 @@ EFI_STATUS fs_read_file(EFI_HANDLE image, const CHAR16 *path, void **data, UINTN
         }
     }
     uefi_call_wrapper(f->Close, 1, f);
+    return st;
+}
+
+/* An older file is deleted first: EFI_FILE_PROTOCOL has no truncating open,
+ * and a shorter write would leave its tail behind. */
+EFI_STATUS fs_create_file(EFI_HANDLE image, const CHAR16 *path, EFI_FILE_HANDLE *out)
+{
+    EFI_FILE_HANDLE root, old;
+    EFI_STATUS st;
+
+    st = open_volume(image, &root);
+    if (EFI_ERROR(st))
+        return st;
+    st = uefi_call_wrapper(root->Open, 5, root, &old, (CHAR16 *)path,
+                           EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE, 0);
+    if (!EFI_ERROR(st))
+        uefi_call_wrapper(old->Delete, 1, old); /* closes the handle, even on failure */
+    st = uefi_call_wrapper(root->Open, 5, root, out, (CHAR16 *)path,
+                           EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE | EFI_FILE_MODE_CREATE, 0);
+    uefi_call_wrapper(root->Close, 1, root);
+    return st;
+}
+
+EFI_STATUS fs_write_all(EFI_FILE_HANDLE f, const void *data, UINTN size)
+{
+    UINTN n = size;
+    EFI_STATUS st = uefi_call_wrapper(f->Write, 3, f, &n, (void *)data);
+
+    if (!EFI_ERROR(st) && n != size)
+        st = EFI_VOLUME_FULL;
+    if (!EFI_ERROR(st))
+        st = uefi_call_wrapper(f->Flush, 1, f);
     return st;
 }

@@ -36,8 +36,14 @@ void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void con_pause_for_user(UINTN microseconds);
 const char *efi_status_str(EFI_STATUS st);
 
-/* fs.c: read a whole file of the boot volume into loader-data pool memory. */
+/* fs.c: files on the boot volume. fs_read_file reads a whole file into
+ * loader-data pool memory. fs_create_file opens `path` for writing, empty
+ * (created, or an older file replaced); the caller closes *out.
+ * fs_write_all writes all `size` bytes and flushes (EFI_VOLUME_FULL on a
+ * short write). */
 EFI_STATUS fs_read_file(EFI_HANDLE image, const CHAR16 *path, void **data, UINTN *size);
+EFI_STATUS fs_create_file(EFI_HANDLE image, const CHAR16 *path, EFI_FILE_HANDLE *out);
+EFI_STATUS fs_write_all(EFI_FILE_HANDLE f, const void *data, UINTN size);
 
 /* kernel.c: validate and place the kernel. */
 struct kernel_load {
