@@ -126,8 +126,7 @@ static void put_memmap(struct text *t, const struct memmap *mm, const struct pme
     text_printf(t, CAPTURE_REC_MEMMAP " count=%lu desc_size=%lu desc_version=%u\n", (unsigned long)n,
                 (unsigned long)mm->desc_size, mm->desc_version);
     for (UINTN i = 0; i < n; i++) {
-        const EFI_MEMORY_DESCRIPTOR *d =
-            (const EFI_MEMORY_DESCRIPTOR *)((const UINT8 *)mm->buf + i * mm->desc_size);
+        const EFI_MEMORY_DESCRIPTOR *d = memmap_desc(mm, i);
         text_printf(t, CAPTURE_REC_DESC " type=0x%x phys=0x%016lx pages=0x%lx attr=0x%lx pmem=%s\n",
                     d->Type, (unsigned long)d->PhysicalStart, (unsigned long)d->NumberOfPages,
                     (unsigned long)d->Attribute, pmem_type_name(raw[i].type));

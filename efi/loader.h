@@ -65,6 +65,8 @@ struct memmap {
 EFI_STATUS memmap_alloc(struct memmap *mm);
 EFI_STATUS memmap_get(struct memmap *mm);
 UINTN memmap_count(const struct memmap *mm);
+/* Descriptor i (< memmap_count), stepped by desc_size, never by sizeof. */
+const EFI_MEMORY_DESCRIPTOR *memmap_desc(const struct memmap *mm, UINTN i);
 EFI_STATUS memmap_exit_boot_services(EFI_HANDLE image, struct memmap *mm, UINT32 *attempts);
 /* Convert to the tracker's raw form; `raw` has room for memmap_count(). */
 size_t memmap_to_raw(const struct memmap *mm, struct pmem_raw *raw);

@@ -45,7 +45,7 @@ UINTN memmap_count(const struct memmap *mm)
     return mm->size / mm->desc_size;
 }
 
-static const EFI_MEMORY_DESCRIPTOR *memmap_desc(const struct memmap *mm, UINTN i)
+const EFI_MEMORY_DESCRIPTOR *memmap_desc(const struct memmap *mm, UINTN i)
 {
     return (const EFI_MEMORY_DESCRIPTOR *)((const UINT8 *)mm->buf + i * mm->desc_size);
 }
