@@ -17,6 +17,7 @@ DEPS    := -MMD -MP
 COMMON  := -std=c11 -Iinclude $(WARN) $(DEPS)
 
 SHARED_SRCS := $(wildcard shared/*.c)
+NOLIBC_SRCS := $(wildcard shared/nolibc/*.c)   # loader and kernel only: host tests have libc
 EFI_SRCS    := $(wildcard efi/*.c)
 EFI_ASRCS   := $(wildcard efi/*.S)
 KERNEL_SRCS := $(wildcard kernel/*.c)
@@ -32,7 +33,7 @@ EFI_CFLAGS  := $(COMMON) -std=gnu11 -O2 -ffreestanding -fpic -fshort-wchar -mno-
 EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(GNUEFI_LIB)/elf_x86_64_efi.lds \
                -L$(GNUEFI_LIB)
 EFI_OBJS    := $(EFI_SRCS:%.c=$(BUILD)/efi/%.o) $(EFI_ASRCS:%.S=$(BUILD)/efi/%.o) \
-               $(SHARED_SRCS:%.c=$(BUILD)/efi/%.o)
+               $(SHARED_SRCS:%.c=$(BUILD)/efi/%.o) $(NOLIBC_SRCS:%.c=$(BUILD)/efi/%.o)
 EFI_APP     := esp/EFI/BOOT/BOOTX64.EFI
 
 # ---- Kernel ---------------------------------------------------------------
@@ -43,7 +44,7 @@ KERNEL_CFLAGS := $(COMMON) -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -m
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
                   -T kernel/kernel.ld
 KERNEL_OBJS := $(KERNEL_ASRCS:%.S=$(BUILD)/kernel/%.o) $(KERNEL_SRCS:%.c=$(BUILD)/kernel/%.o) \
-               $(SHARED_SRCS:%.c=$(BUILD)/kernel/%.o)
+               $(SHARED_SRCS:%.c=$(BUILD)/kernel/%.o) $(NOLIBC_SRCS:%.c=$(BUILD)/kernel/%.o)
 KERNEL_ELF  := $(BUILD)/kernel/pagoda.elf
 
 # ---- Host (tests, fuzzers, bench, tools) ----------------------------------
@@ -61,7 +62,7 @@ FUZZERS     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/f
 BENCH_CFLAGS:= $(COMMON) -std=gnu11 -O2 -g -DPAGODA_HOST -DNDEBUG
 BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/bench_*.c))
 
-.PHONY: all test test-host test-fuzz test-boot bench run clean lint
+.PHONY: all test test-host test-fuzz test-boot bench run clean lint screenshots
 all: $(EFI_APP) $(KERNEL_ELF)
 
 # -- kernel
@@ -119,6 +120,12 @@ bench: all $(BENCHES)
 
 run: all
 	./run.sh
+
+# README's pictures: the screen test's screenshots, copied into docs/.
+screenshots: all
+	tests/boot/screen-test.sh
+	cp $(BUILD)/test-logs/screen.png docs/images/screen.png
+	cp $(BUILD)/test-logs/screen-hidpi.png docs/images/screen-hidpi.png
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance -Iinclude \
