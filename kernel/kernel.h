@@ -102,6 +102,7 @@ struct smp_options {
     bool withhold;            /* pagoda.smp.withhold=APIC: never send that CPU its SIPIs */
     uint32_t withhold_apic;   /* (tests the did-not-answer path) */
 };
+void smp_quiesce_firmware_aps(const struct bootinfo *bi);   /* INIT them early; picks the slots */
 void smp_boot(const struct bootinfo *bi, const struct smp_options *opt);
 unsigned smp_online_count(void);
 unsigned smp_cpu_count(void);              /* CPU indices in use: BSP + APs tried */

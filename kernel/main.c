@@ -41,11 +41,12 @@ void kmain(struct bootinfo *bi)
     write_cr4(read_cr4() | CR4_PGE);        /* HHDM and kernel leaves are global */
 
     kmem_init(bi);                          /* tracker, allocator, mapper; drops identity map */
+    apic_init_bsp(bi);                      /* xAPIC or x2APIC; legacy PICs masked */
+    smp_quiesce_firmware_aps(bi);           /* INIT: the firmware's parked APs stop now */
     fbcon_init(bi);                         /* from here on, output shows on screen too */
     timer_calibrate(bi);                    /* TSC against the PIT: timeline, SIPI delays */
     report_boot(bi);
     fbcon_draw_memory_picture(&kmem.pm);
-    apic_init_bsp(bi);                      /* xAPIC or x2APIC; legacy PICs masked */
     apic_timer_calibrate();                 /* LAPIC timer against the TSC: sleeping waits */
     struct smp_options smp = smp_options(bi->cmdline);
     smp_boot(bi, &smp);

@@ -33,7 +33,6 @@ uint32_t ap_slot_count;
 static struct cpu *cpus[BOOTINFO_MAX_CPUS];   /* by index; NULL until online */
 static unsigned cpu_count = 1;                /* indices handed out, BSP = 0 */
 static volatile unsigned online = 1;
-static volatile unsigned reported = 1;        /* CPUs that printed their online line */
 static uint64_t bsp_pat;                      /* the PAT every AP copies */
 
 /* Cross-CPU calls: a generation counter; idle CPUs run the new function
@@ -117,12 +116,10 @@ static void trampoline_install(const struct bootinfo *bi, const struct pt *t)
     };
 }
 
-/* A slot per AP to start (apslots.c decides which), each with a stack
- * behind a guard page and a struct cpu. */
-static int prepare_slots(const struct bootinfo *bi)
+/* Which APs to start (apslots.c decides); skipped ones are reported once. */
+static void select_slots(const struct bootinfo *bi)
 {
     static enum ap_skip_reason reasons[BOOTINFO_MAX_CPUS];
-    paddr_t pa;
 
     ap_slot_count = apslots_build(bi->cpus, bi->cpu_count, apic_is_x2apic(), 1, ap_slots,
                                   BOOTINFO_MAX_CPUS, reasons);
@@ -130,6 +127,13 @@ static int prepare_slots(const struct bootinfo *bi)
         if (reasons[i] != AP_START && reasons[i] != AP_SKIP_BSP)
             kprintf("pagoda: cpu apic=%u skipped reason=%s\n", bi->cpus[i].apic_id,
                     apslots_reason_name(reasons[i]));
+}
+
+/* Each slot gets a stack behind a guard page and a struct cpu. */
+static int equip_slots(void)
+{
+    paddr_t pa;
+
     for (uint32_t i = 0; i < ap_slot_count; i++) {
         struct ap_slot *s = &ap_slots[i];
         if (kmem_alloc_stack(KERNEL_STACK_SIZE, &s->stack_top, &pa) != 0 ||
@@ -140,6 +144,19 @@ static int prepare_slots(const struct bootinfo *bi)
     }
     cpu_count = 1 + ap_slot_count;
     return 0;
+}
+
+/* Firmware leaves its APs in a loop after ExitBootServices (OVMF: in
+ * reserved memory, HLT or a spin). INIT puts them in wait-for-SIPI at once,
+ * so none spins, wakes or uses power (or, in a VM, host time) while the
+ * kernel starts up; smp_boot later runs the full INIT-SIPI-SIPI anyway. */
+void smp_quiesce_firmware_aps(const struct bootinfo *bi)
+{
+    if (!bi->trampoline || bi->cpu_count <= 1)
+        return;
+    select_slots(bi);
+    for (uint32_t i = 0; i < ap_slot_count; i++)
+        lapic_send_init(apic_io(), ap_slots[i].apic_id);
 }
 
 static unsigned slots_online(void)
@@ -210,6 +227,16 @@ static void park_laggards(void)
     }
 }
 
+/* Printed by each CPU itself, once all are up: printing is slow (serial,
+ * screen) and serialised, so it stays out of the measured bring-up. */
+static void report_online(void *arg)
+{
+    const struct cpu *c = this_cpu();
+    (void)arg;
+    kprintf("pagoda: cpu index=%u apic=%u cr3=0x%lx online\n", c->index, c->apic_id,
+            (unsigned long)c->cr3);
+}
+
 void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
 {
     bool serial = opt->serial;
@@ -217,9 +244,8 @@ void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
     uint32_t page = (uint32_t)(bi->trampoline >> PAGE_SHIFT);
 
     cpus[0] = this_cpu();
-    kprintf("pagoda: cpu index=0 apic=%u cr3=0x%lx online\n", cpus[0]->apic_id,
-            (unsigned long)cpus[0]->cr3);
     if (!bi->trampoline || bi->cpu_count <= 1) {
+        report_online(NULL);
         kprintf("pagoda: smp online=1 expected=%u bringup_us=0 mode=none reason=%s\n", bi->cpu_count,
                 bi->trampoline ? "single-cpu" : "no-trampoline-page");
         return;
@@ -228,7 +254,7 @@ void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
     mtrr_save_bsp();
     bsp_pat = rdmsr(MSR_PAT);
     cpus[0]->pat = bsp_pat;
-    if (prepare_slots(bi) != 0 || transitional_build(&t, bi->trampoline) != 0)
+    if (equip_slots() != 0 || transitional_build(&t, bi->trampoline) != 0)
         panic("smp: out of memory preparing %u APs", ap_slot_count);
     trampoline_install(bi, &t);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -247,10 +273,7 @@ void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
     uint64_t elapsed = rdtsc() - t0;
     park_laggards();
     transitional_free(&t, bi->trampoline);
-    /* The report promises every CPU's own line before the summary. */
-    uint64_t deadline = rdtsc() + timer_us_to_ticks(AP_TIMEOUT_US);
-    while (__atomic_load_n(&reported, __ATOMIC_ACQUIRE) < online && rdtsc() < deadline)
-        cpu_pause();
+    smp_call_all(report_online, NULL);   /* each CPU's own line, before the summary */
 
     kprintf("pagoda: smp online=%u expected=%u bringup_us=%lu mode=%s apic=%s\n", online,
             bi->cpu_count, (unsigned long)timer_ticks_to_us(elapsed), serial ? "serial" : "parallel",
@@ -326,10 +349,5 @@ void ap_main(struct ap_slot *slot)
     __atomic_fetch_add(&online, 1, __ATOMIC_RELEASE);
     __atomic_store_n(&slot->state, AP_STATE_ONLINE, __ATOMIC_RELEASE);
     apic_send_ipi_vector(cpus[0]->apic_id, VEC_WAKEUP);   /* the BSP may be asleep waiting */
-    /* Printing is slow (serial, screen) and serialised: it stays out of the
-     * measured bring-up, which ends when the last AP is online. */
-    kprintf("pagoda: cpu index=%u apic=%u cr3=0x%lx online\n", c->index, c->apic_id,
-            (unsigned long)c->cr3);
-    __atomic_fetch_add(&reported, 1, __ATOMIC_RELEASE);
     ap_idle();
 }
