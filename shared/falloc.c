@@ -21,6 +21,7 @@
  * so one is read only after its head bit says we wrote it (I1), and the check
  * word is compared before a header is followed. */
 #include "falloc_internal.h"
+#include "sorted.h"
 
 #define NO_BLOCK        ((paddr_t)0)  /* list terminator: frame 0 is never managed */
 #define FREE_HDR_MAGIC  0x46524545424c4b21ULL  /* "FREEBLK!", xored with the address */
@@ -93,16 +94,8 @@ static bool bits_any(const uint64_t *bits, size_t from, size_t to)
 /* Index of the zone holding pa, or -1. O(log zones). */
 static long zone_of(const struct falloc *fa, paddr_t pa)
 {
-    size_t lo = 0, hi = fa->nzones;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (fa->zones[mid].end > pa)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo < fa->nzones && fa->zones[lo].base <= pa ? (long)lo : -1;
+    size_t i = SORTED_FIRST_END_AFTER(fa->zones, fa->nzones, pa);
+    return i < fa->nzones && fa->zones[i].base <= pa ? (long)i : -1;
 }
 
 static bool block_in_zone(const struct falloc_zone *z, paddr_t pa, unsigned order)

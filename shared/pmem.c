@@ -17,6 +17,7 @@
  * Freestanding: the only library calls are the compiler builtins below, which
  * the loader and kernel back with their own memset/memcpy/memmove. */
 #include "pmem.h"
+#include "sorted.h"
 
 /* The part of the first touched entry left of base, [base, end) itself, and
  * the part of the last touched entry right of end. */
@@ -36,16 +37,7 @@ static struct pmem_range make_range(paddr_t base, paddr_t end, enum pmem_type ty
  * containing addr, or the first one after it. */
 static size_t first_ending_after(const struct pmem *pm, paddr_t addr)
 {
-    size_t lo = 0, hi = pm->count;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (pm->ranges[mid].end > addr)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
+    return SORTED_FIRST_END_AFTER(pm->ranges, pm->count, addr);
 }
 
 /* Index of the first entry with base >= addr (count if none). */

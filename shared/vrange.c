@@ -6,6 +6,7 @@
  *  - sorted and disjoint: r[i].end <= r[i+1].base. Touching reservations
  *    stay separate entries: each is released on its own. */
 #include "vrange.h"
+#include "sorted.h"
 
 static bool kind_valid(enum vrange_kind kind)
 {
@@ -15,16 +16,7 @@ static bool kind_valid(enum vrange_kind kind)
 /* Index of the first reservation with end > va (count if none). */
 static size_t first_ending_after(const struct vrange_set *vs, vaddr_t va)
 {
-    size_t lo = 0, hi = vs->count;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (vs->r[mid].end > va)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
+    return SORTED_FIRST_END_AFTER(vs->r, vs->count, va);
 }
 
 /* Open a hole at index i (capacity checked by the caller). */
