@@ -30,6 +30,21 @@ typedef uint64_t vaddr_t;
 #define MIN(a, b)        ((a) < (b) ? (a) : (b))
 #define MAX(a, b)        ((a) > (b) ? (a) : (b))
 
+/* The lowest address >= lo aligned to `align` (a power of two) at which
+ * `size` bytes fit below `hi`; false if none. Careful near the top of the
+ * address space: nothing wraps. For allocators over physical and virtual
+ * ranges alike. */
+static inline bool align_fit(uint64_t lo, uint64_t hi, uint64_t size, uint64_t align,
+                             uint64_t *at)
+{
+    uint64_t a = ALIGN_UP(lo, align);
+
+    if (a < lo || a >= hi || hi - a < size)
+        return false;
+    *at = a;
+    return true;
+}
+
 /* Error codes returned (negated) by shared/ code. */
 enum pagoda_err {
     E_OK = 0,

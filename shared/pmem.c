@@ -199,18 +199,6 @@ static bool is_pow2(uint64_t x)
     return x != 0 && (x & (x - 1)) == 0;
 }
 
-/* First address >= base aligned to `align` where `size` bytes fit below
- * `limit`, or false. Written to avoid wrapping near the top of the space. */
-static bool fit_in(paddr_t base, paddr_t limit, uint64_t size, uint64_t align, paddr_t *at)
-{
-    paddr_t a = ALIGN_UP(base, align);
-
-    if (a < base || a >= limit || limit - a < size)
-        return false;
-    *at = a;
-    return true;
-}
-
 int pmem_alloc(struct pmem *pm, uint64_t size, uint64_t align, paddr_t max_end,
                enum pmem_type type, paddr_t *out)
 {
@@ -223,7 +211,7 @@ int pmem_alloc(struct pmem *pm, uint64_t size, uint64_t align, paddr_t max_end,
         const struct pmem_range *r = &pm->ranges[i];
         paddr_t at;
 
-        if (r->type != PMEM_USABLE || !fit_in(r->base, MIN(r->end, limit), size, align, &at))
+        if (r->type != PMEM_USABLE || !align_fit(r->base, MIN(r->end, limit), size, align, &at))
             continue;
         int rc = paint(pm, at, at + size, type);
         if (rc == 0)

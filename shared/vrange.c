@@ -54,18 +54,6 @@ int vrange_reserve(struct vrange_set *vs, vaddr_t base, vaddr_t end, enum vrange
     return 0;
 }
 
-/* Lowest x >= lo aligned to `align` with [x, x+size) inside [lo, hi), or
- * false. Careful near the top of the space: nothing may wrap. */
-static bool fit_in_gap(vaddr_t lo, vaddr_t hi, uint64_t size, uint64_t align, vaddr_t *x)
-{
-    vaddr_t a = ALIGN_UP(lo, align);
-
-    if (a < lo || a >= hi || hi - a < size)
-        return false;
-    *x = a;
-    return true;
-}
-
 int vrange_alloc(struct vrange_set *vs, uint64_t size, uint64_t align, vaddr_t win_lo,
                  vaddr_t win_hi, enum vrange_kind kind, vaddr_t *out)
 {
@@ -77,7 +65,7 @@ int vrange_alloc(struct vrange_set *vs, uint64_t size, uint64_t align, vaddr_t w
         vaddr_t gap_end = i < vs->count ? MIN(vs->r[i].base, win_hi) : win_hi;
         vaddr_t x;
 
-        if (cursor < gap_end && fit_in_gap(cursor, gap_end, size, align, &x)) {
+        if (cursor < gap_end && align_fit(cursor, gap_end, size, align, &x)) {
             if (vs->count == vs->capacity)
                 return -E_CAPACITY;
             insert_at(vs, i, x, x + size, kind);
