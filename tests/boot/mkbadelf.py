@@ -166,40 +166,23 @@ def v_ident_version(elf):
     return elf.to_bytes()
 
 
-@variant("e-version-2", "VERSION")
-def v_e_version(elf):
-    elf.eh["e_version"] = 2
-    return elf.to_bytes()
+def header_field_variant(name, kind, field, value):
+    """A variant that sets one ELF header field and nothing else."""
+    def mutate(elf):
+        elf.eh[field] = value
+        return elf.to_bytes()
+    variant(name, kind)(mutate)
 
 
-@variant("machine-i386", "MACHINE")
-def v_machine(elf):
-    elf.eh["e_machine"] = EM_386
-    return elf.to_bytes()
-
-
-@variant("type-dyn", "TYPE")
-def v_type_dyn(elf):
-    elf.eh["e_type"] = ET_DYN
-    return elf.to_bytes()
-
-
-@variant("phentsize-8", "PHENTSIZE")
-def v_phentsize(elf):
-    elf.eh["e_phentsize"] = 8
-    return elf.to_bytes()
-
-
-@variant("phnum-0", "PHNUM")
-def v_phnum_0(elf):
-    elf.eh["e_phnum"] = 0
-    return elf.to_bytes()
-
-
-@variant("phnum-xnum", "PHNUM")
-def v_phnum_xnum(elf):
-    elf.eh["e_phnum"] = PN_XNUM
-    return elf.to_bytes()
+for _name, _kind, _field, _value in [
+    ("e-version-2", "VERSION", "e_version", 2),
+    ("machine-i386", "MACHINE", "e_machine", EM_386),
+    ("type-dyn", "TYPE", "e_type", ET_DYN),
+    ("phentsize-8", "PHENTSIZE", "e_phentsize", 8),
+    ("phnum-0", "PHNUM", "e_phnum", 0),
+    ("phnum-xnum", "PHNUM", "e_phnum", PN_XNUM),
+]:
+    header_field_variant(_name, _kind, _field, _value)
 
 
 @variant("phoff-past-eof", "PHDRS_OUTSIDE")
