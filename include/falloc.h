@@ -10,7 +10,13 @@
 
 #define FALLOC_MAX_ORDER 18            /* 4 KiB << 18 = 1 GiB */
 #define FALLOC_ORDERS    (FALLOC_MAX_ORDER + 1)
-#define FALLOC_MAX_ZONES 512           /* usable ranges the allocator manages */
+#define FALLOC_MAX_ZONES 512           /* tracker ranges the allocator manages */
+
+/* Frames handed out before the allocator existed that come back to it: the
+ * page tables the loader built. The kernel frees those one by one as it
+ * unmaps (the identity map's tables at takeover), so falloc_init adopts
+ * every range of this type as frames already allocated to it. */
+#define FALLOC_ADOPTED_TYPE PMEM_KERNEL_PAGETABLES
 
 /* Free blocks are threaded through the free memory itself (a small header at
  * the start of each free block, reached through phys_to_ptr), so the
@@ -42,18 +48,29 @@ struct falloc {
     uint64_t managed_bytes;
 };
 
-/* Bytes of bitmap storage falloc_init needs for the tracker's usable ranges:
- * two bitmaps per zone, each rounded up to 8-byte words (2 bits per 4 KiB
- * frame: 64 MiB for 1 TiB of RAM). The caller usually allocates this from the
+/* Bytes of bitmap storage falloc_init needs for the tracker's usable and
+ * adopted ranges: two bitmaps per zone, each rounded up to 8-byte words
+ * (2 bits per 4 KiB frame: 64 MiB for 1 TiB of RAM). The caller usually allocates this from the
  * tracker (pmem_alloc, lowest first), which only shrinks usable ranges, so
  * the value computed before that allocation is still enough after it. */
 uint64_t falloc_metadata_bytes(const struct pmem *pm);
 
 /* Take over every PMEM_USABLE range of `pm` (up to FALLOC_MAX_ZONES, the
- * largest first if there are more; ties go to the lower address). Frame 0 is
- * never managed: 0 terminates the free lists. `metadata` must be 8-byte
- * aligned and hold falloc_metadata_bytes(pm) bytes (-E_CAPACITY otherwise);
- * it is zeroed here. Writes a free-block header into each initial block.
+ * largest first if there are more; ties go to the lower address) and adopt
+ * every FALLOC_ADOPTED_TYPE range. Frame 0 is never managed: 0 terminates
+ * the free lists. `metadata` must be 8-byte aligned and hold
+ * falloc_metadata_bytes(pm) bytes (-E_CAPACITY otherwise); it is zeroed
+ * here. Writes a free-block header into each initial block.
+ *
+ * Adoption: each adopted range becomes a zone of its own (they come before
+ * usable ranges for the FALLOC_MAX_ZONES slots; more adopted ranges than
+ * that is -E_CAPACITY) whose every frame is a 4 KiB block allocated to
+ * FALLOC_ADOPTED_TYPE, as if falloc_alloc had handed it out: falloc_free
+ * takes it back, and it is then free memory like any other. The adopted
+ * range is retyped PMEM_USABLE in the tracker, so falloc_totals() is the
+ * same before and after init. The tracker needs one spare entry if an
+ * adopted range holds frame 0 (-E_CAPACITY, changing nothing, otherwise).
+ *
  * Ranges stay typed PMEM_USABLE in the tracker itself; falloc_totals()
  * reports what is handed out. The tracker's usable ranges must not change
  * behind the allocator's back while it lives (use falloc_alloc /
@@ -95,8 +112,10 @@ void falloc_walk_free(const struct falloc *fa,
                       void (*visit)(void *ctx, paddr_t base, uint64_t size), void *ctx);
 
 /* Check every invariant listed at the top of shared/falloc.c: lists, bitmaps,
- * headers, merging and byte counts. O(free blocks + managed frames / 64). For
- * tests and the kernel's self-check. */
+ * headers, merging, byte counts, and zones against the tracker's usable
+ * ranges. O(free blocks + managed frames / 64 + tracker entries + zones *
+ * log(tracker entries)). For tests and the kernel's self-checks (accounting,
+ * smp-stress: kmem_check in kernel/mm.c). */
 bool falloc_check(const struct falloc *fa);
 
 #endif

@@ -63,7 +63,8 @@ const struct vrange *vrange_lookup(const struct vrange_set *vs, vaddr_t va);
 const char *vrange_kind_name(enum vrange_kind kind);
 
 /* Check the invariants (sorted, disjoint, base < end, valid kinds,
- * count <= capacity). For tests and the kernel's self-check. */
+ * count <= capacity). For tests and the kernel's self-checks (accounting,
+ * smp-stress: kmem_check in kernel/mm.c). */
 bool vrange_check(const struct vrange_set *vs);
 
 #endif

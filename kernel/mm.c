@@ -30,15 +30,18 @@ static paddr_t pt_frame_alloc(void *ctx)
     return falloc_alloc(&kmem.fa, PAGE_SIZE, 0, PMEM_KERNEL_PAGETABLES, &pa) == 0 ? pa : 0;
 }
 
-/* Table frames freed by pt_unmap: ours go back to the allocator; the
- * loader's (from its pool, outside the allocator) become usable in the
- * tracker, accounted there. */
+/* Table frames pt_unmap empties. Every table frame is the allocator's: the
+ * kernel's own came from pt_frame_alloc, the loader's were adopted by
+ * falloc_init (FALLOC_ADOPTED_TYPE). So a refused free is a frame freed
+ * twice or never handed out: a broken invariant of the mapper. Called with
+ * kmem_lock held; the frame is reused only after the caller's shootdown
+ * (the lock is held until then). */
 static void pt_frame_free(void *ctx, paddr_t pa)
 {
+    int rc;
     (void)ctx;
-    if (falloc_free(&kmem.fa, pa, PAGE_SIZE, PMEM_KERNEL_PAGETABLES) != 0 &&
-        pmem_retype(&kmem.pm, pa, pa + PAGE_SIZE, PMEM_USABLE) != 0)
-        panic("mm: cannot account freed page-table frame 0x%lx", pa);
+    if ((rc = falloc_free(&kmem.fa, pa, PAGE_SIZE, PMEM_KERNEL_PAGETABLES)) != 0)
+        panic("mm: page-table frame 0x%lx freed but not allocated as one (%d)", pa, rc);
 }
 
 static void take_over_allocator(void)
@@ -110,27 +113,65 @@ void kmem_totals(uint64_t totals[PMEM_TYPE_COUNT])
     spin_unlock(&kmem_lock);
 }
 
-/* Map [pa, pa+len) at a fresh address in the kernel heap window. */
+/* Undo a pt_map that failed part way through [va, va+len): pages it mapped
+ * before the error stay mapped (include/pt.h) and must go before the range
+ * is released. pt_map only lays leaves that lie inside the range, so
+ * pt_unmap never needs to split one here and cannot fail. Nothing used the
+ * pages, but a CPU may have cached a translation speculatively: flush. */
+static void unmap_failed_map(vaddr_t va, uint64_t len)
+{
+    int rc = pt_unmap(&kmem.pt, va, len);
+    if (rc != 0)
+        panic("mm: cannot undo a partial mapping at 0x%lx: %d", va, rc);
+    tlb_shootdown(va, len);
+}
+
+/* Release a reservation vrange_alloc made in this same locked section: a
+ * whole entry, so no split and no capacity needed; failing means the set is
+ * corrupt. */
+static void release_fresh(vaddr_t base, vaddr_t end)
+{
+    int rc = vrange_release(&kmem.vs, base, end);
+    if (rc != 0)
+        panic("mm: cannot release fresh virtual range 0x%lx-0x%lx: %d", base, end, rc);
+}
+
+/* Give back a block falloc_alloc handed out in this same locked section. */
+static void free_fresh(paddr_t pa, uint64_t size, enum pmem_type type)
+{
+    int rc = falloc_free(&kmem.fa, pa, size, type);
+    if (rc != 0)
+        panic("mm: cannot free fresh frame 0x%lx (%lu bytes): %d", pa, size, rc);
+}
+
+/* Map [pa, pa+len) at a fresh address in the kernel heap window. On failure
+ * nothing stays mapped or reserved. */
 int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out)
 {
     spin_lock(&kmem_lock);
     int rc = vrange_alloc(&kmem.vs, len, PAGE_SIZE, KHEAP_WINDOW, KHEAP_WINDOW_END, VR_HEAP, out);
-    if (rc == 0 && (rc = pt_map(&kmem.pt, *out, pa, len, flags)) != 0)
-        vrange_release(&kmem.vs, *out, *out + len);
+    if (rc == 0 && (rc = pt_map(&kmem.pt, *out, pa, len, flags)) != 0) {
+        unmap_failed_map(*out, len);
+        release_fresh(*out, *out + len);
+    }
     spin_unlock(&kmem_lock);
     return rc;
 }
 
 /* Unmap, flush every CPU's TLB (before any freed table frame can be
  * reused: the lock is held throughout), release the virtual range if it was
- * reserved. */
+ * reserved. pt_unmap's -E_INVAL (bad range) changes nothing; its -E_NOMEM
+ * (no frame to split a huge leaf) leaves the pages before that point
+ * unmapped and their empty tables freed, so the range is flushed all the
+ * same, but stays reserved: part of it is still mapped. */
 int kmem_unmap(vaddr_t va, uint64_t len)
 {
     spin_lock(&kmem_lock);
     int rc = pt_unmap(&kmem.pt, va, len);
-    tlb_shootdown(va, len);
+    if (rc != -E_INVAL)
+        tlb_shootdown(va, len);
     if (rc == 0 && vrange_lookup(&kmem.vs, va))
-        vrange_release(&kmem.vs, va, va + len);
+        rc = vrange_release(&kmem.vs, va, va + len);
     spin_unlock(&kmem_lock);
     return rc;
 }
@@ -146,13 +187,25 @@ int kmem_alloc_stack(uint64_t size, vaddr_t *top, paddr_t *pa)
     rc = falloc_alloc(&kmem.fa, size, 0, PMEM_KERNEL_STACK, pa);
     if (rc == 0 && (rc = vrange_alloc(&kmem.vs, size + PAGE_SIZE, PAGE_SIZE, KSTACK_WINDOW,
                                       KSTACK_WINDOW_END, VR_KERNEL_STACK, &base)) != 0)
-        falloc_free(&kmem.fa, *pa, size, PMEM_KERNEL_STACK);
+        free_fresh(*pa, size, PMEM_KERNEL_STACK);
     if (rc == 0 && (rc = pt_map(&kmem.pt, base + PAGE_SIZE, *pa, size,
                                 PT_MAP_WRITE | PT_MAP_GLOBAL)) != 0) {
-        vrange_release(&kmem.vs, base, base + size + PAGE_SIZE);
-        falloc_free(&kmem.fa, *pa, size, PMEM_KERNEL_STACK);
+        unmap_failed_map(base + PAGE_SIZE, size);
+        release_fresh(base, base + size + PAGE_SIZE);
+        free_fresh(*pa, size, PMEM_KERNEL_STACK);
     }
     spin_unlock(&kmem_lock);
     *top = base + PAGE_SIZE + size;
     return rc;
+}
+
+/* Every structure's own checker, under the lock (callers may run on any
+ * CPU while others allocate): tracker, allocator (lists, bitmaps, headers,
+ * byte counts), virtual ranges. */
+bool kmem_check(void)
+{
+    spin_lock(&kmem_lock);
+    bool ok = pmem_check(&kmem.pm) && falloc_check(&kmem.fa) && vrange_check(&kmem.vs);
+    spin_unlock(&kmem_lock);
+    return ok;
 }

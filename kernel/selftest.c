@@ -127,43 +127,48 @@ static void check_hhdm(const struct bootinfo *bi, struct check_result *r)
 
 /* A frame from the allocator, mapped at a fresh higher-half address, reads
  * back through its HHDM alias; once unmapped, the address translates to
- * nothing. */
+ * nothing. APs are online: every step goes through the locked kmem API. */
 static void check_fresh_mapping(struct check_result *r)
 {
-    paddr_t pa;
+    paddr_t pa = 0;
     vaddr_t va = 0;
     struct pt_translation t;
-    bool ok = falloc_alloc(&kmem.fa, PAGE_SIZE, 0, PMEM_KERNEL_HEAP, &pa) == 0;
+    char detail[64];
 
-    if (ok)
-        ok = kmem_map_fresh(pa, PAGE_SIZE, PT_MAP_WRITE, &va) == 0;
+    if (kmem_alloc_frame(PAGE_SIZE, PMEM_KERNEL_HEAP, &pa) != 0) {
+        check_record(r, "fresh-map", false, "reason=no-frame");
+        return;
+    }
+    bool ok = kmem_map_fresh(pa, PAGE_SIZE, PT_MAP_WRITE, &va) == 0;
     if (ok) {
         *(volatile uint64_t *)va = TEST_PATTERN;
         ok = *(volatile uint64_t *)phys_to_virt(pa) == TEST_PATTERN;
         ok = kmem_unmap(va, PAGE_SIZE) == 0 && ok &&
              pt_translate(&kmem.pt, va, &t) == -E_NOTFOUND;
     }
-    if (pa && falloc_free(&kmem.fa, pa, PAGE_SIZE, PMEM_KERNEL_HEAP) != 0)
-        ok = false;
-    char detail[64];
+    ok = kmem_free_frame(pa, PAGE_SIZE, PMEM_KERNEL_HEAP) == 0 && ok;
     fmt_snprintf(detail, sizeof(detail), "va=0x%lx pa=0x%lx", (unsigned long)va, (unsigned long)pa);
     check_record(r, "fresh-map", ok, detail);
 }
 
 /* The allocator's view of every type adds up to the firmware map plus what
- * the loader added (framebuffer, APIC pages), and the tracker's invariants
- * hold. */
+ * the loader added (framebuffer, APIC pages), and the tracker's, the
+ * allocator's and the virtual ranges' own checkers pass (falloc_check: all
+ * of the tracker's usable memory is the allocator's, the loader's page
+ * tables freed so far included). */
 static void check_accounting(const struct bootinfo *bi, struct check_result *r)
 {
     uint64_t totals[PMEM_TYPE_COUNT], sum = 0;
     char detail[96];
 
-    falloc_totals(&kmem.fa, totals);
+    kmem_totals(totals);
     for (int t = 0; t < PMEM_TYPE_COUNT; t++)
         sum += totals[t];
-    bool ok = pmem_check(&kmem.pm) && sum == bi->firmware_total + bi->pmem_added_bytes;
-    fmt_snprintf(detail, sizeof(detail), "tracker=%lu firmware=%lu added=%lu", (unsigned long)sum,
-                 (unsigned long)bi->firmware_total, (unsigned long)bi->pmem_added_bytes);
+    bool structures = kmem_check();
+    bool ok = structures && sum == bi->firmware_total + bi->pmem_added_bytes;
+    fmt_snprintf(detail, sizeof(detail), "tracker=%lu firmware=%lu added=%lu structures=%s",
+                 (unsigned long)sum, (unsigned long)bi->firmware_total,
+                 (unsigned long)bi->pmem_added_bytes, structures ? "ok" : "broken");
     check_record(r, "accounting", ok, detail);
 }
 

@@ -1,11 +1,15 @@
-/* Binary buddy frame allocator over the tracker's usable ranges.
+/* Binary buddy frame allocator over the tracker's usable ranges and the
+ * loader's page tables it adopts.
  * Contract: include/falloc.h. Design and complexity: docs/memory.md.
  * Which ranges become zones, and their bitmaps: shared/falloc_zones.c.
  *
  * A block of order k is PAGE_SIZE << k bytes, aligned to its size in the
  * physical address space, and lies inside one zone (one usable range). Zone
  * edges need not be aligned: a zone is carved into the largest aligned blocks
- * that fit, and a buddy reaching outside the zone is never merged with.
+ * that fit, and a buddy reaching outside the zone is never merged with. A
+ * zone adopted from the loader's page tables (FALLOC_ADOPTED_TYPE) starts
+ * with every frame allocated and no free block; its frames join the free
+ * lists as they are freed.
  *
  * Invariants (falloc_check verifies all of them):
  *  I1 A free block of order k is on free list k and nowhere else. Its first
@@ -17,6 +21,10 @@
  *     falloc_free merges them.
  *  I4 free_bytes is the sum of free block sizes; managed_bytes = free_bytes
  *     + the sum of used_bytes[].
+ *  I5 Every zone lies inside one usable tracker entry, and (unless all
+ *     FALLOC_MAX_ZONES zones are taken) the zones cover all of the
+ *     tracker's usable memory but frame 0: usable memory nobody can
+ *     allocate is a leak, and a sign the tracker changed behind our back.
  * Headers live in memory anyone holding a stale pointer could scribble on,
  * so one is read only after its head bit says we wrote it (I1), and the check
  * word is compared before a header is followed. */
@@ -180,6 +188,28 @@ static void seed_zone(struct falloc *fa, unsigned zi)
     }
 }
 
+/* Every frame of an adopted zone becomes a 4 KiB block allocated to
+ * FALLOC_ADOPTED_TYPE (I2: each one heads its own block). */
+static void adopt_zone(struct falloc *fa, unsigned zi)
+{
+    const struct falloc_zone *z = &fa->zones[zi];
+
+    for (paddr_t pa = z->base; pa < z->end; pa += PAGE_SIZE)
+        bit_set(z->alloc_bits, frame_index(z, pa));
+    fa->used_bytes[FALLOC_ADOPTED_TYPE] += z->end - z->base;
+}
+
+/* Can every adopted range get a zone and be retyped usable? Retyping a
+ * whole tracker entry never adds one; only a range holding frame 0 (never
+ * managed) keeps that frame in an entry of its own. */
+static bool adoption_fits(const struct pmem *pm)
+{
+    bool frame0 = pm->count > 0 && pm->ranges[0].base == 0 &&
+                  pm->ranges[0].type == FALLOC_ADOPTED_TYPE && pm->ranges[0].end > PAGE_SIZE;
+
+    return falloc_adopted_spans(pm) <= FALLOC_MAX_ZONES && pm->count + frame0 <= pm->capacity;
+}
+
 int falloc_init(struct falloc *fa, const struct falloc_env *env, struct pmem *pm,
                 void *metadata, uint64_t metadata_bytes)
 {
@@ -187,7 +217,7 @@ int falloc_init(struct falloc *fa, const struct falloc_env *env, struct pmem *pm
         (uintptr_t)metadata % sizeof(uint64_t) != 0)
         return -E_INVAL;
     uint64_t need = falloc_metadata_bytes(pm);
-    if (metadata_bytes < need || (need > 0 && metadata == NULL))
+    if (metadata_bytes < need || (need > 0 && metadata == NULL) || !adoption_fits(pm))
         return -E_CAPACITY;
 
     __builtin_memset(fa, 0, sizeof(*fa));
@@ -197,9 +227,23 @@ int falloc_init(struct falloc *fa, const struct falloc_env *env, struct pmem *pm
         __builtin_memset(metadata, 0, need);
 
     falloc_zones_init(fa, pm, metadata);
-    for (size_t zi = 0; zi < fa->nzones; zi++)
-        seed_zone(fa, (unsigned)zi);
-    fa->managed_bytes = fa->free_bytes;
+    /* The tracker still types each zone as the range it came from. */
+    for (size_t zi = 0; zi < fa->nzones; zi++) {
+        if (pmem_type_at(pm, fa->zones[zi].base) == FALLOC_ADOPTED_TYPE)
+            adopt_zone(fa, (unsigned)zi);
+        else
+            seed_zone(fa, (unsigned)zi);
+    }
+    fa->managed_bytes = fa->free_bytes + fa->used_bytes[FALLOC_ADOPTED_TYPE];
+    /* Adopted zones become usable in the tracker too (the allocator's
+     * frames are typed usable there). adoption_fits checked the capacity. */
+    for (size_t zi = 0; zi < fa->nzones; zi++) {
+        const struct falloc_zone *z = &fa->zones[zi];
+        int rc;
+        if (pmem_type_at(pm, z->base) == FALLOC_ADOPTED_TYPE &&
+            (rc = pmem_retype(pm, z->base, z->end, PMEM_USABLE)) != 0)
+            return rc;
+    }
     return 0;
 }
 
@@ -451,6 +495,30 @@ static uint64_t popcount_heads(const struct falloc *fa)
     return n;
 }
 
+/* I5. Zones are disjoint, so with each inside a usable entry, equal byte
+ * sums mean they cover the usable memory exactly. */
+static bool check_zones_match_tracker(const struct falloc *fa)
+{
+    const struct pmem *pm = fa->pm;
+    uint64_t zoned = 0, usable = 0;
+
+    for (size_t zi = 0; zi < fa->nzones; zi++) {
+        const struct falloc_zone *z = &fa->zones[zi];
+        long i = pmem_find(pm, z->base);
+        if (i < 0 || pm->ranges[i].type != PMEM_USABLE || pm->ranges[i].end < z->end)
+            return false;
+        zoned += z->end - z->base;
+    }
+    if (fa->nzones == FALLOC_MAX_ZONES)
+        return true;
+    for (size_t i = 0; i < pm->count; i++) {
+        const struct pmem_range *r = &pm->ranges[i];
+        if (r->type == PMEM_USABLE && r->end > PAGE_SIZE)
+            usable += r->end - MAX(r->base, PAGE_SIZE);
+    }
+    return zoned == usable;
+}
+
 bool falloc_check(const struct falloc *fa)
 {
     uint64_t free_sum = 0, blocks = 0, used_sum = 0;
@@ -472,5 +540,5 @@ bool falloc_check(const struct falloc *fa)
     for (int t = 0; t < PMEM_TYPE_COUNT; t++)
         used_sum += fa->used_bytes[t];
     return popcount_heads(fa) == blocks && free_sum == fa->free_bytes &&
-           fa->managed_bytes == fa->free_bytes + used_sum;
+           fa->managed_bytes == fa->free_bytes + used_sum && check_zones_match_tracker(fa);
 }

@@ -1,7 +1,8 @@
 /* Host tests for shared/falloc.c: carving, split and merge, aligned 2 MiB and
  * 1 GiB blocks, max_end, accounting, misuse detection, zone selection, and
  * OVMF maps up to 1 TiB (the "physical" space is a MAP_NORESERVE arena, so
- * only the pages holding free-block headers cost memory). Random sequences
+ * only the pages holding free-block headers cost memory), adoption of the
+ * loader's page tables. Random sequences
  * against a frame model live in test_falloc_property.c. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -439,6 +440,142 @@ static void test_ovmf_1t(void **state)
     fixture_free(f);
 }
 
+/* The loader's page tables (FALLOC_ADOPTED_TYPE) between two usable
+ * ranges: each range its own zone, the tables' frames allocated to the type
+ * one by one, the tracker one usable entry, totals unchanged.
+ *   0   4K        16K      20K  24K                 64K
+ *   |///| usable  | tables (2)  |      usable        |
+ * Freeing both table frames merges them into an 8 KiB block at 16K (their
+ * own zone: never with the neighbours). */
+static void test_adopt_loader_tables(void **state)
+{
+    (void)state;
+    const struct pmem_raw raw[] = { RAW(0, P(4), USABLE), RAW(P(4), P(2), KERNEL_PAGETABLES),
+                                    RAW(P(6), P(10), USABLE) };
+    struct falloc_fixture *f = fixture_new(raw, ARRAY_LEN(raw));
+    struct falloc *fa = &f->fa;
+    uint64_t totals[PMEM_TYPE_COUNT];
+
+    assert_int_equal(fa->nzones, 3);
+    assert_int_equal(f->pm.count, 1);
+    assert_int_equal(pmem_type_at(&f->pm, P(4)), PMEM_USABLE);
+    falloc_totals(fa, totals);
+    assert_int_equal(totals[PMEM_KERNEL_PAGETABLES], P(2));
+    assert_int_equal(totals[PMEM_USABLE], P(14));
+    assert_int_equal(fa->managed_bytes, P(15));
+    assert_false(falloc_is_free(fa, P(4)));
+    assert_false(falloc_is_free(fa, P(5)));
+    assert_true(falloc_check(fa));
+
+    /* Not as one 8 KiB block: each frame is a block of its own. */
+    assert_int_equal(falloc_free(fa, P(4), P(2), PMEM_KERNEL_PAGETABLES), -E_INVAL);
+    assert_int_equal(falloc_free(fa, P(5), PAGE_SIZE, PMEM_KERNEL_HEAP), -E_INVAL);
+    assert_int_equal(falloc_free(fa, P(5), PAGE_SIZE, PMEM_KERNEL_PAGETABLES), 0);
+    assert_int_equal(falloc_free(fa, P(5), PAGE_SIZE, PMEM_KERNEL_PAGETABLES), -E_INVAL);
+    assert_int_equal(falloc_free(fa, P(4), PAGE_SIZE, PMEM_KERNEL_PAGETABLES), 0);
+    const struct fblock want[] = { { P(1), P(1) }, { P(2), P(2) }, { P(4), P(2) },
+                                   { P(6), P(2) }, { P(8), P(8) } };
+    assert_blocks(fa, want, ARRAY_LEN(want));
+    assert_int_equal(fa->used_bytes[PMEM_KERNEL_PAGETABLES], 0);
+    assert_true(falloc_check(fa));
+    fixture_free(f);
+}
+
+/* falloc_check's I5: usable memory that is no zone's (the tracker retyped
+ * behind the allocator's back, as the kernel once did with table frames it
+ * could not free) is caught; so is a zone that is no longer usable. */
+static void test_check_sees_tracker_drift(void **state)
+{
+    (void)state;
+    const struct pmem_raw raw[] = { RAW(0, P(8), USABLE), RAW(P(8), P(2), RESERVED),
+                                    RAW(P(10), P(6), USABLE) };
+    struct falloc_fixture *f = fixture_new(raw, ARRAY_LEN(raw));
+
+    assert_true(falloc_check(&f->fa));
+    assert_int_equal(pmem_retype(&f->pm, P(8), P(9), PMEM_USABLE), 0);
+    assert_false(falloc_check(&f->fa));
+    assert_int_equal(pmem_retype(&f->pm, P(8), P(9), PMEM_RESERVED), 0);
+    assert_true(falloc_check(&f->fa));
+    assert_int_equal(pmem_retype(&f->pm, P(12), P(13), PMEM_KERNEL_DATA), 0);
+    assert_false(falloc_check(&f->fa));
+    fixture_free(f);
+}
+
+/* Adopted ranges at frame 0 and past FALLOC_MAX_ZONES. Frame 0 is never
+ * managed: it stays typed as before, in an entry of its own (one more
+ * tracker entry, refused without a spare one). Adopted ranges take zones
+ * before usable ones; more adopted ranges than zones is refused. */
+static void test_adopt_limits(void **state)
+{
+    (void)state;
+    struct pmem_range storage[4];
+    struct pmem pm;
+    struct phys_arena arena;
+    struct falloc *fa = calloc(1, sizeof(*fa));
+    static uint64_t meta[64];
+    const struct pmem_raw at0[] = { RAW(0, P(2), KERNEL_PAGETABLES), RAW(P(3), P(4), USABLE) };
+
+    phys_arena_map(&arena, P(8), ARENA_SMALL_PAGES);
+    const struct falloc_env env = { .phys_to_ptr = phys_arena_ptr, .ctx = &arena };
+    pmem_init(&pm, storage, ARRAY_LEN(storage));
+    assert_int_equal(pmem_build(&pm, at0, ARRAY_LEN(at0), NULL), 0);
+    pm.capacity = pm.count;   /* full */
+    assert_int_equal(falloc_init(fa, &env, &pm, meta, sizeof(meta)), -E_CAPACITY);
+    assert_int_equal(pm.count, 2);
+    assert_int_equal(pmem_type_at(&pm, P(1)), PMEM_KERNEL_PAGETABLES);
+    pm.capacity = ARRAY_LEN(storage);
+    assert_int_equal(falloc_init(fa, &env, &pm, meta, sizeof(meta)), 0);
+    assert_int_equal(pmem_type_at(&pm, 0), PMEM_KERNEL_PAGETABLES);
+    assert_int_equal(pmem_type_at(&pm, P(1)), PMEM_USABLE);
+    assert_int_equal(fa->used_bytes[PMEM_KERNEL_PAGETABLES], P(1));
+    assert_int_equal(falloc_free(fa, P(1), PAGE_SIZE, PMEM_KERNEL_PAGETABLES), 0);
+    assert_int_equal(falloc_free(fa, 0, PAGE_SIZE, PMEM_KERNEL_PAGETABLES), -E_INVAL);
+    assert_true(falloc_check(fa));
+    phys_arena_unmap(&arena);
+    free(fa);
+
+    /* An adopted range after every 50th of FALLOC_MAX_ZONES + 10 usable
+     * ones (the smallest size), one-page gaps between all: every adopted
+     * range gets a zone. */
+    enum { USABLE_N = FALLOC_MAX_ZONES + 10, EVERY = 50 };
+    struct pmem_raw *raw = calloc(2 * USABLE_N, sizeof(*raw));
+    size_t n = 0, adopted = 0;
+    paddr_t at = 1 * MiB;
+    for (size_t i = 0; i < USABLE_N; i++) {
+        raw[n++] = (struct pmem_raw)RAW(at, P(2 + i % 7), USABLE);
+        at += P(3 + i % 7);
+        if (i % EVERY == 0) {
+            raw[n++] = (struct pmem_raw)RAW(at, P(1), KERNEL_PAGETABLES);
+            at += P(2);
+            adopted++;
+        }
+    }
+    struct falloc_fixture *f = fixture_new(raw, n);
+    assert_int_equal(f->fa.nzones, FALLOC_MAX_ZONES);
+    assert_int_equal(f->fa.used_bytes[PMEM_KERNEL_PAGETABLES], P(adopted));
+    for (size_t i = 0; i < n; i++)
+        if (raw[i].type == PMEM_KERNEL_PAGETABLES)
+            assert_int_equal(falloc_free(&f->fa, raw[i].base, PAGE_SIZE, PMEM_KERNEL_PAGETABLES), 0);
+    assert_true(falloc_check(&f->fa));
+    fixture_free(f);
+
+    /* More adopted ranges than zones. */
+    for (size_t i = 0; i < USABLE_N; i++)
+        raw[i].type = PMEM_KERNEL_PAGETABLES;
+    struct pmem big;
+    pmem_init(&big, calloc(2 * USABLE_N, sizeof(struct pmem_range)), 2 * USABLE_N);
+    assert_int_equal(pmem_build(&big, raw, USABLE_N, NULL), 0);
+    fa = calloc(1, sizeof(*fa));
+    uint64_t bytes = falloc_metadata_bytes(&big);
+    void *words = malloc(bytes);
+    assert_int_equal(falloc_init(fa, &env, &big, words, bytes), -E_CAPACITY);
+    assert_int_equal(pmem_type_at(&big, raw[0].base), PMEM_KERNEL_PAGETABLES);
+    free(words);
+    free(fa);
+    free(big.ranges);
+    free(raw);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +590,9 @@ int main(void)
         cmocka_unit_test(test_metadata_from_tracker),
         cmocka_unit_test(test_zone_selection),
         cmocka_unit_test(test_ovmf_1t),
+        cmocka_unit_test(test_adopt_loader_tables),
+        cmocka_unit_test(test_check_sees_tracker_drift),
+        cmocka_unit_test(test_adopt_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,10 @@
  *  - with max_end below the end of managed memory, the exact address: the
  *    lowest such block;
  *  - every misuse (interior frame, free frame, foreign frame, larger size,
- *    type with too little outstanding) is -E_INVAL and changes nothing. */
+ *    type with too little outstanding) is -E_INVAL and changes nothing;
+ *  - adoption: the map's FALLOC_ADOPTED_TYPE runs start as one allocated
+ *    4 KiB block per frame, are retyped usable in the tracker (totals
+ *    unchanged), and merge into the free set as they are freed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,11 +52,12 @@ struct prop {
     size_t nout;
     uint64_t rng;
     unsigned long seed, step;
-    unsigned long allocs, frees, misuses, nomem;
+    unsigned long allocs, frees, misuses, nomem, adopted;
 };
 
 /* A random map over [0, SPACE): usable runs (frame 0 included sometimes,
- * edges at any page) separated by other types and gaps. */
+ * edges at any page) separated by reserved runs, adopted runs (the loader's
+ * page tables, touching usable memory on both sides) and gaps. */
 static size_t random_map(uint64_t *rng, struct pmem_raw *raw)
 {
     size_t n = 0;
@@ -68,35 +72,64 @@ static size_t random_map(uint64_t *rng, struct pmem_raw *raw)
             break;
         len = rng_between(rng, 1, 16) * PAGE_SIZE;
         len = MIN(len, SPACE - at);
-        if (rng_below(rng, 3))
-            raw[n++] = (struct pmem_raw){ .base = at, .length = len, .type = PMEM_RESERVED };
+        uint64_t kind = rng_below(rng, 3);
+        if (kind < 2)
+            raw[n++] = (struct pmem_raw){ .base = at, .length = len,
+                                          .type = kind ? FALLOC_ADOPTED_TYPE : PMEM_RESERVED };
         at += len;
     }
     return n;
 }
 
-static void model_init_from(struct prop *p)
+/* The model's zones and frame states, restated from the raw map (the
+ * tracker itself was retyped by falloc_init): one zone per usable or
+ * adopted entry, frame 0 excluded (random_map's entries never touch one of
+ * the same type, so each is a tracker entry of its own). Adopted frames are
+ * outstanding 4 KiB blocks. */
+static void model_init_from(struct prop *p, const struct pmem_raw *raw, size_t n)
 {
     const struct falloc *fa = &p->f->fa;
+    size_t z = 0;
 
     memset(p->state, F_UNMANAGED, sizeof(p->state));
     memset(p->zone, 0, sizeof(p->zone));
-    /* Zones from the tracker, restated: usable ranges minus frame 0. */
-    size_t z = 0;
-    for (size_t i = 0; i < p->f->pm.count; i++) {
-        const struct pmem_range *r = &p->f->pm.ranges[i];
-        if (r->type != PMEM_USABLE)
-            continue;
-        paddr_t b = MAX(r->base, PAGE_SIZE);
-        if (b >= r->end)
+    for (size_t i = 0; i < n; i++) {
+        bool adopted = raw[i].type == FALLOC_ADOPTED_TYPE;
+        paddr_t b = MAX(raw[i].base, PAGE_SIZE), e = raw[i].base + raw[i].length;
+        if ((raw[i].type != PMEM_USABLE && !adopted) || b >= e)
             continue;
         z++;
-        for (paddr_t a = b; a < r->end; a += PAGE_SIZE) {
-            p->state[a / PAGE_SIZE] = F_FREE;
+        for (paddr_t a = b; a < e; a += PAGE_SIZE) {
+            p->state[a / PAGE_SIZE] = adopted ? F_USED : F_FREE;
             p->zone[a / PAGE_SIZE] = (uint16_t)z;
+            if (adopted) {
+                assert_true(p->nout < OUTSTANDING);
+                p->out[p->nout++] = (struct block){ a, 0, FALLOC_ADOPTED_TYPE };
+                p->adopted++;
+                p->used[FALLOC_ADOPTED_TYPE] += PAGE_SIZE;
+            }
         }
     }
     assert_int_equal(fa->nzones, z);
+}
+
+/* falloc_init retyped the adopted runs usable and nothing else: the
+ * tracker's totals moved, falloc_totals' did not. */
+static void check_adoption(const struct prop *p, const struct pmem_raw *raw, size_t n)
+{
+    uint64_t want[PMEM_TYPE_COUNT] = { 0 }, tracker[PMEM_TYPE_COUNT], totals[PMEM_TYPE_COUNT];
+
+    for (size_t i = 0; i < n; i++)
+        want[raw[i].type] += raw[i].length;
+    pmem_totals(&p->f->pm, tracker);
+    falloc_totals(&p->f->fa, totals);
+    for (int t = 0; t < PMEM_TYPE_COUNT; t++) {
+        assert_int_equal(totals[t], want[t]);
+        if (t == PMEM_USABLE)
+            assert_int_equal(tracker[t], want[t] + want[FALLOC_ADOPTED_TYPE]);
+        else
+            assert_int_equal(tracker[t], t == FALLOC_ADOPTED_TYPE ? 0 : want[t]);
+    }
 }
 
 /* Is [a, a + size) wholly free inside one zone? */
@@ -277,7 +310,9 @@ static void run_sequence(unsigned long seed)
     p->rng = seed;
     size_t n = random_map(&p->rng, raw);
     p->f = fixture_new(raw, n);
-    model_init_from(p);
+    model_init_from(p, raw, n);
+    check_adoption(p, raw, n);
+    compare_with_model(p);
     for (p->step = 0; p->step < STEPS; p->step++) {
         uint64_t r = rng_below(&p->rng, 100);
         if (r < 50)
@@ -293,9 +328,11 @@ static void run_sequence(unsigned long seed)
         step_free(p);
     compare_with_model(p);
     assert_int_equal(p->f->fa.free_bytes, p->f->fa.managed_bytes);
-    print_message("seed %lu: %zu zones, %lu allocs, %lu nomem, %lu frees, %lu misuses\n", seed,
-                  p->f->fa.nzones, p->allocs, p->nomem, p->frees, p->misuses);
-    assert_true(p->allocs > STEPS / 10 && p->nomem > 0 && p->misuses > STEPS / 50);
+    print_message("seed %lu: %zu zones, %lu adopted frames, %lu allocs, %lu nomem, %lu frees, "
+                  "%lu misuses\n", seed, p->f->fa.nzones, p->adopted, p->allocs, p->nomem,
+                  p->frees, p->misuses);
+    assert_true(p->allocs > STEPS / 10 && p->nomem > 0 && p->misuses > STEPS / 50 &&
+                p->adopted > 0);
     fixture_free(p->f);
     free(p);
 }

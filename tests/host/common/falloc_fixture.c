@@ -20,7 +20,7 @@ struct falloc_fixture *fixture_new(const struct pmem_raw *raw, size_t n)
     if ((rc = pmem_build(&f->pm, raw, n, NULL)))
         die("pmem_build", rc);
     for (size_t i = 0; i < f->pm.count; i++)
-        if (f->pm.ranges[i].type == PMEM_USABLE)
+        if (f->pm.ranges[i].type == PMEM_USABLE || f->pm.ranges[i].type == FALLOC_ADOPTED_TYPE)
             top = f->pm.ranges[i].end;
     phys_arena_map(&f->arena, MAX(top, PAGE_SIZE), ARENA_SMALL_PAGES);
     f->meta_bytes = falloc_metadata_bytes(&f->pm);

@@ -15,7 +15,7 @@ struct falloc_fixture {
 };
 
 /* Build the tracker from raw[0..n), map an arena up to its highest usable
- * byte, init the allocator. Aborts on any failure (a test bug). Heap-allocate
+ * or adopted byte, init the allocator. Aborts on any failure (a test bug). Heap-allocate
  * the fixture: struct falloc is large. */
 struct falloc_fixture *fixture_new(const struct pmem_raw *raw, size_t n);
 void fixture_free(struct falloc_fixture *f);
