@@ -172,13 +172,17 @@ bool kmem_check(void);                      /* pmem, falloc and vrange checkers 
 
 /* selftest.c */
 struct check_result {
-    unsigned passed, failed;
+    unsigned passed, failed, skipped;
     char first_failure[64];
 };
 void selftest_run(const struct bootinfo *bi, bool test_mode, struct check_result *r);
+/* `pagoda: result=...`, the last line of a boot; true if every check passed. */
+bool selftest_verdict(const struct check_result *r);
 
 void selftest_smp(const struct bootinfo *bi, bool test_mode, struct check_result *r);
 void check_record(struct check_result *r, const char *name, bool ok, const char *detail);
+/* A check that cannot prove anything here: `pagoda: check NAME=skipped reason=WHY`. */
+void check_skip(struct check_result *r, const char *name, const char *reason);
 
 /* cmdline.c */
 bool cmdline_has(const char *cmdline, const char *word);        /* whole word */

@@ -55,12 +55,8 @@ void kmain(struct bootinfo *bi)
     selftest_run(bi, trap_test_mode, &checks);
     selftest_smp(bi, trap_test_mode, &checks);
 
-    if (checks.failed)
-        kprintf("pagoda: result=fail reason=%s checks_passed=%u checks_failed=%u\n",
-                checks.first_failure, checks.passed, checks.failed);
-    else
-        kprintf("pagoda: result=pass checks=%u\n", checks.passed);
+    bool pass = selftest_verdict(&checks);
     if (trap_test_mode)
-        qemu_exit(checks.failed ? EXIT_FAIL : EXIT_PASS);
+        qemu_exit(pass ? EXIT_PASS : EXIT_FAIL);
     halt_forever();
 }

@@ -3,7 +3,7 @@
  * fresh mapping works, and the memory accounting adds up. In test mode also
  * the deliberate faults: a write to kernel text and a read of address 0
  * must fault, be caught and be recovered from. Each check prints one line
- * `pagoda: check NAME=pass|fail ...`. */
+ * `pagoda: check NAME=pass|fail|skipped ...`; the verdict line counts them. */
 #include <string.h>
 
 #include "fmt.h"
@@ -26,6 +26,22 @@ void check_record(struct check_result *r, const char *name, bool ok, const char 
         memcpy(r->first_failure, name, n);
         r->first_failure[n] = '\0';
     }
+}
+
+void check_skip(struct check_result *r, const char *name, const char *reason)
+{
+    kprintf("pagoda: check %s=skipped reason=%s\n", name, reason);
+    r->skipped++;
+}
+
+bool selftest_verdict(const struct check_result *r)
+{
+    if (r->failed)
+        kprintf("pagoda: result=fail reason=%s checks_passed=%u checks_failed=%u "
+                "checks_skipped=%u\n", r->first_failure, r->passed, r->failed, r->skipped);
+    else
+        kprintf("pagoda: result=pass checks=%u skipped=%u\n", r->passed, r->skipped);
+    return r->failed == 0;
 }
 
 /* va maps to the physical address the kernel image layout implies, with

@@ -15,6 +15,30 @@ BAD_DIR=build/bad-kernels
 HHDM=0xffff800000000000
 mkdir -p "$LOGDIR"
 
+# The self-checks a test-mode boot runs, in this order (README "Self-checks").
+# With one CPU online the smp-* ones report skipped; with more, all pass.
+CHECKS_BASE="kernel-wx stack hhdm fresh-map accounting pagetables-minimal fault-text-write fault-null-read"
+CHECKS_SMP="smp-cr3 smp-memtypes smp-translate smp-stress smp-shootdown"
+
+# checks_in_order LOG NCPU: the log's check lines are exactly the expected
+# names and states, in order, and the verdict counts them.
+checks_in_order() {
+    local log=$1 ncpu=$2 want got smp_state=pass name npass nskip unexplained
+    [ "$ncpu" -eq 1 ] && smp_state=skipped
+    want=$(for name in $CHECKS_BASE; do echo "$name=pass"; done
+           for name in $CHECKS_SMP; do echo "$name=$smp_state"; done)
+    got=$(grep -oE '^pagoda: check [a-z0-9-]+=[a-z]+' "$log" | sed 's/^pagoda: check //')
+    [ "$got" = "$want" ] || { echo "checks: got [$(echo $got)] want [$(echo $want)]"; return 1; }
+    npass=$(grep -c '=pass$' <<<"$want")
+    nskip=$(grep -c '=skipped$' <<<"$want")
+    grep -Eq "^pagoda: result=pass checks=$npass skipped=$nskip$" "$log" ||
+        { echo "missing /result=pass checks=$npass skipped=$nskip/"; return 1; }
+    unexplained=$(grep -E '^pagoda: check smp-' "$log" | grep -v '=skipped reason=single-cpu$')
+    if [ "$ncpu" -eq 1 ] && [ -n "$unexplained" ]; then
+        echo "smp-* checks not skipped for single-cpu: $unexplained"; return 1
+    fi
+}
+
 # expect LOG REGEX...: every regex must match a line of LOG.
 expect() {
     local log=$1; shift
@@ -44,14 +68,16 @@ good() {
         '^pagoda: pagetables frames=([0-9]+) minimum=\1$' \
         "^pagoda: cpus expected=$ncpu " \
         '^pagoda: timeline loader_us=[0-9]+ exit_us=[0-9]+ kernel_us=[0-9]+$' \
-        '^pagoda: check fault-text-write=pass' \
-        '^pagoda: check fault-null-read=pass' \
+        '^pagoda: check accounting=pass .* structures=ok$' \
         "^pagoda: smp online=$ncpu expected=$ncpu bringup_us=[0-9]+ " \
-        '^pagoda: check smp-cr3=pass' \
-        '^pagoda: check smp-translate=pass' \
-        '^pagoda: check smp-stress=pass .*errors=0 .*totals=exact' \
-        "^pagoda: check smp-shootdown=pass .*faulted=$ncpu/$ncpu" \
         '^pagoda: result=pass') || { echo "FAIL $name: $why"; return; }
+    why=$(checks_in_order "$log" "$ncpu") || { echo "FAIL $name: $why"; return; }
+    if [ "$ncpu" -gt 1 ]; then
+        why=$(expect "$log" \
+            "^pagoda: check smp-translate=pass cpus=$ncpu reads=$((ncpu * (ncpu - 1)))$" \
+            "^pagoda: check smp-stress=pass cpus=$ncpu .*errors=0 .*totals=exact structures=ok " \
+            "^pagoda: check smp-shootdown=pass .*faulted=$ncpu/$ncpu") || { echo "FAIL $name: $why"; return; }
+    fi
     # One "online" line per CPU, each printed by the CPU itself, all on one CR3.
     local lines cr3s
     lines=$(grep -cE '^pagoda: cpu index=[0-9]+ apic=[0-9]+ cr3=0x[0-9a-f]+ online$' "$log")
@@ -103,8 +129,9 @@ laggard() {
     why=$(expect "$log" \
         '^pagoda: cpu apic=2 did not answer; carrying on without it$' \
         '^pagoda: smp online=3 expected=4 ' \
+        '^pagoda: check smp-translate=pass cpus=3 reads=6$' \
         '^pagoda: check smp-stress=pass cpus=3 ' \
-        '^pagoda: result=pass') || { echo "FAIL $name: $why"; return; }
+        '^pagoda: result=pass checks=13 skipped=0$') || { echo "FAIL $name: $why"; return; }
     echo "PASS $name"
 }
 
@@ -135,7 +162,7 @@ cases+=("bad bad-config-key \"unknown key 'bogus'\" -C $BAD_DIR/unknown-key.conf
 printf 'verbose=maybe\n' > "$BAD_DIR/bad-value.conf"
 cases+=("bad bad-config-value 'verbose must be 0 or 1' -C $BAD_DIR/bad-value.conf")
 
-export -f good bad crash laggard expect
-export LOGDIR BOOT_TIMEOUT HHDM
+export -f good bad crash laggard expect checks_in_order
+export LOGDIR BOOT_TIMEOUT HHDM CHECKS_BASE CHECKS_SMP
 # ONLY=REGEX runs the cases whose name matches (for debugging one case).
 printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'
