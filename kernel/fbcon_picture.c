@@ -48,11 +48,14 @@ struct segment {
 
 static bool segment_next(const struct pmem *pm, size_t *i, paddr_t *pos, struct segment *s)
 {
+    paddr_t cursor = *pos, gap_base, gap_end;
+
     if (*i >= pm->count)
         return false;
     const struct pmem_range *r = &pm->ranges[*i];
-    if (r->base > *pos) {
-        *s = (struct segment){ *pos, r->base, PMEM_NONE };
+    if (pmem_next_gap(pm, *pos, r->base, &cursor, &gap_base, &gap_end)) {
+        /* Range i is the next one, so the gap runs from pos to its base. */
+        *s = (struct segment){ gap_base, gap_end, PMEM_NONE };
     } else {
         /* pmem_check vouched for the types; a bad one is drawn as reserved
          * rather than indexing past the palette. */

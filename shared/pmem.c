@@ -40,19 +40,14 @@ static size_t first_ending_after(const struct pmem *pm, paddr_t addr)
     return SORTED_FIRST_END_AFTER(pm->ranges, pm->count, addr);
 }
 
-/* Index of the first entry with base >= addr (count if none). */
+/* Index of the first entry with base >= addr (count if none). Entries are
+ * disjoint: that is the first one ending after addr, or the next when addr
+ * lies strictly inside it. */
 static size_t first_starting_at(const struct pmem *pm, paddr_t addr)
 {
-    size_t lo = 0, hi = pm->count;
+    size_t i = first_ending_after(pm, addr);
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (pm->ranges[mid].base >= addr)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
+    return i < pm->count && pm->ranges[i].base < addr ? i + 1 : i;
 }
 
 static bool joinable(const struct pmem_range *left, const struct pmem_range *right)
