@@ -30,18 +30,36 @@ static paddr_t pt_frame_alloc(void *ctx)
     return falloc_alloc(&kmem.fa, PAGE_SIZE, 0, PMEM_KERNEL_PAGETABLES, &pa) == 0 ? pa : 0;
 }
 
-/* Table frames pt_unmap empties. Every table frame is the allocator's: the
- * kernel's own came from pt_frame_alloc, the loader's were adopted by
- * falloc_init (FALLOC_ADOPTED_TYPE). So a refused free is a frame freed
- * twice or never handed out: a broken invariant of the mapper. Called with
- * kmem_lock held; the frame is reused only after the caller's shootdown
- * (the lock is held until then). */
+/* Table frames the mapper emptied, waiting for the shootdown that follows
+ * their unmap: until then another CPU's paging-structure caches may still
+ * point at them (include/pt.h, "TLB"), and one pt_unmap may both free a
+ * table and then need a frame to split a huge leaf, which must not be that
+ * table. Linked through their first entry, which holds the next frame's
+ * address: bit 0 (P) clear, so a stale walk still finds it not present.
+ * Guarded by kmem_lock, like everything the mapper touches. */
+static paddr_t tables_to_free;
+
 static void pt_frame_free(void *ctx, paddr_t pa)
 {
-    int rc;
     (void)ctx;
-    if ((rc = falloc_free(&kmem.fa, pa, PAGE_SIZE, PMEM_KERNEL_PAGETABLES)) != 0)
-        panic("mm: page-table frame 0x%lx freed but not allocated as one (%d)", pa, rc);
+    *(volatile paddr_t *)phys_to_virt(pa) = tables_to_free;
+    tables_to_free = pa;
+}
+
+/* After the shootdown: the waiting table frames go back to the allocator.
+ * Every table frame is the allocator's (the kernel's own came from
+ * pt_frame_alloc, the loader's were adopted by falloc_init as
+ * FALLOC_ADOPTED_TYPE), so a refused free is a frame freed twice or never
+ * handed out as a table: a broken invariant of the mapper. */
+static void free_flushed_tables(void)
+{
+    while (tables_to_free != 0) {
+        paddr_t pa = tables_to_free;
+        int rc;
+        tables_to_free = *(volatile paddr_t *)phys_to_virt(pa);
+        if ((rc = falloc_free(&kmem.fa, pa, PAGE_SIZE, PMEM_KERNEL_PAGETABLES)) != 0)
+            panic("mm: page-table frame 0x%lx freed but not allocated as one (%d)", pa, rc);
+    }
 }
 
 static void take_over_allocator(void)
@@ -124,6 +142,7 @@ static void unmap_failed_map(vaddr_t va, uint64_t len)
     if (rc != 0)
         panic("mm: cannot undo a partial mapping at 0x%lx: %d", va, rc);
     tlb_shootdown(va, len);
+    free_flushed_tables();
 }
 
 /* Release a reservation vrange_alloc made in this same locked section: a
@@ -158,9 +177,8 @@ int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out)
     return rc;
 }
 
-/* Unmap, flush every CPU's TLB (before any freed table frame can be
- * reused: the lock is held throughout), release the virtual range if it was
- * reserved. pt_unmap's -E_INVAL (bad range) changes nothing; its -E_NOMEM
+/* Unmap, flush every CPU's TLB, only then free the emptied table frames,
+ * release the virtual range if it was reserved. pt_unmap's -E_INVAL (bad range) changes nothing; its -E_NOMEM
  * (no frame to split a huge leaf) leaves the pages before that point
  * unmapped and their empty tables freed, so the range is flushed all the
  * same, but stays reserved: part of it is still mapped. */
@@ -170,6 +188,7 @@ int kmem_unmap(vaddr_t va, uint64_t len)
     int rc = pt_unmap(&kmem.pt, va, len);
     if (rc != -E_INVAL)
         tlb_shootdown(va, len);
+    free_flushed_tables();
     if (rc == 0 && vrange_lookup(&kmem.vs, va))
         rc = vrange_release(&kmem.vs, va, va + len);
     spin_unlock(&kmem_lock);
@@ -201,11 +220,13 @@ int kmem_alloc_stack(uint64_t size, vaddr_t *top, paddr_t *pa)
 
 /* Every structure's own checker, under the lock (callers may run on any
  * CPU while others allocate): tracker, allocator (lists, bitmaps, headers,
- * byte counts), virtual ranges. */
+ * byte counts, zones against the tracker), virtual ranges; and no table
+ * frame left waiting for a shootdown outside a locked section. */
 bool kmem_check(void)
 {
     spin_lock(&kmem_lock);
-    bool ok = pmem_check(&kmem.pm) && falloc_check(&kmem.fa) && vrange_check(&kmem.vs);
+    bool ok = pmem_check(&kmem.pm) && falloc_check(&kmem.fa) && vrange_check(&kmem.vs) &&
+              tables_to_free == 0;
     spin_unlock(&kmem_lock);
     return ok;
 }
