@@ -1,7 +1,9 @@
 /* The kernel's memory manager, taken over from the loader: the tracker in
  * the storage the loader filled, the buddy frame allocator over its usable
- * ranges, the loader's page tables (reached through the HHDM) and the
- * kernel's virtual ranges. Removes the loader's transitional identity map. */
+ * ranges (adopting the frames of the loader's page tables, so every table
+ * frame has one owner), the loader's page tables (reached through the HHDM)
+ * and the kernel's virtual ranges. Removes the loader's transitional
+ * identity map. */
 #include "kernel.h"
 #include "x86/cpu.h"
 #include "x86/pte.h"
