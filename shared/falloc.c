@@ -4,7 +4,7 @@
  * Which ranges become zones, and their bitmaps: shared/falloc_zones.c.
  *
  * A block of order k is PAGE_SIZE << k bytes, aligned to its size in the
- * physical address space, and lies inside one zone (one usable range). Zone
+ * physical address space, and lies inside one zone (one tracker range). Zone
  * edges need not be aligned: a zone is carved into the largest aligned blocks
  * that fit, and a buddy reaching outside the zone is never merged with. A
  * zone adopted from the loader's page tables (FALLOC_ADOPTED_TYPE) starts
