@@ -7,6 +7,7 @@
 #include "fmt.h"
 #include "kernel.h"
 #include "x86/cpu.h"
+#include "x86/pte.h"
 
 /* Rounds per CPU: a fixed total of map/unmap pairs shared by however many
  * CPUs there are (each unmap is a shootdown to all the others, so the cost
@@ -17,6 +18,7 @@
 #define PATTERN_BASE       0xC0FFEE0000000000ULL
 #define TRANSLATE_PATTERN  0x7A5C0DE000000000ULL
 #define TAG_BASE           0xA0
+#define BREAK_KEY          "pagoda.break"   /* =translate: the test of smp-translate */
 
 struct per_cpu_result {
     /* smp-translate: the page this CPU mapped, and what it saw of all pages */
@@ -41,6 +43,58 @@ static struct per_cpu_result *mine(void)
     return &results[this_cpu()->index];
 }
 
+/* pagoda.break=translate, the test of the test: the last online CPU runs
+ * smp-translate on a copy of the root without the heap window's entry, as
+ * a CPU with its own, different tables would. The check must fail; the CPU
+ * goes back to the shared root before any other check. */
+static struct {
+    paddr_t root;            /* 0: not breaking anything */
+    unsigned cpu;
+    uint64_t saved_cr3;
+} broken;
+
+static bool break_translate_setup(const struct bootinfo *bi)
+{
+    if (!cmdline_value_is(cmdline_value(bi->cmdline, BREAK_KEY), "translate"))
+        return true;
+    if (kmem_alloc_frame(PAGE_SIZE, PMEM_KERNEL_PAGETABLES, &broken.root) != 0)
+        return false;
+    const uint64_t *shared = phys_to_virt(kmem.pt.root);
+    uint64_t *copy = phys_to_virt(broken.root);
+    for (size_t i = 0; i < PT_ENTRIES; i++)
+        copy[i] = shared[i];
+    copy[PT_INDEX(PT_LEVELS_MIN, KHEAP_WINDOW)] = 0;
+    for (unsigned c = 0; c < smp_cpu_count(); c++)
+        if (smp_cpu(c))
+            broken.cpu = c;
+    kprintf("pagoda: breaking smp-translate on purpose (%s): cpu %u on other tables\n", BREAK_KEY,
+            broken.cpu);
+    return true;
+}
+
+static void break_translate_here(void)
+{
+    if (broken.root != 0 && this_cpu()->index == broken.cpu) {
+        broken.saved_cr3 = read_cr3();
+        write_cr3(broken.root);
+    }
+}
+
+static void unbreak_translate_here(void)
+{
+    if (broken.root != 0 && this_cpu()->index == broken.cpu)
+        write_cr3(broken.saved_cr3);
+}
+
+/* After every CPU is back on the shared root. */
+static bool break_translate_cleanup(void)
+{
+    paddr_t root = broken.root;
+
+    broken.root = 0;
+    return root == 0 || kmem_free_frame(root, PAGE_SIZE, PMEM_KERNEL_PAGETABLES) == 0;
+}
+
 static uint64_t translate_pattern(unsigned cpu, paddr_t pa)
 {
     return TRANSLATE_PATTERN ^ ((uint64_t)cpu << 32) ^ pa;
@@ -56,6 +110,7 @@ static void translate_map_here(void *arg)
     struct per_cpu_result *r = mine();
     unsigned me = this_cpu()->index;
 
+    break_translate_here();
     r->mapped = kmem_alloc_frame(PAGE_SIZE, PMEM_KERNEL_HEAP, &r->pa) == 0;
     if (r->mapped && kmem_map_fresh(r->pa, PAGE_SIZE, PT_MAP_WRITE, &r->va) != 0) {
         /* The check fails on !mapped already; a refused free would also
@@ -99,6 +154,7 @@ static void translate_read_here(void *arg)
     for (unsigned c = 0; c < smp_cpu_count(); c++)
         if (c != me && smp_cpu(c) && results[c].wrote && !sees_page(c))
             r->bad_reads++;
+    unbreak_translate_here();
 }
 
 struct bad_cpus {
@@ -116,8 +172,13 @@ static bool check_translations(const struct bootinfo *bi, char *detail, size_t l
     struct bad_cpus bad = { 0, 0 };
     unsigned n = 0, reads = 0;
 
+    if (!break_translate_setup(bi)) {
+        fmt_snprintf(detail, len, "reason=no-frame");
+        return false;
+    }
     smp_call_all(translate_map_here, (void *)bi);
     smp_call_all(translate_read_here, NULL);
+    bool cleaned = break_translate_cleanup();
     for (unsigned c = 0; c < smp_cpu_count(); c++) {
         const struct per_cpu_result *r = &results[c];
         if (!smp_cpu(c))
@@ -137,6 +198,8 @@ static bool check_translations(const struct bootinfo *bi, char *detail, size_t l
             note_bad(&bad, c);
         r->mapped = false;
     }
+    if (!cleaned)
+        note_bad(&bad, 0);
     if (bad.count == 0)
         fmt_snprintf(detail, len, "cpus=%u reads=%u", n, reads);
     else

@@ -135,6 +135,21 @@ laggard() {
     echo "PASS $name"
 }
 
+# translate_broken NAME: the test of smp-translate. One CPU runs it on tables
+# of its own (pagoda.break=translate); the check must fail, and only it.
+translate_broken() {
+    local name=$1 log="$LOGDIR/$1.log" why
+    ./run.sh -t -c 3 -a "pagoda.break=translate" -T "$BOOT_TIMEOUT" -l "$log" >/dev/null 2>"$log.stderr"
+    local rc=$?
+    [ $rc -eq 1 ] || { echo "FAIL $name: run.sh exit $rc, want 1 (a failed check)"; return; }
+    why=$(expect "$log" \
+        '^pagoda: check smp-translate=fail cpus=3 reads=6 bad_cpus=1 first_bad_cpu=2$' \
+        '^pagoda: check smp-stress=pass cpus=3 .* structures=ok ' \
+        '^pagoda: result=fail reason=smp-translate checks_passed=12 checks_failed=1 checks_skipped=0$') ||
+        { echo "FAIL $name: $why"; return; }
+    echo "PASS $name"
+}
+
 cases=()
 # CPU models: max has 1 GiB pages, qemu64 has not. Memory sizes from tiny
 # to past 4 GiB (q35 splits RAM around the PCI hole) to sparse-backed; CPU
@@ -148,6 +163,7 @@ cases+=("good boot-max-1G-sparse-apic max 1G 6,sockets=2,cores=3 1G")  # APIC ID
 cases+=("good boot-max-1G-smp4-serial max 1G 4 1G pagoda.smp=serial")
 cases+=("good boot-max-256G-smp32 max 256G 32 1G")
 cases+=("laggard smp-cpu-never-answers")
+cases+=("translate_broken smp-translate-detects-other-tables")
 cases+=("crash crash-null-read null '14 \\(page fault\\)'")
 cases+=("crash crash-stack-overflow stack '8 \\(double fault\\)'")
 cases+=("crash crash-invalid-opcode ud '6 \\(invalid opcode\\)'")
@@ -162,7 +178,7 @@ cases+=("bad bad-config-key \"unknown key 'bogus'\" -C $BAD_DIR/unknown-key.conf
 printf 'verbose=maybe\n' > "$BAD_DIR/bad-value.conf"
 cases+=("bad bad-config-value 'verbose must be 0 or 1' -C $BAD_DIR/bad-value.conf")
 
-export -f good bad crash laggard expect checks_in_order
+export -f good bad crash laggard translate_broken expect checks_in_order
 export LOGDIR BOOT_TIMEOUT HHDM CHECKS_BASE CHECKS_SMP
 # ONLY=REGEX runs the cases whose name matches (for debugging one case).
 printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'
