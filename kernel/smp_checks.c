@@ -27,7 +27,8 @@ struct per_cpu_result {
     bool mapped;             /* pa mapped at va: to be undone */
     bool wrote;              /* the write through va did not fault */
     bool alias_ok;
-    uint32_t bad_reads;      /* pages of others that faulted or read wrong */
+    uint32_t reads;          /* pages of others this CPU read */
+    uint32_t bad_reads;      /* ... of which faulted or read wrong */
     /* smp-stress */
     uint32_t errors;
     /* smp-shootdown */
@@ -150,10 +151,13 @@ static void translate_read_here(void *arg)
     unsigned me = this_cpu()->index;
     (void)arg;
 
-    r->bad_reads = 0;
-    for (unsigned c = 0; c < smp_cpu_count(); c++)
-        if (c != me && smp_cpu(c) && results[c].wrote && !sees_page(c))
-            r->bad_reads++;
+    r->reads = r->bad_reads = 0;
+    for (unsigned c = 0; c < smp_cpu_count(); c++) {
+        if (c == me || !smp_cpu(c) || !results[c].wrote)
+            continue;
+        r->reads++;
+        r->bad_reads += !sees_page(c);
+    }
     unbreak_translate_here();
 }
 
@@ -184,6 +188,7 @@ static bool check_translations(const struct bootinfo *bi, char *detail, size_t l
         if (!smp_cpu(c))
             continue;
         n++;
+        reads += r->reads;
         if (!r->wrote || !r->alias_ok || r->bad_reads != 0)
             note_bad(&bad, c);
     }
@@ -192,7 +197,6 @@ static bool check_translations(const struct bootinfo *bi, char *detail, size_t l
         struct per_cpu_result *r = &results[c];
         if (!smp_cpu(c) || !r->mapped)
             continue;
-        reads += n - 1;
         if (kmem_unmap(r->va, PAGE_SIZE) != 0 ||
             kmem_free_frame(r->pa, PAGE_SIZE, PMEM_KERNEL_HEAP) != 0)
             note_bad(&bad, c);
