@@ -104,51 +104,49 @@ bad() {
     echo "PASS $name"
 }
 
+# outcome NAME WANT-RC RUN-ARGS REGEX...: a test-mode boot with RUN-ARGS
+# (split at spaces) must end with run.sh exit status WANT-RC and print a line
+# matching each REGEX.
+outcome() {
+    local name=$1 want_rc=$2 args=$3 log="$LOGDIR/$1.log" why; shift 3
+    # shellcheck disable=SC2086
+    ./run.sh -t $args -T "$BOOT_TIMEOUT" -l "$log" >/dev/null 2>"$log.stderr"
+    local rc=$?
+    [ $rc -eq "$want_rc" ] || { echo "FAIL $name: run.sh exit $rc, want $want_rc"; return; }
+    why=$(expect "$log" "$@") || { echo "FAIL $name: $why"; return; }
+    echo "PASS $name"
+}
+
 # crash NAME KIND VECTOR-REGEX: an unexpected fault must be reported with
-# vector, error, RIP, CR2 and CPU, and end the run with the failure status
+# vector, error, RIP, CR2 and CPU, and end the run with the failure status 1
 # (never a reboot, never a hang).
 crash() {
-    local name=$1 kind=$2 want=$3 log="$LOGDIR/$1.log" why
-    ./run.sh -t -a "pagoda.crash=$kind" -T "$BOOT_TIMEOUT" -l "$log" >/dev/null 2>"$log.stderr"
-    local rc=$?
-    [ $rc -eq 1 ] || { echo "FAIL $name: run.sh exit $rc, want 1 (kernel-reported failure)"; return; }
-    why=$(expect "$log" \
-        "^pagoda: FAULT cpu=0 vector=$want error=0x[0-9a-f]+ rip=0xffffffff8[0-9a-f]+ cr2=0x[0-9a-f]+" \
+    outcome "$1" 1 "-a pagoda.crash=$2" \
+        "^pagoda: FAULT cpu=0 vector=$3 error=0x[0-9a-f]+ rip=0xffffffff8[0-9a-f]+ cr2=0x[0-9a-f]+" \
         '^pagoda:   backtrace: 0xffffffff8' \
-        "^pagoda: result=fail reason=fault-vector-") || { echo "FAIL $name: $why"; return; }
-    echo "PASS $name"
+        "^pagoda: result=fail reason=fault-vector-"
 }
 
 # laggard NAME: a CPU that never answers (its SIPIs withheld) is reported by
 # APIC ID; the kernel carries on with the others and passes.
 laggard() {
-    local name=$1 log="$LOGDIR/$1.log" why
-    ./run.sh -t -c 4 -a "pagoda.smp.withhold=2" -T "$BOOT_TIMEOUT" -l "$log" >/dev/null 2>"$log.stderr"
-    local rc=$?
-    [ $rc -eq 0 ] || { echo "FAIL $name: run.sh exit $rc"; return; }
-    why=$(expect "$log" \
+    outcome "$1" 0 "-c 4 -a pagoda.smp.withhold=2" \
         '^pagoda: cpu apic=2 did not answer; carrying on without it$' \
         '^pagoda: smp online=3 expected=4 ' \
         '^pagoda: check smp-translate=pass cpus=3 reads=6$' \
         '^pagoda: check smp-stress=pass cpus=3 ' \
-        '^pagoda: result=pass checks=13 skipped=0$') || { echo "FAIL $name: $why"; return; }
-    echo "PASS $name"
+        '^pagoda: result=pass checks=13 skipped=0$'
 }
 
 # translate_broken NAME: the test of smp-translate. One CPU runs it on tables
-# of its own (pagoda.break=translate); the check must fail, and only it. That
-# CPU's write faults, so the others do not read its page: 4 reads, not 6.
+# of its own (pagoda.break=translate); the check must fail (status 1), and
+# only it. That CPU's write faults, so the others do not read its page: 4
+# reads, not 6.
 translate_broken() {
-    local name=$1 log="$LOGDIR/$1.log" why
-    ./run.sh -t -c 3 -a "pagoda.break=translate" -T "$BOOT_TIMEOUT" -l "$log" >/dev/null 2>"$log.stderr"
-    local rc=$?
-    [ $rc -eq 1 ] || { echo "FAIL $name: run.sh exit $rc, want 1 (a failed check)"; return; }
-    why=$(expect "$log" \
+    outcome "$1" 1 "-c 3 -a pagoda.break=translate" \
         '^pagoda: check smp-translate=fail cpus=3 reads=4 bad_cpus=1 first_bad_cpu=2$' \
         '^pagoda: check smp-stress=pass cpus=3 .* structures=ok ' \
-        '^pagoda: result=fail reason=smp-translate checks_passed=12 checks_failed=1 checks_skipped=0$') ||
-        { echo "FAIL $name: $why"; return; }
-    echo "PASS $name"
+        '^pagoda: result=fail reason=smp-translate checks_passed=12 checks_failed=1 checks_skipped=0$'
 }
 
 cases=()
@@ -179,7 +177,7 @@ cases+=("bad bad-config-key \"unknown key 'bogus'\" -C $BAD_DIR/unknown-key.conf
 printf 'verbose=maybe\n' > "$BAD_DIR/bad-value.conf"
 cases+=("bad bad-config-value 'verbose must be 0 or 1' -C $BAD_DIR/bad-value.conf")
 
-export -f good bad crash laggard translate_broken expect checks_in_order
+export -f good bad outcome crash laggard translate_broken expect checks_in_order
 export LOGDIR BOOT_TIMEOUT HHDM CHECKS_BASE CHECKS_SMP
 # ONLY=REGEX runs the cases whose name matches (for debugging one case).
 printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'
