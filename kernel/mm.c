@@ -79,13 +79,22 @@ static void take_over_allocator(void)
         panic("mm: falloc_init: %d", rc);
 }
 
+/* The loader's layout overlapping itself (or an empty range) is a broken
+ * promise of the boot-info ABI, not something to carry on from. */
+static void reserve_or_panic(vaddr_t base, vaddr_t end, enum vrange_kind kind)
+{
+    int rc = vrange_reserve(&kmem.vs, base, end, kind);
+    if (rc != 0)
+        panic("mm: cannot reserve %s 0x%lx-0x%lx: %d", vrange_kind_name(kind), base, end, rc);
+}
+
 static void reserve_virtual(const struct bootinfo *bi)
 {
     vrange_init(&kmem.vs, vrange_storage, VRANGE_CAPACITY);
-    vrange_reserve(&kmem.vs, HHDM_BASE, HHDM_BASE + bi->hhdm_end, VR_HHDM);
-    vrange_reserve(&kmem.vs, KSTACK_WINDOW, bi->stack_top - bi->stack_size, VR_GUARD);
-    vrange_reserve(&kmem.vs, bi->stack_top - bi->stack_size, bi->stack_top, VR_KERNEL_STACK);
-    vrange_reserve(&kmem.vs, bi->kernel_virt, bi->kernel_virt + bi->kernel_size, VR_KERNEL_IMAGE);
+    reserve_or_panic(HHDM_BASE, HHDM_BASE + bi->hhdm_end, VR_HHDM);
+    reserve_or_panic(KSTACK_WINDOW, bi->stack_top - bi->stack_size, VR_GUARD);
+    reserve_or_panic(bi->stack_top - bi->stack_size, bi->stack_top, VR_KERNEL_STACK);
+    reserve_or_panic(bi->kernel_virt, bi->kernel_virt + bi->kernel_size, VR_KERNEL_IMAGE);
 }
 
 void kmem_init(const struct bootinfo *bi)
