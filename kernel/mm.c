@@ -229,15 +229,37 @@ int kmem_alloc_stack(uint64_t size, vaddr_t *top, paddr_t *pa)
     return rc;
 }
 
+/* Walk the kernel's page-table tree: count the tables reachable from
+ * `table` (at `level`), each of which must be a frame the allocator has
+ * handed out. A free one is a table freed while still linked: its frame
+ * may already hold something else. */
+static bool tables_allocated(paddr_t table, int level, uint64_t *count)
+{
+    if (falloc_is_free(&kmem.fa, table))
+        return false;
+    (*count)++;
+    if (level == PT_LEVEL_4K)
+        return true;
+    const uint64_t *e = phys_to_virt(table);
+    for (size_t i = 0; i < PT_ENTRIES; i++)
+        if ((e[i] & PTE_P) && !(e[i] & PTE_PS) &&
+            !tables_allocated(e[i] & PTE_ADDR_MASK, level - 1, count))
+            return false;
+    return true;
+}
+
 /* Every structure's own checker, under the lock (callers may run on any
  * CPU while others allocate): tracker, allocator (lists, bitmaps, headers,
- * byte counts, zones against the tracker), virtual ranges; and no table
- * frame left waiting for a shootdown outside a locked section. */
+ * byte counts, zones against the tracker), virtual ranges; no table frame
+ * left waiting for a shootdown outside a locked section; and the page
+ * tables: as many reachable as the mapper counts, none of them free. */
 bool kmem_check(void)
 {
     spin_lock(&kmem_lock);
+    uint64_t tables = 0;
     bool ok = pmem_check(&kmem.pm) && falloc_check(&kmem.fa) && vrange_check(&kmem.vs) &&
-              tables_to_free == 0;
+              tables_to_free == 0 && tables_allocated(kmem.pt.root, kmem.pt.levels, &tables) &&
+              tables == kmem.pt.frames_used;
     spin_unlock(&kmem_lock);
     return ok;
 }
