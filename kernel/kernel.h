@@ -168,7 +168,7 @@ void kmem_totals(uint64_t totals[PMEM_TYPE_COUNT]);
 int kmem_alloc_stack(uint64_t size, vaddr_t *top, paddr_t *pa);
 int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out);
 int kmem_unmap(vaddr_t va, uint64_t len);   /* flushes every CPU's TLB */
-bool kmem_check(void);                      /* pmem, falloc and vrange checkers */
+bool kmem_check(void);                      /* every structure checker + table walk */
 
 /* selftest.c */
 struct check_result {
