@@ -46,6 +46,9 @@ struct pt {
     uint64_t frames_leaked;  /* tables dropped while free_frame was NULL */
     unsigned shared_from;    /* root entries >= this belong to another pt
                               * (pt_clone_kernel_half); PT_ENTRIES = none */
+    bool kernel_pinned;      /* pt_pin_kernel_half ran: see there */
+    unsigned recursive_slot; /* upper root entry kept for a recursive mapping
+                              * (shared/pt_recursive.c); 0 = none */
 };
 
 /* TLB: pt.c never touches CR3, INVLPG or other CPUs. After pt_unmap or
@@ -93,12 +96,31 @@ struct pt_translation {
  * canonical. */
 int pt_translate(const struct pt *pt, vaddr_t va, struct pt_translation *out);
 
-/* A new address space whose upper half (root entries 256..511) points to the
- * same tables as `kernel`: per-process address spaces share the kernel. Same
- * env, levels and caps; child->frames_used counts only its own root. Root
- * entries the kernel fills later are not seen by existing clones, so a kernel
- * that clones should populate all 256 upper root entries first. */
-int pt_clone_kernel_half(struct pt *child, const struct pt *kernel);
+/* Pin the kernel half of `kernel`, once, before it is first cloned: every
+ * empty root entry in 256..511 except `recursive_slot` gets an empty table,
+ * and those tables (the ones a root entry of the upper half points to) are
+ * never freed, even when empty. From then on the upper root entries never
+ * change (recursive_slot aside), so clones can share them: every later
+ * kernel mapping lands in a table that every clone already points to. Costs
+ * one frame per empty entry (up to 255: ~1 MiB). recursive_slot is an upper
+ * root index that pt_map and friends then refuse (-E_INVAL) and clones do
+ * not copy; pt_recursive_install may point it at a root. Returns 0, -E_INVAL
+ * (a clone, already pinned, or the slot not in 256..511) or -E_NOMEM (the
+ * tables made so far stay, pinned; calling again finishes the job). */
+int pt_pin_kernel_half(struct pt *kernel, unsigned recursive_slot);
+
+/* A new address space whose upper half (root entries 256..511, the
+ * recursive slot excepted) points to the same tables as `kernel`, which
+ * must be pinned (-E_INVAL otherwise): per-process address spaces share the
+ * kernel, including what it maps later. The child gets its own env (e.g. a
+ * locked allocator), the kernel's levels and caps; child->frames_used counts
+ * only what it owns. */
+int pt_clone_kernel_half(struct pt *child, const struct pt_env *env, const struct pt *kernel);
+
+/* Free the root of a pt that owns nothing else (frames_used == 1): -E_BUSY
+ * otherwise. Empty a clone's lower half with pt_unmap first. The caller makes
+ * sure no CPU still uses the root (see TLB above). */
+int pt_fini(struct pt *pt);
 
 /* Minimum table frames (root included) that mapping every range in
  * `ranges` (each {va, pa, len, flags}) needs with the leaves pt_map would pick,

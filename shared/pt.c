@@ -5,10 +5,11 @@
  * (root entries >= pt->shared_from excepted: another pt owns those tables):
  *  I1 A table is one 4 KiB frame from env.alloc_frame, reached through
  *     exactly one entry (the root through pt->root); frames_used counts them.
- *  I2 No table but the root is empty. pt_unmap frees the tables it empties
- *     and a failed PT_ALLOC walk frees the tables it created, so a present
- *     entry above leaf level always has a mapped page below it: that is what
- *     lets pt_map answer -E_BUSY from the one entry it wants to fill.
+ *  I2 No table but the root is empty, pinned tables excepted (I7). pt_unmap
+ *     frees the tables it empties and a failed PT_ALLOC walk frees the tables
+ *     it created, so a present entry below the root and above leaf level
+ *     always has a mapped page below it: that is what lets pt_map answer
+ *     -E_BUSY from the one entry it wants to fill (never a root entry).
  *  I3 A non-present entry is 0.
  *  I4 A table entry (non-leaf) is P|W, plus U once a user leaf was mapped
  *     below it (kept until the table is freed). Never NX, PWT or PCD: the
@@ -18,6 +19,9 @@
  *     PWT/PCD; pt_map and pt_protect never set the PAT bit (bit 7 in a 4 KiB
  *     PTE, bit 12 in a huge leaf), splits carry it over to the new position.
  *  I6 Only tables are touched, never the mapped memory, CR3 or the TLB.
+ *  I7 Once pt_pin_kernel_half ran, every upper root entry but the recursive
+ *     slot points to a table that is never freed: the upper root entries are
+ *     constant, which is what lets clones share them.
  */
 #include "pt.h"
 #include "x86/pte.h"
@@ -108,15 +112,26 @@ static bool pt_table_empty(const uint64_t *table)
     return true;
 }
 
+static bool va_is_higher_half(vaddr_t va)
+{
+    return (int64_t)va < 0;
+}
+
+/* I7: the table at `level` holding va's entries is pinned. */
+static bool pt_table_pinned(const struct pt *pt, int level, vaddr_t va)
+{
+    return pt->kernel_pinned && level == pt->levels - 1 && va_is_higher_half(va);
+}
+
 /* Free, bottom-up, the tables holding p->pte[from..to] while they are empty,
  * clearing the entry that pointed to each (I2). Stops at the first table that
- * still maps something: its ancestors do too. to < pt->levels, so the root
- * is never freed. */
+ * still maps something (its ancestors do too) or is pinned (I7). to <
+ * pt->levels, so the root is never freed. */
 static void pt_prune(struct pt *pt, const struct pt_path *p, int from, int to)
 {
     for (int level = from; level <= to; level++) {
         uint64_t *table = p->pte[level] - PT_INDEX(level, p->va);
-        if (!pt_table_empty(table))
+        if (!pt_table_empty(table) || pt_table_pinned(pt, level, p->va))
             return;
         uint64_t *parent = p->pte[level + 1];
         paddr_t frame = *parent & PTE_ADDR_MASK;
@@ -303,13 +318,8 @@ bool pt_is_canonical(vaddr_t va, int levels)
     return top == 0 || top == (UINT64_MAX >> (bits - 1));
 }
 
-static bool va_is_higher_half(vaddr_t va)
-{
-    return (int64_t)va < 0;
-}
-
-/* Page-aligned, canonical, not wrapping, inside one half and not in a half
- * that another pt owns. */
+/* Page-aligned, canonical, not wrapping, inside one half, not in a half
+ * that another pt owns and not over the recursive slot. */
 static int pt_check_range(const struct pt *pt, vaddr_t va, uint64_t len)
 {
     vaddr_t last = va + len - 1;
@@ -321,6 +331,10 @@ static int pt_check_range(const struct pt *pt, vaddr_t va, uint64_t len)
         va_is_higher_half(va) != va_is_higher_half(last))
         return -E_INVAL;
     if (PT_INDEX(pt->levels, last) >= pt->shared_from)
+        return -E_INVAL;
+    if (pt->recursive_slot && va_is_higher_half(va) &&
+        PT_INDEX(pt->levels, va) <= pt->recursive_slot &&
+        PT_INDEX(pt->levels, last) >= pt->recursive_slot)
         return -E_INVAL;
     return 0;
 }
@@ -438,15 +452,49 @@ int pt_translate(const struct pt *pt, vaddr_t va, struct pt_translation *out)
     return 0;
 }
 
-int pt_clone_kernel_half(struct pt *child, const struct pt *kernel)
+int pt_pin_kernel_half(struct pt *kernel, unsigned recursive_slot)
 {
-    int err = pt_init(child, &kernel->env, kernel->levels, kernel->caps);
+    if (kernel->shared_from != PT_ENTRIES || kernel->kernel_pinned ||
+        recursive_slot < PT_ROOT_KERNEL_FIRST || recursive_slot >= PT_ENTRIES)
+        return -E_INVAL;
+    uint64_t *root = pt_table(kernel, kernel->root);
+    if (root[recursive_slot] & PTE_P)
+        return -E_INVAL;
+    for (unsigned i = PT_ROOT_KERNEL_FIRST; i < PT_ENTRIES; i++) {
+        paddr_t frame;
+        if (i == recursive_slot || (root[i] & PTE_P))
+            continue;
+        int err = pt_alloc_table(kernel, &frame);
+        if (err)
+            return err;
+        pte_publish(&root[i], frame | PTE_TABLE);
+    }
+    kernel->kernel_pinned = true;
+    kernel->recursive_slot = recursive_slot;
+    return 0;
+}
+
+int pt_clone_kernel_half(struct pt *child, const struct pt_env *env, const struct pt *kernel)
+{
+    if (!kernel->kernel_pinned)
+        return -E_INVAL;
+    int err = pt_init(child, env, kernel->levels, kernel->caps);
     if (err)
         return err;
     const uint64_t *src = pt_table(kernel, kernel->root);
     uint64_t *dst = pt_table(child, child->root);
     for (size_t i = PT_ROOT_KERNEL_FIRST; i < PT_ENTRIES; i++)
-        dst[i] = src[i];
+        dst[i] = i == kernel->recursive_slot ? 0 : src[i];
     child->shared_from = PT_ROOT_KERNEL_FIRST;
+    child->recursive_slot = kernel->recursive_slot;
+    return 0;
+}
+
+int pt_fini(struct pt *pt)
+{
+    if (pt->frames_used != 1)
+        return -E_BUSY;
+    pt_free_table(pt, pt->root);
+    pt->root = 0;
     return 0;
 }

@@ -239,9 +239,17 @@ static inline void pt_check_table(const struct pt *pt, struct pt_arena *a, struc
         vaddr_t va = pt_check_sign_extend(base | ((uint64_t)k << PT_LEVEL_SHIFT(level)),
                                           pt->levels);
         empty = empty && !(t[k] & PTE_P);
+        if (root && pt->recursive_slot && k == pt->recursive_slot && (t[k] & PTE_P)) {
+            if ((t[k] & PTE_ADDR_MASK) != pt->root || (t[k] & PTE_U) || !(t[k] & PTE_W))
+                pt_check_fail(c, "recursive slot is not a supervisor entry for the root", va);
+            continue;   /* the root again: not a table of its own */
+        }
         pt_check_entry(pt, a, c, t[k], level, va, user_path);
     }
-    if (empty && !root)
+    /* Pinned (pt_pin_kernel_half): the tables right under the upper root
+     * entries stay even when empty. */
+    bool pinned = pt->kernel_pinned && level == pt->levels - 1 && (int64_t)base < 0;
+    if (empty && !root && !pinned)
         pt_check_fail(c, "empty non-root table", base);
 }
 

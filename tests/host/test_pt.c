@@ -505,12 +505,17 @@ static void test_clone_kernel_half(void **state)
     assert_int_equal(pt_map(&f.pt, VA_B, PA_B, PAGE_SIZE, 0), 0);
 
     struct pt child;
-    assert_int_equal(pt_clone_kernel_half(&child, &f.pt), 0);
+    struct pt_env env = arena_env(&f.arena);
+    assert_int_equal(pt_clone_kernel_half(&child, &env, &f.pt), -E_INVAL);   /* not pinned */
+    assert_int_equal(pt_pin_kernel_half(&f.pt, PT_ENTRIES - 3), 0);
+    assert_int_equal(pt_clone_kernel_half(&child, &env, &f.pt), 0);
     assert_int_equal(child.frames_used, 1);
     const uint64_t *kr = arena_phys_to_ptr(&f.arena, f.pt.root);
     const uint64_t *cr = arena_phys_to_ptr(&f.arena, child.root);
     assert_memory_equal(cr + PT_ROOT_KERNEL_FIRST, kr + PT_ROOT_KERNEL_FIRST,
                         PT_ROOT_KERNEL_FIRST * sizeof(uint64_t));
+    for (unsigned i = PT_ROOT_KERNEL_FIRST; i < PT_ENTRIES; i++)
+        assert_true((kr[i] & PTE_P) == (i == PT_ENTRIES - 3 ? 0 : PTE_P));
     assert_int_equal(must_translate(&child, VA_HH + GiB + 5).pa, GiB + 5);
     assert_unmapped(&child, VA_B);
 
@@ -527,6 +532,8 @@ static void test_clone_kernel_half(void **state)
     assert_int_equal(child.frames_used, 1);
     assert_null(pt_check_tree(&f.pt, &f.arena, &c));   /* the kernel's tree is untouched */
     assert_int_equal(f.arena.live, f.pt.frames_used + child.frames_used);
+    assert_int_equal(pt_fini(&child), 0);
+    assert_int_equal(f.arena.live, f.pt.frames_used);
     fx_fini(&f);
 }
 
