@@ -21,6 +21,12 @@
  * them out (and counts them) rather than wrap into other windows. */
 #define HHDM_END          KHEAP_WINDOW
 #define HHDM_MAX_PHYS     (HHDM_END - HHDM_BASE)
+/* PML4 slot 509 is left empty for the recursive-mapping demo
+ * (shared/pt_recursive.c, docs/page-table-access.md). */
+#define PT_RECURSIVE_SLOT 509
+/* The temporary-mapping demo's window: one page at a fixed address, the last
+ * of the heap window, reserved so that no fresh mapping lands there. */
+#define PT_TEMP_WINDOW    (KHEAP_WINDOW_END - PAGE_SIZE)
 #define KSTACK_WINDOW     0xFFFFFF0000000000ULL  /* PML4 slot 510: kernel stacks */
 #define KSTACK_WINDOW_END 0xFFFFFF8000000000ULL
 #define KERNEL_STACK_SIZE (64 * KiB)              /* per CPU; an unmapped guard page below each */

@@ -169,6 +169,10 @@ int kmem_alloc_stack(uint64_t size, vaddr_t *top, paddr_t *pa);
 int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out);
 int kmem_unmap(vaddr_t va, uint64_t len);   /* flushes every CPU's TLB */
 bool kmem_check(void);                      /* every structure checker + table walk */
+int kmem_pin_kernel_half(void);              /* before the first address space */
+int kmem_map_at(vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
+int kmem_unmap_at(vaddr_t va, uint64_t len); /* flushes; the reservation stays */
+int kmem_recursive_slot(bool on);            /* off: cleared and flushed everywhere */
 
 /* selftest.c */
 struct check_result {
@@ -180,6 +184,8 @@ void selftest_run(const struct bootinfo *bi, bool test_mode, struct check_result
 bool selftest_verdict(const struct check_result *r);
 
 void selftest_smp(const struct bootinfo *bi, bool test_mode, struct check_result *r);
+void selftest_aspace(struct check_result *r);     /* aspace_check.c */
+void selftest_ptaccess(struct check_result *r);   /* ptaccess_check.c */
 void check_record(struct check_result *r, const char *name, bool ok, const char *detail);
 /* A check that cannot prove anything here: `pagoda: check NAME=skipped reason=WHY`. */
 void check_skip(struct check_result *r, const char *name, const char *reason);

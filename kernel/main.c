@@ -1,4 +1,5 @@
 /* kmain: the kernel's top-level sequence, one named step per line. */
+#include "aspace_cpu.h"
 #include "fbcon.h"
 #include "kernel.h"
 #include "x86/cpu.h"
@@ -54,6 +55,10 @@ void kmain(struct bootinfo *bi)
     crash_if_asked(bi->cmdline);
     selftest_run(bi, trap_test_mode, &checks);
     selftest_smp(bi, trap_test_mode, &checks);
+    if (uspace_init() != 0)                 /* pins the kernel half; PCIDs on */
+        panic("aspace: cannot pin the kernel half");
+    selftest_aspace(&checks);
+    selftest_ptaccess(&checks);
 
     bool pass = selftest_verdict(&checks);
     if (trap_test_mode)

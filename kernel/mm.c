@@ -7,6 +7,7 @@
 #include "kernel.h"
 #include "x86/cpu.h"
 #include "x86/pte.h"
+#include "pt_recursive.h"
 
 #define VRANGE_CAPACITY   256
 
@@ -95,6 +96,7 @@ static void reserve_virtual(const struct bootinfo *bi)
     reserve_or_panic(KSTACK_WINDOW, bi->stack_top - bi->stack_size, VR_GUARD);
     reserve_or_panic(bi->stack_top - bi->stack_size, bi->stack_top, VR_KERNEL_STACK);
     reserve_or_panic(bi->kernel_virt, bi->kernel_virt + bi->kernel_size, VR_KERNEL_IMAGE);
+    reserve_or_panic(PT_TEMP_WINDOW, PT_TEMP_WINDOW + PAGE_SIZE, VR_OTHER);
 }
 
 void kmem_init(const struct bootinfo *bi)
@@ -262,4 +264,50 @@ bool kmem_check(void)
               tables == kmem.pt.frames_used;
     spin_unlock(&kmem_lock);
     return ok;
+}
+
+/* ---- address spaces and the page-table access demos -------------------- */
+
+/* Before the first address space: every upper root entry gets its table
+ * (pt_pin_kernel_half), slot PT_RECURSIVE_SLOT excepted. */
+int kmem_pin_kernel_half(void)
+{
+    spin_lock(&kmem_lock);
+    int rc = pt_pin_kernel_half(&kmem.pt, PT_RECURSIVE_SLOT);
+    spin_unlock(&kmem_lock);
+    return rc;
+}
+
+/* Map at a fixed address the caller has reserved (no virtual range taken). */
+int kmem_map_at(vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
+{
+    spin_lock(&kmem_lock);
+    int rc = pt_map(&kmem.pt, va, pa, len, flags);
+    spin_unlock(&kmem_lock);
+    return rc;
+}
+
+/* Unmap a kmem_map_at mapping and flush every CPU; the reservation stays. */
+int kmem_unmap_at(vaddr_t va, uint64_t len)
+{
+    spin_lock(&kmem_lock);
+    int rc = pt_unmap(&kmem.pt, va, len);
+    if (rc != -E_INVAL)
+        tlb_shootdown(va, len);
+    free_flushed_tables();
+    spin_unlock(&kmem_lock);
+    return rc;
+}
+
+/* Point slot PT_RECURSIVE_SLOT of the kernel root at the root, or clear it
+ * and flush the whole slot from every CPU's TLB. */
+int kmem_recursive_slot(bool on)
+{
+    spin_lock(&kmem_lock);
+    int rc = on ? pt_recursive_install(&kmem.pt) : pt_recursive_remove(&kmem.pt);
+    if (rc == 0 && !on)
+        tlb_shootdown(pt_recursive_base(PT_RECURSIVE_SLOT, kmem.pt.levels),
+                      pt_recursive_span(kmem.pt.levels));
+    spin_unlock(&kmem_lock);
+    return rc;
 }

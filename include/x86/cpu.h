@@ -13,6 +13,10 @@
 #define CR4_PAE  (1ULL << 5)
 #define CR4_PGE  (1ULL << 7)
 #define CR4_LA57 (1ULL << 12)
+#define CR4_PCIDE (1ULL << 17)   /* CR3 bits 11:0 tag TLB entries (needs CR3[11:0] = 0 to set) */
+#define CR4_SMAP (1ULL << 21)    /* supervisor accesses to user pages fault unless EFLAGS.AC */
+#define CR3_PCID_MASK 0xFFFULL
+#define CR3_NOFLUSH   (1ULL << 63)  /* with PCIDE: keep this PCID's TLB entries on the write */
 
 #define MSR_APIC_BASE 0x0000001BU
 #define MSR_PAT       0x00000277U
@@ -30,6 +34,7 @@
 /* CPUID leaves and feature bits. */
 #define CPUID_FEATURES      0x00000001U
 #define CPUID1_ECX_X2APIC   (1U << 21)
+#define CPUID1_ECX_PCID     (1U << 17)
 #define CPUID1_EDX_APIC     (1U << 9)
 #define CPUID1_EDX_PAT      (1U << 16)
 #define CPUID1_EDX_TSC      (1U << 4)

@@ -1,0 +1,156 @@
+/* Per-process address spaces in the kernel: their table frames come from
+ * the locked frame allocator, each gets a PCID when the CPU has them, and
+ * entering one is a CR3 write.
+ *
+ * TLB rule: every CR3 write here leaves bit 63 (NOFLUSH) clear. Without
+ * PCIDs that drops every non-global entry; with PCIDs it drops the entries
+ * tagged with the PCID being loaded. Kernel text, data, HHDM and stacks are
+ * global and survive either way. Flushing the loaded PCID is what keeps it
+ * correct without a per-PCID invalidation protocol: INVLPG (tlb.c's
+ * shootdowns) only reaches the current PCID and global entries, so entries a
+ * CPU tagged with another PCID (kernel heap pages seen under PCID 0 before it
+ * entered a space, or a destroyed space's pages under a PCID reused since)
+ * may be stale, and each is dropped when its PCID is next loaded. What PCIDs
+ * buy here: leaving a space no longer discards the other PCIDs' entries. */
+#include "aspace_cpu.h"
+#include "kernel.h"
+#include "x86/cpu.h"
+
+#define PCID_COUNT 4096              /* CR3 bits 11:0 */
+#define PCID_KERNEL 0
+
+static bool pcid_on;
+static struct spinlock pcid_lock;
+static uint64_t pcid_used[PCID_COUNT / 64];
+
+static paddr_t table_alloc(void *ctx)
+{
+    paddr_t pa;
+    (void)ctx;
+    return kmem_alloc_frame(PAGE_SIZE, PMEM_KERNEL_PAGETABLES, &pa) == 0 ? pa : 0;
+}
+
+/* Frames come back only after every CPU left the space (uspace_destroy's
+ * contract) or after the unmapping CPU flushed (aspace_unmap's). */
+static void table_free(void *ctx, paddr_t pa)
+{
+    (void)ctx;
+    if (kmem_free_frame(pa, PAGE_SIZE, PMEM_KERNEL_PAGETABLES) != 0)
+        panic("aspace: table frame 0x%lx was not the allocator's", pa);
+}
+
+static void *table_ptr(void *ctx, paddr_t pa)
+{
+    (void)ctx;
+    return phys_to_virt(pa);
+}
+
+static const struct pt_env uspace_env = {
+    .alloc_frame = table_alloc, .free_frame = table_free, .phys_to_ptr = table_ptr,
+};
+
+/* CR4.PCIDE may only be set while CR3[11:0] is 0 (else #GP): the kernel
+ * root is page-aligned and loaded without PWT/PCD. */
+static void pcid_enable_here(void *arg)
+{
+    (void)arg;
+    if (read_cr3() & CR3_PCID_MASK)
+        panic("aspace: CR3 0x%lx has low bits set; cannot enable PCIDs", read_cr3());
+    write_cr4(read_cr4() | CR4_PCIDE);
+}
+
+int uspace_init(void)
+{
+    int rc = kmem_pin_kernel_half();
+    if (rc)
+        return rc;
+    pcid_on = (cpuid(CPUID_FEATURES, 0).ecx & CPUID1_ECX_PCID) != 0;
+    if (pcid_on) {
+        pcid_used[0] = 1ULL << PCID_KERNEL;
+        smp_call_all(pcid_enable_here, NULL);
+    }
+    return 0;
+}
+
+bool uspace_pcid_on(void)
+{
+    return pcid_on;
+}
+
+static int pcid_alloc(uint16_t *out)
+{
+    int rc = -E_NOMEM;
+    spin_lock(&pcid_lock);
+    for (unsigned i = 0; i < PCID_COUNT && rc; i++) {
+        if (!(pcid_used[i / 64] & (1ULL << (i % 64)))) {
+            pcid_used[i / 64] |= 1ULL << (i % 64);
+            *out = (uint16_t)i;
+            rc = 0;
+        }
+    }
+    spin_unlock(&pcid_lock);
+    return rc;
+}
+
+static void pcid_free(uint16_t pcid)
+{
+    spin_lock(&pcid_lock);
+    pcid_used[pcid / 64] &= ~(1ULL << (pcid % 64));
+    spin_unlock(&pcid_lock);
+}
+
+int uspace_create(struct uspace *us)
+{
+    us->pcid = 0;
+    if (pcid_on && pcid_alloc(&us->pcid) != 0)
+        return -E_NOMEM;
+    int rc = aspace_create(&us->as, &uspace_env, &kmem.pt);
+    if (rc && pcid_on)
+        pcid_free(us->pcid);
+    return rc;
+}
+
+int uspace_destroy(struct uspace *us)
+{
+    int rc = aspace_destroy(&us->as);
+    if (rc == 0 && pcid_on)
+        pcid_free(us->pcid);
+    return rc;
+}
+
+void uspace_enter(const struct uspace *us)
+{
+    write_cr3(us->as.pt.root | us->pcid);
+}
+
+void uspace_enter_kernel(void)
+{
+    write_cr3(kmem.pt.root | PCID_KERNEL);
+}
+
+static bool smap_on(void)
+{
+    return (read_cr4() & CR4_SMAP) != 0;
+}
+
+uint64_t uspace_probe_read8(vaddr_t va)
+{
+    bool smap = smap_on();
+    if (smap)
+        __asm__ volatile("stac" ::: "memory");
+    uint64_t r = probe_read8((const volatile void *)va);
+    if (smap)
+        __asm__ volatile("clac" ::: "memory");
+    return r;
+}
+
+uint64_t uspace_read64(vaddr_t va)
+{
+    bool smap = smap_on();
+    if (smap)
+        __asm__ volatile("stac" ::: "memory");
+    uint64_t v = *(const volatile uint64_t *)va;
+    if (smap)
+        __asm__ volatile("clac" ::: "memory");
+    return v;
+}
