@@ -12,6 +12,8 @@
  * and all three must agree. `ptaccess-clean` then checks that the slot and
  * the window are gone: empty in the tables, faulting on every CPU, and the
  * allocator's totals exactly as before. docs/page-table-access.md. */
+#include <string.h>
+
 #include "fmt.h"
 #include "kernel.h"
 #include "pt_recursive.h"
@@ -141,6 +143,51 @@ static void check_window(struct check_result *r)
     check_record(r, "ptaccess-window", ok, detail);
 }
 
+/* The audit: every leaf of the kernel's tables lies inside one virtual
+ * reservation that is not a guard, and the lower half and the recursive slot
+ * are empty. Walks the real tables through the direct map, so whatever a
+ * demo (or anything else) left behind shows, wherever it is. The other CPUs
+ * are idle during the self-checks: the reservations do not move. */
+struct audit {
+    uint64_t leaves, outside;
+    vaddr_t first_outside;
+};
+
+static vaddr_t sign_extend_va(vaddr_t va, int levels)
+{
+    int bits = levels == PT_LEVELS_MAX ? VA_BITS_5LEVEL : VA_BITS_4LEVEL;
+    return (va & (1ULL << (bits - 1))) ? va | ~((1ULL << bits) - 1) : va;
+}
+
+static void audit_leaf(struct audit *a, vaddr_t va, uint64_t size)
+{
+    const struct vrange *r = vrange_lookup(&kmem.vs, va);
+    a->leaves++;
+    if (!r || r->kind == VR_GUARD || va + size - 1 > r->end - 1) {
+        if (a->outside++ == 0)
+            a->first_outside = va;
+    }
+}
+
+static void audit_table(struct audit *a, paddr_t table, int level, vaddr_t base)
+{
+    const uint64_t *t = phys_to_virt(table);
+    bool root = level == kmem.pt.levels;
+    for (unsigned i = 0; i < PT_ENTRIES; i++) {
+        if (!(t[i] & PTE_P))
+            continue;
+        vaddr_t va = sign_extend_va(base | ((uint64_t)i << PT_LEVEL_SHIFT(level)), kmem.pt.levels);
+        if (root && (i < PT_ROOT_KERNEL_FIRST || i == PT_RECURSIVE_SLOT)) {
+            if (a->outside++ == 0)
+                a->first_outside = va;
+        } else if (level == PT_LEVEL_4K || (t[i] & PTE_PS)) {
+            audit_leaf(a, va, PT_LEVEL_SIZE(level));
+        } else {
+            audit_table(a, t[i] & PTE_ADDR_MASK, level - 1, va);
+        }
+    }
+}
+
 static void probe_gone_here(void *arg)
 {
     unsigned me = this_cpu()->index;
@@ -151,7 +198,8 @@ static void probe_gone_here(void *arg)
 }
 
 /* Nothing left behind: the slot is empty, the window unmapped but still
- * reserved, both fault on every CPU, the books balance. */
+ * reserved, both fault on every CPU, the books balance, and the audit finds
+ * no leaf outside a reservation. */
 static void check_clean(struct check_result *r, const uint64_t before[PMEM_TYPE_COUNT])
 {
     uint64_t after[PMEM_TYPE_COUNT];
@@ -171,12 +219,19 @@ static void check_clean(struct check_result *r, const uint64_t before[PMEM_TYPE_
     for (int i = 0; i < PMEM_TYPE_COUNT; i++)
         exact = exact && before[i] == after[i];
     const struct vrange *w = vrange_lookup(&kmem.vs, PT_TEMP_WINDOW);
+    struct audit a = { 0 };
+    audit_table(&a, kmem.pt.root, kmem.pt.levels, 0);
     bool ok = *table_index(kmem.pt.root, pt_recursive_base(PT_RECURSIVE_SLOT, target.levels),
                            target.levels) == 0 &&
               pt_translate(&kmem.pt, PT_TEMP_WINDOW, &t) == -E_NOTFOUND && w && w->kind == VR_OTHER &&
-              faulted == cpus && exact;
-    fmt_snprintf(detail, sizeof(detail), "slot=empty window=unmapped faulted=%u/%u totals=%s",
-                 faulted, cpus, exact ? "exact" : "changed");
+              faulted == cpus && exact && a.outside == 0;
+    fmt_snprintf(detail, sizeof(detail),
+                 "slot=empty window=unmapped faulted=%u/%u totals=%s leaves=%lu unreserved=%lu",
+                 faulted, cpus, exact ? "exact" : "changed", (unsigned long)a.leaves,
+                 (unsigned long)a.outside);
+    if (a.outside)
+        fmt_snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), " first=0x%lx",
+                     (unsigned long)a.first_outside);
     check_record(r, "ptaccess-clean", ok, detail);
 }
 
