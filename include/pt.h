@@ -105,8 +105,9 @@ int pt_translate(const struct pt *pt, vaddr_t va, struct pt_translation *out);
  * one frame per empty entry (up to 255: ~1 MiB). recursive_slot is an upper
  * root index that pt_map and friends then refuse (-E_INVAL) and clones do
  * not copy; pt_recursive_install may point it at a root. Returns 0, -E_INVAL
- * (a clone, already pinned, or the slot not in 256..511) or -E_NOMEM (the
- * tables made so far stay, pinned; calling again finishes the job). */
+ * (a clone, already pinned, the slot not in 256..511 or in use) or -E_NOMEM
+ * (the tables made so far stay; the pt is not pinned yet, and calling again
+ * finishes the job). */
 int pt_pin_kernel_half(struct pt *kernel, unsigned recursive_slot);
 
 /* A new address space whose upper half (root entries 256..511, the
