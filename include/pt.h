@@ -106,8 +106,7 @@ int pt_translate(const struct pt *pt, vaddr_t va, struct pt_translation *out);
  * root index that pt_map and friends then refuse (-E_INVAL) and clones do
  * not copy; pt_recursive_install may point it at a root. Returns 0, -E_INVAL
  * (a clone, already pinned, the slot not in 256..511 or in use) or -E_NOMEM
- * (the tables made so far stay; the pt is not pinned yet, and calling again
- * finishes the job). */
+ * (nothing changed: the tables made so far are given back). */
 int pt_pin_kernel_half(struct pt *kernel, unsigned recursive_slot);
 
 /* A new address space whose upper half (root entries 256..511, the

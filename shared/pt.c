@@ -460,14 +460,25 @@ int pt_pin_kernel_half(struct pt *kernel, unsigned recursive_slot)
     uint64_t *root = pt_table(kernel, kernel->root);
     if (root[recursive_slot] & PTE_P)
         return -E_INVAL;
+    uint64_t made[PT_ENTRIES / 64] = { 0 };   /* entries this call filled */
     for (unsigned i = PT_ROOT_KERNEL_FIRST; i < PT_ENTRIES; i++) {
         paddr_t frame;
         if (i == recursive_slot || (root[i] & PTE_P))
             continue;
-        int err = pt_alloc_table(kernel, &frame);
-        if (err)
-            return err;
+        if (pt_alloc_table(kernel, &frame) != 0) {
+            /* Undo (I2: an unpinned pt has no empty tables). Nothing can
+             * have been mapped below them: the caller holds the pt. */
+            for (unsigned j = PT_ROOT_KERNEL_FIRST; j < i; j++) {
+                if (made[j / 64] & (1ULL << (j % 64))) {
+                    paddr_t t = root[j] & PTE_ADDR_MASK;
+                    root[j] = 0;
+                    pt_free_table(kernel, t);
+                }
+            }
+            return -E_NOMEM;
+        }
         pte_publish(&root[i], frame | PTE_TABLE);
+        made[i / 64] |= 1ULL << (i % 64);
     }
     kernel->kernel_pinned = true;
     kernel->recursive_slot = recursive_slot;

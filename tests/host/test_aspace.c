@@ -189,6 +189,34 @@ static void test_refusals(void **state)
     kernel_fini(&k);
 }
 
+/* Pinning with too few frames changes nothing; with enough it fills every
+ * upper entry but the slot; twice, or with a bad slot, is refused. */
+static void test_pin(void **state)
+{
+    (void)state;
+    struct pt_arena a;
+    struct pt kpt;
+    struct pt_check c = { 0 };
+    arena_init(&a, 1024, true);
+    struct pt_env env = arena_env(&a);
+    assert_int_equal(pt_init(&kpt, &env, PT_LEVELS_MIN, CAPS_ALL), 0);
+    assert_int_equal(pt_map(&kpt, KERNEL_TEXT, 2 * MiB, PAGE_SIZE, 0), 0);   /* slot 511: 4 tables */
+    assert_int_equal(pt_pin_kernel_half(&kpt, 255), -E_INVAL);
+    assert_int_equal(pt_pin_kernel_half(&kpt, 511), -E_INVAL);   /* in use */
+    a.limit = a.live + 100;
+    assert_int_equal(pt_pin_kernel_half(&kpt, RECURSIVE_SLOT), -E_NOMEM);
+    assert_false(kpt.kernel_pinned);
+    assert_int_equal(kpt.frames_used, 4);
+    assert_int_equal(a.live, 4);
+    assert_null(pt_check_tree(&kpt, &a, &c));
+    a.limit = ARENA_NO_LIMIT;
+    assert_int_equal(pt_pin_kernel_half(&kpt, RECURSIVE_SLOT), 0);
+    assert_int_equal(kpt.frames_used, 4 + 254);   /* 256 upper entries: 511 had one, 509 stays empty */
+    assert_null(pt_check_tree(&kpt, &a, &c));
+    assert_int_equal(pt_pin_kernel_half(&kpt, RECURSIVE_SLOT), -E_INVAL);
+    arena_fini(&a);
+}
+
 /* Without pinning there is no sharing promise: creating is refused. */
 static void test_unpinned_kernel(void **state)
 {
@@ -210,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_spaces_4),
         cmocka_unit_test(test_spaces_5),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_pin),
         cmocka_unit_test(test_unpinned_kernel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
