@@ -10,8 +10,12 @@
  * shootdowns) only reaches the current PCID and global entries, so entries a
  * CPU tagged with another PCID (kernel heap pages seen under PCID 0 before it
  * entered a space, or a destroyed space's pages under a PCID reused since)
- * may be stale, and each is dropped when its PCID is next loaded. What PCIDs
- * buy here: leaving a space no longer discards the other PCIDs' entries. */
+ * may be stale, and each is dropped when its PCID is next loaded. So with
+ * this rule PCIDs save nothing yet: every load still starts that PCID cold.
+ * The saving, NOFLUSH on re-entry, needs two things this kernel does not
+ * have: knowing a CPU's entries for the PCID are still current (a per-CPU
+ * generation per space, bumped by every unmap) and shootdowns that reach
+ * every PCID (INVPCID, or a flag that forces the next load to flush). */
 #include "aspace_cpu.h"
 #include "kernel.h"
 #include "x86/cpu.h"
