@@ -18,14 +18,12 @@
  * every PCID (INVPCID, or a flag that forces the next load to flush). */
 #include "aspace_cpu.h"
 #include "kernel.h"
+#include "pcid_pool.h"
 #include "x86/cpu.h"
-
-#define PCID_COUNT 4096              /* CR3 bits 11:0 */
-#define PCID_KERNEL 0
 
 static bool pcid_on;
 static struct spinlock pcid_lock;
-static uint64_t pcid_used[PCID_COUNT / 64];
+static struct pcid_pool pcids;
 
 static paddr_t table_alloc(void *ctx)
 {
@@ -69,10 +67,9 @@ int uspace_init(void)
     if (rc)
         return rc;
     pcid_on = (cpuid(CPUID_FEATURES, 0).ecx & CPUID1_ECX_PCID) != 0;
-    if (pcid_on) {
-        pcid_used[0] = 1ULL << PCID_KERNEL;
+    pcid_pool_init(&pcids);
+    if (pcid_on)
         smp_call_all(pcid_enable_here, NULL);
-    }
     return 0;
 }
 
@@ -83,24 +80,20 @@ bool uspace_pcid_on(void)
 
 static int pcid_alloc(uint16_t *out)
 {
-    int rc = -E_NOMEM;
     spin_lock(&pcid_lock);
-    for (unsigned i = 0; i < PCID_COUNT && rc; i++) {
-        if (!(pcid_used[i / 64] & (1ULL << (i % 64)))) {
-            pcid_used[i / 64] |= 1ULL << (i % 64);
-            *out = (uint16_t)i;
-            rc = 0;
-        }
-    }
+    int rc = pcid_pool_alloc(&pcids, out);
     spin_unlock(&pcid_lock);
     return rc;
 }
 
+/* Only PCIDs pcid_alloc handed out come here: a refusal is a bug. */
 static void pcid_free(uint16_t pcid)
 {
     spin_lock(&pcid_lock);
-    pcid_used[pcid / 64] &= ~(1ULL << (pcid % 64));
+    int rc = pcid_pool_free(&pcids, pcid);
     spin_unlock(&pcid_lock);
+    if (rc)
+        panic("aspace: PCID %u freed but not in use", pcid);
 }
 
 int uspace_create(struct uspace *us)
