@@ -6,8 +6,9 @@
  * next space's private address; it then enters the next space, where the
  * common address must show that space's frame (the CR3 write dropped the
  * old translation), and returns to the kernel root, where the common address
- * must fault. Then every space is destroyed and the allocator's totals must
- * be exactly what they were before. */
+ * must fault. The BSP then unmaps a page of a space it is in, which must
+ * fault at once. Then every space is destroyed and the allocator's totals
+ * must be exactly what they were before. */
 #include "aspace_cpu.h"
 #include "fmt.h"
 #include "kernel.h"
@@ -93,12 +94,27 @@ static bool visits_ok(unsigned *cpus, unsigned *faulted)
     return ok;
 }
 
+/* On this CPU, inside space 0: its private page is read (and cached in the
+ * TLB), then unmapped while the space stays loaded, and must fault at once;
+ * destroying the space meanwhile is refused. */
+static bool unmap_while_inside(void)
+{
+    const vaddr_t va = USER_PRIVATE_VA(0);
+    uspace_enter(&spaces[0]);
+    bool ok = uspace_probe_read8(va) == 0 && uspace_read64(va) == TAG(0) &&
+              uspace_destroy(&spaces[0]) == -E_BUSY && uspace_unmap(&spaces[0], va, PAGE_SIZE) == 0 &&
+              faulted_at(uspace_probe_read8(va), va) && uspace_read64(USER_COMMON_VA) == TAG(0);
+    uspace_enter_kernel();
+    return ok;
+}
+
 void selftest_aspace(struct check_result *r)
 {
     uint64_t before[PMEM_TYPE_COUNT], after[PMEM_TYPE_COUNT];
     unsigned cpus = 0, faulted = 0;
     uint64_t tables = 0;
     paddr_t kpa = 0;
+    bool unmapped = false;
     char detail[128];
 
     kmem_totals(before);
@@ -113,6 +129,8 @@ void selftest_aspace(struct check_result *r)
         *(volatile uint64_t *)kernel_late_va = KERNEL_TAG;
         smp_call_all(visit_here, NULL);
         ok = visits_ok(&cpus, &faulted);
+        unmapped = unmap_while_inside();
+        ok = ok && unmapped;
     }
     if (kernel_late_va)
         ok = kmem_unmap(kernel_late_va, PAGE_SIZE) == 0 && ok;
@@ -130,8 +148,9 @@ void selftest_aspace(struct check_result *r)
     for (int t = 0; t < PMEM_TYPE_COUNT; t++)
         exact = exact && before[t] == after[t];
     fmt_snprintf(detail, sizeof(detail),
-                 "spaces=%u cpus=%u other_space_faulted=%u/%u tables=%lu pcid=%s totals=%s", nspaces,
-                 cpus, faulted, cpus, (unsigned long)tables, uspace_pcid_on() ? "on" : "off",
-                 exact ? "exact" : "changed");
+                 "spaces=%u cpus=%u other_space_faulted=%u/%u unmap_inside=%s tables=%lu pcid=%s "
+                 "totals=%s",
+                 nspaces, cpus, faulted, cpus, unmapped ? "faulted" : "no", (unsigned long)tables,
+                 uspace_pcid_on() ? "on" : "off", exact ? "exact" : "changed");
     check_record(r, "aspace", ok && exact, detail);
 }

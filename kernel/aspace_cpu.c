@@ -24,6 +24,9 @@
 static bool pcid_on;
 static struct spinlock pcid_lock;
 static struct pcid_pool pcids;
+/* The space each CPU is in (NULL: the kernel root). Written by that CPU
+ * only; read by others to refuse destroying or unmapping under them. */
+static const struct uspace *volatile current[BOOTINFO_MAX_CPUS];
 
 static paddr_t table_alloc(void *ctx)
 {
@@ -107,22 +110,53 @@ int uspace_create(struct uspace *us)
     return rc;
 }
 
+/* Is `us` loaded on any CPU but `except` (BOOTINFO_MAX_CPUS: none)? */
+static bool in_use_elsewhere(const struct uspace *us, unsigned except)
+{
+    for (unsigned c = 0; c < BOOTINFO_MAX_CPUS; c++)
+        if (c != except && current[c] == us)
+            return true;
+    return false;
+}
+
 int uspace_destroy(struct uspace *us)
 {
+    if (in_use_elsewhere(us, BOOTINFO_MAX_CPUS))
+        return -E_BUSY;
     int rc = aspace_destroy(&us->as);
     if (rc == 0 && pcid_on)
         pcid_free(us->pcid);
     return rc;
 }
 
+/* Unmapping from outside the space: the CR3 write to the kernel root drops
+ * this CPU's entries for it (or, with PCIDs, leaves them under a PCID that
+ * is flushed when next loaded), so when pt_unmap hands freed table frames
+ * straight back to the allocator no CPU can still walk them. */
+int uspace_unmap(struct uspace *us, vaddr_t va, uint64_t len)
+{
+    unsigned me = this_cpu()->index;
+    if (in_use_elsewhere(us, me))
+        return -E_BUSY;
+    bool here = current[me] == us;
+    if (here)
+        uspace_enter_kernel();
+    int rc = aspace_unmap(&us->as, va, len);
+    if (here)
+        uspace_enter(us);
+    return rc;
+}
+
 void uspace_enter(const struct uspace *us)
 {
+    current[this_cpu()->index] = us;
     write_cr3(us->as.pt.root | us->pcid);
 }
 
 void uspace_enter_kernel(void)
 {
     write_cr3(kmem.pt.root | PCID_KERNEL);
+    current[this_cpu()->index] = NULL;
 }
 
 static bool smap_on(void)

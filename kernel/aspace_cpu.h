@@ -19,9 +19,13 @@ bool uspace_pcid_on(void);
 /* Fresh space sharing the kernel half; tables come from the locked frame
  * allocator. -E_NOMEM (no frame, or no PCID left). */
 int uspace_create(struct uspace *us);
-/* All tables back to the allocator and the PCID freed. Only once no CPU is
- * in the space any more (each left it with uspace_enter_kernel). */
+/* All tables back to the allocator and the PCID freed. -E_BUSY while any
+ * CPU is in the space (each must leave it with uspace_enter_kernel). */
 int uspace_destroy(struct uspace *us);
+/* aspace_unmap with the TLB kept right: allowed while the space is loaded
+ * on this CPU (it steps out to the kernel root for the unmap), -E_BUSY while
+ * it is loaded on another. */
+int uspace_unmap(struct uspace *us, vaddr_t va, uint64_t len);
 
 /* Load the space's root (with its PCID) on this CPU; uspace_enter_kernel
  * goes back to the kernel's root (PCID 0). Each write drops the TLB entries
