@@ -75,6 +75,31 @@ static int make_space(unsigned i)
     return rc;
 }
 
+/* The space's tables are exactly what its two pages need (pt_min_frames
+ * counts them without building: root, PDPT, PD, one PT). */
+static bool tables_minimal(unsigned i)
+{
+    const struct pt_mapping m[] = { { USER_COMMON_VA, user_frame[i], PAGE_SIZE, 0 },
+                                    { USER_PRIVATE_VA(i), user_frame[i], PAGE_SIZE, 0 } };
+    const struct pt *pt = &spaces[i].as.pt;
+    return pt->frames_used == pt_min_frames(m, ARRAY_LEN(m), pt->levels, pt->caps);
+}
+
+/* Destroy every space and give back every frame; adds up the tables the
+ * spaces held. */
+static bool teardown(uint64_t *tables)
+{
+    bool ok = true;
+    for (unsigned i = 0; i < nspaces; i++) {
+        *tables += spaces[i].as.pt.frames_used;
+        if (spaces[i].as.pt.root)
+            ok = uspace_destroy(&spaces[i]) == 0 && ok;
+        if (user_frame[i])
+            ok = kmem_free_frame(user_frame[i], PAGE_SIZE, PMEM_KERNEL_HEAP) == 0 && ok;
+    }
+    return ok;
+}
+
 /* Each CPU's verdict; counts the CPUs whose probe of another space faulted. */
 static bool visits_ok(unsigned *cpus, unsigned *faulted)
 {
@@ -121,7 +146,7 @@ void selftest_aspace(struct check_result *r)
     nspaces = MAX(SPACES_MIN, smp_cpu_count());
     bool ok = true;
     for (unsigned i = 0; i < nspaces && ok; i++)
-        ok = make_space(i) == 0;
+        ok = make_space(i) == 0 && tables_minimal(i);
     /* A kernel page mapped after the spaces exist: seen through the shared half. */
     ok = ok && kmem_alloc_frame(PAGE_SIZE, PMEM_KERNEL_HEAP, &kpa) == 0 &&
          kmem_map_fresh(kpa, PAGE_SIZE, PT_MAP_WRITE, &kernel_late_va) == 0;
@@ -136,13 +161,7 @@ void selftest_aspace(struct check_result *r)
         ok = kmem_unmap(kernel_late_va, PAGE_SIZE) == 0 && ok;
     if (kpa)
         ok = kmem_free_frame(kpa, PAGE_SIZE, PMEM_KERNEL_HEAP) == 0 && ok;
-    for (unsigned i = 0; i < nspaces; i++) {
-        tables += spaces[i].as.pt.frames_used;
-        if (spaces[i].as.pt.root)
-            ok = uspace_destroy(&spaces[i]) == 0 && ok;
-        if (user_frame[i])
-            ok = kmem_free_frame(user_frame[i], PAGE_SIZE, PMEM_KERNEL_HEAP) == 0 && ok;
-    }
+    ok = teardown(&tables) && ok;
     kmem_totals(after);
     bool exact = true;
     for (int t = 0; t < PMEM_TYPE_COUNT; t++)
