@@ -234,8 +234,9 @@ static void probe_gone_here(void *arg)
 }
 
 /* Nothing left behind: the slot is empty, the window unmapped but still
- * reserved, both fault on every CPU, the books balance, and the audit finds
- * no leaf outside a reservation. */
+ * reserved, both fault on every CPU, the books balance, the audit finds no
+ * leaf outside a reservation, and kmem_check (every structure's checker and
+ * its own table walk) holds. */
 static void check_clean(struct check_result *r, const uint64_t before[PMEM_TYPE_COUNT])
 {
     uint64_t after[PMEM_TYPE_COUNT];
@@ -257,14 +258,16 @@ static void check_clean(struct check_result *r, const uint64_t before[PMEM_TYPE_
     const struct vrange *w = vrange_lookup(&kmem.vs, PT_TEMP_WINDOW);
     struct audit a = { 0 };
     audit_table(&a, kmem.pt.root, kmem.pt.levels, 0);
+    bool structures = kmem_check();
     bool ok = *table_index(kmem.pt.root, pt_recursive_base(PT_RECURSIVE_SLOT, target.levels),
                            target.levels) == 0 &&
               pt_translate(&kmem.pt, PT_TEMP_WINDOW, &t) == -E_NOTFOUND && w && w->kind == VR_OTHER &&
-              faulted == cpus && exact && a.outside == 0;
+              faulted == cpus && exact && a.outside == 0 && structures;
     fmt_snprintf(detail, sizeof(detail),
-                 "slot=empty window=unmapped faulted=%u/%u totals=%s leaves=%lu unreserved=%lu",
+                 "slot=empty window=unmapped faulted=%u/%u totals=%s leaves=%lu unreserved=%lu "
+                 "structures=%s",
                  faulted, cpus, exact ? "exact" : "changed", (unsigned long)a.leaves,
-                 (unsigned long)a.outside);
+                 (unsigned long)a.outside, structures ? "ok" : "broken");
     if (a.outside)
         fmt_snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), " first=0x%lx",
                      (unsigned long)a.first_outside);
