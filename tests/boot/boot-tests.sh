@@ -19,6 +19,8 @@ mkdir -p "$LOGDIR"
 # With one CPU online the smp-* ones report skipped; with more, all pass.
 CHECKS_BASE="kernel-wx stack hhdm fresh-map accounting pagetables-minimal fault-text-write fault-null-read"
 CHECKS_SMP="smp-cr3 smp-memtypes smp-translate smp-stress smp-shootdown"
+# Address spaces and the page-table access demos: meaningful on one CPU too.
+CHECKS_ASPACE="aspace ptaccess-direct ptaccess-recursive ptaccess-window ptaccess-clean"
 
 # checks_in_order LOG NCPU: the log's check lines are exactly the expected
 # names and states, in order, and the verdict counts them.
@@ -26,7 +28,8 @@ checks_in_order() {
     local log=$1 ncpu=$2 want got smp_state=pass name npass nskip unexplained
     [ "$ncpu" -eq 1 ] && smp_state=skipped
     want=$(for name in $CHECKS_BASE; do echo "$name=pass"; done
-           for name in $CHECKS_SMP; do echo "$name=$smp_state"; done)
+           for name in $CHECKS_SMP; do echo "$name=$smp_state"; done
+           for name in $CHECKS_ASPACE; do echo "$name=pass"; done)
     got=$(grep -oE '^pagoda: check [a-z0-9-]+=[a-z]+' "$log" | sed 's/^pagoda: check //')
     [ "$got" = "$want" ] || { echo "checks: got [$(echo $got)] want [$(echo $want)]"; return 1; }
     npass=$(grep -c '=pass$' <<<"$want")
@@ -72,6 +75,13 @@ good() {
         "^pagoda: smp online=$ncpu expected=$ncpu bringup_us=[0-9]+ " \
         '^pagoda: result=pass') || { echo "FAIL $name: $why"; return; }
     why=$(checks_in_order "$log" "$ncpu") || { echo "FAIL $name: $why"; return; }
+    why=$(expect "$log" \
+        "^pagoda: check aspace=pass spaces=[0-9]+ cpus=$ncpu other_space_faulted=$ncpu/$ncpu unmap_inside=faulted .*totals=exact$" \
+        '^pagoda: check ptaccess-direct=pass va=0x[0-9a-f]+ L4=0x[0-9a-f]+ L3=0x[0-9a-f]+ L2=0x[0-9a-f]+ L1=0x[0-9a-f]+ ns=[0-9]+$' \
+        "^pagoda: check ptaccess-recursive=pass slot=509 .*agree=$ncpu/$ncpu\$" \
+        '^pagoda: check ptaccess-window=pass .* maps=4 .*agree=yes$' \
+        "^pagoda: check ptaccess-clean=pass slot=empty window=unmapped faulted=$ncpu/$ncpu totals=exact leaves=[1-9][0-9]* unreserved=0 structures=ok\$") ||
+        { echo "FAIL $name: $why"; return; }
     if [ "$ncpu" -gt 1 ]; then
         why=$(expect "$log" \
             "^pagoda: check smp-translate=pass cpus=$ncpu reads=$((ncpu * (ncpu - 1)))$" \
@@ -135,7 +145,8 @@ laggard() {
         '^pagoda: smp online=3 expected=4 ' \
         '^pagoda: check smp-translate=pass cpus=3 reads=6$' \
         '^pagoda: check smp-stress=pass cpus=3 ' \
-        '^pagoda: result=pass checks=13 skipped=0$'
+        '^pagoda: check aspace=pass spaces=4 cpus=3 other_space_faulted=3/3 ' \
+        '^pagoda: result=pass checks=18 skipped=0$'
 }
 
 # translate_broken NAME: the test of smp-translate. One CPU runs it on tables
@@ -146,7 +157,7 @@ translate_broken() {
     outcome "$1" 1 "-c 3 -a pagoda.break=translate" \
         '^pagoda: check smp-translate=fail cpus=3 reads=4 bad_cpus=1 first_bad_cpu=2$' \
         '^pagoda: check smp-stress=pass cpus=3 .* structures=ok ' \
-        '^pagoda: result=fail reason=smp-translate checks_passed=12 checks_failed=1 checks_skipped=0$'
+        '^pagoda: result=fail reason=smp-translate checks_passed=17 checks_failed=1 checks_skipped=0$'
 }
 
 cases=()
@@ -178,6 +189,6 @@ printf 'verbose=maybe\n' > "$BAD_DIR/bad-value.conf"
 cases+=("bad bad-config-value 'verbose must be 0 or 1' -C $BAD_DIR/bad-value.conf")
 
 export -f good bad outcome crash laggard translate_broken expect checks_in_order
-export LOGDIR BOOT_TIMEOUT HHDM CHECKS_BASE CHECKS_SMP
+export LOGDIR BOOT_TIMEOUT HHDM CHECKS_BASE CHECKS_SMP CHECKS_ASPACE
 # ONLY=REGEX runs the cases whose name matches (for debugging one case).
 printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'
