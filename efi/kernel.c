@@ -1,6 +1,8 @@
 /* Placing the kernel: validate the ELF (shared/elf.c) before trusting any
- * byte of it, then copy its PT_LOAD segments into one physically contiguous
- * allocation typed PAGODA_MEM_KERNEL, zero-filling p_memsz beyond p_filesz. */
+ * byte of it, check that it stays out of the loader's own windows
+ * (paging_check_placement), then copy its PT_LOAD segments into one
+ * physically contiguous allocation typed PAGODA_MEM_KERNEL, zero-filling
+ * p_memsz beyond p_filesz. */
 #include <string.h>
 
 #include "loader.h"
@@ -29,6 +31,8 @@ EFI_STATUS kernel_load(const void *file, UINTN size, struct kernel_load *out)
         con_printf("pagoda: kernel rejected: %s\n", elf_strerror(err));
         return EFI_LOAD_ERROR;
     }
+    if ((st = paging_check_placement(&out->elf)) != EFI_SUCCESS)
+        return st;
     out->size = out->elf.hi - out->elf.lo;
     st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, PAGODA_MEM_KERNEL,
                            out->size >> PAGE_SHIFT, &phys);

@@ -72,8 +72,9 @@ EFI_STATUS memmap_exit_boot_services(EFI_HANDLE image, struct memmap *mm, UINT32
 size_t memmap_to_raw(const struct memmap *mm, struct pmem_raw *raw);
 uint64_t memmap_total_bytes(const struct memmap *mm);
 
-/* paging.c: the kernel's page tables, built after the exit from a frame pool
- * allocated before it. */
+/* paging.c: the kernel's page tables, built from a frame pool allocated
+ * before the exit: once before it from the current map (the dry run), and
+ * again after it from the final map. */
 struct frame_pool {
     paddr_t base;
     uint64_t frames;
@@ -83,9 +84,17 @@ size_t paging_plan_capacity(const struct pmem *pm);
 void paging_set_plan_storage(struct pt_mapping *storage, size_t capacity);
 /* 0 if the plan storage is too small. */
 uint64_t paging_estimate_frames(const struct pmem *pm, const struct kernel_load *k, unsigned caps);
-int paging_build(struct pt *pt, struct frame_pool *pool, struct pmem *pm, const struct kernel_load *k,
-                 paddr_t stack_phys, paddr_t identity_base, paddr_t identity_end, unsigned caps,
-                 uint64_t *min_frames, uint64_t *hhdm_end);
+/* Tables from the pool's first frame on (pool->used restarts at 0), so a
+ * second call replaces the first one's tables. 0, -E_CAPACITY (plan
+ * storage), -E_NOMEM (pool) or pt_map's error. */
+int paging_build(struct pt *pt, struct frame_pool *pool, const struct pmem *pm, const struct kernel_load *k,
+                 paddr_t stack_phys, unsigned caps, uint64_t *min_frames, uint64_t *hhdm_end);
+/* The page(s) holding handoff(), identity-mapped by the loader's tables. */
+void paging_identity_range(paddr_t *base, paddr_t *end);
+/* Refuse (message, EFI_LOAD_ERROR) a kernel whose pages overlap a window
+ * the loader maps (include/hhdm_plan.h), so the table build cannot fail on
+ * it after the exit. */
+EFI_STATUS paging_check_placement(const struct elf_image *elf);
 
 /* platform.c: CPU features, CPUs, framebuffer, ACPI. */
 unsigned platform_cpu_features(void);          /* BI_CPU_* */

@@ -10,7 +10,11 @@
 #include "x86/pte.h"
 
 #define PAGODA_VERSION "0.1"
-#define TRACKER_SLACK_ENTRIES 128   /* loader allocations, framebuffer, APIC holes */
+/* Tracker entries the loader adds after pmem_build (on top of its
+ * 2 * descriptors rule): the framebuffer retype can split a range (+2), the
+ * local APIC and IOAPIC pages (+1 each), the retype of the pool's unused
+ * tail (+2 at most). With this room none of them can run out of storage. */
+#define TRACKER_LOADER_RANGES 8
 
 /* Everything the loader prepares before the exit, so that after it only
  * pure computation remains. */
@@ -68,7 +72,7 @@ static EFI_STATUS load_kernel(struct loader *L)
     return st;
 }
 
-/* Step 3: boot info, stack, trampoline page, tracker storage. */
+/* Step 4: boot info, stack, trampoline page, tracker and plan storage. */
 static EFI_STATUS allocate_boot_memory(struct loader *L)
 {
     paddr_t bi, tracker, raw, tramp, plan;
@@ -87,8 +91,8 @@ static EFI_STATUS allocate_boot_memory(struct loader *L)
 
     if ((st = memmap_alloc(&L->mm)) || (st = memmap_get(&L->mm)))
         return st;
-    L->raw_cap = memmap_count(&L->mm) + TRACKER_SLACK_ENTRIES;
-    size_t cap = 2 * L->raw_cap + 1;  /* pmem_build's capacity rule */
+    L->raw_cap = L->mm.buf_size / L->mm.desc_size;
+    size_t cap = 2 * L->raw_cap + TRACKER_LOADER_RANGES;  /* pmem_build needs 2 per descriptor */
     if ((st = alloc_pages(PAGODA_MEM_KERNEL_DATA, cap * sizeof(struct pmem_range), AllocateAnyPages,
                           0, &tracker)) ||
         (st = alloc_pages(PAGODA_MEM_BOOTINFO, L->raw_cap * sizeof(struct pmem_raw), AllocateAnyPages,
@@ -104,8 +108,11 @@ static EFI_STATUS allocate_boot_memory(struct loader *L)
     return EFI_SUCCESS;
 }
 
-/* Build the tracker from the current map, plus ranges the firmware does not
- * list but the kernel maps: framebuffer, local APIC, IOAPIC. */
+/* Build the tracker from the map in L->mm, plus ranges the firmware does not
+ * list but the kernel maps: framebuffer, local APIC, IOAPIC. Storage cannot
+ * run out: raw_cap is the map buffer's capacity in descriptors, so every
+ * map GetMemoryMap wrote into it fits (the check below is that invariant),
+ * and the tracker has TRACKER_LOADER_RANGES spare entries. */
 static int build_tracker(struct loader *L, uint64_t *added)
 {
     size_t n;
@@ -122,8 +129,8 @@ static int build_tracker(struct loader *L, uint64_t *added)
     return rc;
 }
 
-/* Step 5 (before the exit): size and allocate the page-table pool from the
- * current map. The final map covers the same physical ranges. */
+/* Step 5: size and allocate the page-table pool from the current map. The
+ * final map covers the same physical ranges; step 7 checks the real need. */
 static EFI_STATUS allocate_page_table_pool(struct loader *L)
 {
     uint64_t added;
@@ -146,6 +153,38 @@ static EFI_STATUS allocate_page_table_pool(struct loader *L)
                        &L->pool.base);
 }
 
+/* Steps 7 and 9: the tracker from the map in L->mm, the page tables from the
+ * pool, the pool's unused tail back to usable memory. Step 7 runs it on the
+ * current map before the exit, step 9 on the final map after it; the two
+ * maps differ only by what the firmware allocated or freed in between,
+ * which changes RAM types but not what is mapped or with which flags. So
+ * every input that can make it fail (the kernel's placement, the plan's
+ * storage, the pool's size, the framebuffer's span, the tracker's storage)
+ * has been tried by step 7. Returns 0 or a negative error; *what names
+ * the part that failed. */
+static int build_address_space(struct loader *L, struct pt *pt, const char **what)
+{
+    struct bootinfo *bi = L->bi;
+    uint64_t added;
+    int rc;
+
+    *what = "building the tracker";
+    if ((rc = build_tracker(L, &added)) < 0)
+        return rc;
+    bi->pmem_added_bytes = added;
+    *what = "building the page tables";
+    rc = paging_build(pt, &L->pool, &L->pm, &L->kernel, L->stack_phys, L->caps, &bi->pt_frames_min,
+                      &bi->hhdm_end);
+    if (rc < 0)
+        return rc;
+    *what = "returning unused page-table frames";
+    paddr_t pool_end = L->pool.base + (L->pool.frames << PAGE_SHIFT);
+    paddr_t used_end = L->pool.base + (L->pool.used << PAGE_SHIFT);
+    if (used_end < pool_end)
+        rc = pmem_retype(&L->pm, used_end, pool_end, PMEM_USABLE);
+    return rc;
+}
+
 static void fill_bootinfo_static(struct loader *L)
 {
     struct bootinfo *bi = L->bi;
@@ -161,15 +200,15 @@ static void fill_bootinfo_static(struct loader *L)
     bi->kernel_entry = L->kernel.elf.entry;
     bi->stack_top = KSTACK_WINDOW + PAGE_SIZE + KERNEL_STACK_SIZE;
     bi->stack_size = KERNEL_STACK_SIZE;
-    bi->identity_base = ALIGN_DOWN((uintptr_t)handoff_start, PAGE_SIZE);
-    bi->identity_end = ALIGN_UP((uintptr_t)handoff_end, PAGE_SIZE);
+    paging_identity_range(&bi->identity_base, &bi->identity_end);
     bi->efi_system_table = (paddr_t)(uintptr_t)ST;
     bi->rsdp = platform_find_rsdp();
     memcpy(bi->cmdline, L->cfg.cmdline, sizeof(bi->cmdline));
     bi->cmdline[sizeof(bi->cmdline) - 1] = '\0';
 }
 
-/* After the exit: nothing may fail from here on. A broken invariant is
+/* After the exit: nothing may fail from here on (build_address_space says
+ * why). Reaching this is a broken invariant of the loader itself: it is
  * reported on COM1 and the machine reset, as nothing is left to return to. */
 static __attribute__((noreturn)) void fatal_after_exit(const char *what, int rc)
 {
@@ -179,28 +218,19 @@ static __attribute__((noreturn)) void fatal_after_exit(const char *what, int rc)
         __asm__ volatile("hlt");
 }
 
+/* Step 9. */
 static __attribute__((noreturn)) void finish_and_jump(struct loader *L)
 {
     struct bootinfo *bi = L->bi;
+    const char *what;
     struct pt pt;
-    uint64_t added;
     int rc;
 
     con_after_exit();
     bi->firmware_total = memmap_total_bytes(&L->mm);
     bi->firmware_desc_count = (uint32_t)memmap_count(&L->mm);
-    if ((rc = build_tracker(L, &added)) < 0)
-        fatal_after_exit("building the tracker from the final map", rc);
-    bi->pmem_added_bytes = added;
-    rc = paging_build(&pt, &L->pool, &L->pm, &L->kernel, L->stack_phys, bi->identity_base,
-                      bi->identity_end, L->caps, &bi->pt_frames_min, &bi->hhdm_end);
-    if (rc < 0)
-        fatal_after_exit("building the page tables", rc);
-    /* Unused pool frames go back to usable memory. */
-    paddr_t pool_end = L->pool.base + (L->pool.frames << PAGE_SHIFT);
-    paddr_t used_end = L->pool.base + (L->pool.used << PAGE_SHIFT);
-    if (used_end < pool_end && (rc = pmem_retype(&L->pm, used_end, pool_end, PMEM_USABLE)) < 0)
-        fatal_after_exit("returning unused page-table frames", rc);
+    if ((rc = build_address_space(L, &pt, &what)) < 0)
+        fatal_after_exit(what, rc);
 
     bi->pml4 = pt.root;
     bi->pt_frames_used = pt.frames_used;
@@ -216,8 +246,38 @@ static __attribute__((noreturn)) void finish_and_jump(struct loader *L)
     handoff(pt.root, bi->stack_top, bi->kernel_entry, HHDM_BASE + (uintptr_t)bi);
 }
 
+/* Step 7: build everything step 9 builds, from the current map, so that a
+ * kernel, a map or a framebuffer the loader cannot serve is refused while
+ * the firmware can still move on. The tables are rebuilt after the exit. */
+static EFI_STATUS dry_run(struct loader *L)
+{
+    const char *what;
+    struct pt pt;
+    EFI_STATUS st;
+    int rc;
+
+    if ((st = memmap_get(&L->mm))) {
+        con_printf("pagoda: GetMemoryMap: %s\n", efi_status_str(st));
+        return st;
+    }
+    if ((rc = build_address_space(L, &pt, &what)) < 0) {
+        con_printf("pagoda: %s failed before ExitBootServices (error %d)\n", what, rc);
+        return EFI_LOAD_ERROR;
+    }
+    return EFI_SUCCESS;
+}
+
+/* Every failure before the exit ends here: the firmware tries its next
+ * boot option. */
+static EFI_STATUS refuse(EFI_STATUS st)
+{
+    con_printf("pagoda: not booting; returning to the firmware\n");
+    con_pause_for_user(REJECT_PAUSE_US);
+    return st;
+}
+
 /* Called by gnu-efi's crt0 with the SysV ABI (it converts from the
- * firmware's MS ABI itself), so not EFIAPI. */
+ * firmware's MS ABI itself), so not EFIAPI. Steps as in docs/design.md. */
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
     static struct loader L;
@@ -225,46 +285,45 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     unsigned features;
     EFI_STATUS st;
 
+    /* 1. banner, watchdog off */
     InitializeLib(image, systab);
     uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL); /* the boot manager arms 5 min */
     L.image = image;
     con_init();
     con_printf("Pagoda " PAGODA_VERSION " boot loader\n");
 
-    /* 1. configuration and kernel */
+    /* 2. configuration and kernel (ELF and placement validated) */
     st = config_load(image, &L.cfg);
     if (!EFI_ERROR(st))
         st = load_kernel(&L);
-    if (EFI_ERROR(st)) {
-        con_printf("pagoda: not booting; returning to the firmware\n");
-        con_pause_for_user(REJECT_PAUSE_US);
-        return st;
-    }
+    if (EFI_ERROR(st))
+        return refuse(st);
 
-    /* 2. CPU features decide the HHDM page size and NX */
+    /* 3. CPU features decide the HHDM page size and NX */
     features = platform_cpu_features();
     L.caps = ((features & BI_CPU_1G_PAGES) ? PT_CAP_1G : 0) | ((features & BI_CPU_NX) ? PT_CAP_NX : 0);
 
-    /* 3. memory the kernel keeps, and the page-table pool */
-    if ((st = allocate_boot_memory(&L)) || (st = allocate_page_table_pool(&L))) {
-        con_printf("pagoda: not booting; returning to the firmware\n");
-        con_pause_for_user(REJECT_PAUSE_US);
-        return st;
-    }
+    /* 4. memory the kernel keeps; 5. the page-table pool */
+    if ((st = allocate_boot_memory(&L)) || (st = allocate_page_table_pool(&L)))
+        return refuse(st);
     L.bi->cpu_features = features;
     L.bi->tsc_loader_entry = tsc_entry;
     L.bi->tsc_hz = platform_tsc_hz();
 
-    /* 4. CPUs, framebuffer, ACPI */
+    /* 6. CPUs, framebuffer, ACPI */
     platform_collect_cpus(L.bi);
     platform_find_framebuffer(&L.bi->fb);
     fill_bootinfo_static(&L);
     if (L.cfg.capture) /* what the loader saw, for host replay (docs/memmap-capture.md) */
         capture_write(image, &L.mm, L.bi);
+
+    /* 7. the dry run: everything after the exit, tried on the current map */
+    if ((st = dry_run(&L)))
+        return refuse(st);
     con_printf("pagoda: HHDM at 0x%lx with %s pages; exiting boot services\n",
                (unsigned long)HHDM_BASE, (L.caps & PT_CAP_1G) ? "1 GiB" : "2 MiB");
 
-    /* 5. exit: no output, allocation or protocol call from here to the jump */
+    /* 8. exit: no output, allocation or protocol call from here to the jump */
     L.bi->tsc_before_exit = rdtsc();
     st = memmap_exit_boot_services(image, &L.mm, &L.bi->exit_attempts);
     if (EFI_ERROR(st)) {
@@ -274,5 +333,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         uefi_call_wrapper(RT->ResetSystem, 4, EfiResetCold, st, 0, NULL);
         return st;
     }
+    /* 9. after the exit: only a broken invariant of the loader can fail */
     finish_and_jump(&L);
 }

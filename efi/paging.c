@@ -50,30 +50,58 @@ void paging_set_plan_storage(struct pt_mapping *storage, size_t capacity)
     plan_capacity = capacity;
 }
 
-/* The plan for this kernel, its stack at stack_phys and the identity-mapped
- * handoff page(s) [id_base, id_end). */
-static struct hhdm_plan make_plan(const struct pmem *pm, const struct kernel_load *k,
-                                  paddr_t stack_phys, paddr_t id_base, paddr_t id_end,
+void paging_identity_range(paddr_t *base, paddr_t *end)
+{
+    *base = ALIGN_DOWN((uintptr_t)handoff_start, PAGE_SIZE);
+    *end = ALIGN_UP((uintptr_t)handoff_end, PAGE_SIZE);
+}
+
+/* The layout for this kernel (NULL: none yet) with its stack at stack_phys;
+ * the identity range is always handoff's page(s). */
+static struct hhdm_plan_layout layout_for(const struct kernel_load *k, paddr_t stack_phys)
+{
+    struct hhdm_plan_layout l = {
+        .stack_phys = stack_phys, .stack_size = KERNEL_STACK_SIZE,
+        .kernel = k ? &k->elf : NULL, .kernel_phys = k ? k->phys : 0,
+    };
+
+    paging_identity_range(&l.identity_base, &l.identity_end);
+    return l;
+}
+
+EFI_STATUS paging_check_placement(const struct elf_image *elf)
+{
+    struct hhdm_plan_layout l = layout_for(NULL, 0);
+    vaddr_t lo, hi;
+    enum hhdm_window w = hhdm_plan_kernel_collision(&l, elf, &lo, &hi);
+
+    if (w == HHDM_WINDOW_COUNT)
+        return EFI_SUCCESS;
+    struct hhdm_window_span win = hhdm_plan_window(&l, w);
+    con_printf("pagoda: kernel rejected: its pages 0x%lx-0x%lx overlap the loader's %s "
+               "0x%lx-0x%lx\n", (unsigned long)lo, (unsigned long)hi, win.name,
+               (unsigned long)win.base, (unsigned long)win.end);
+    return EFI_LOAD_ERROR;
+}
+
+/* The plan for layout l. */
+static struct hhdm_plan make_plan(const struct pmem *pm, const struct hhdm_plan_layout *l,
                                   uint64_t *hhdm_end)
 {
-    const struct hhdm_plan_layout layout = {
-        .identity_base = id_base, .identity_end = id_end,
-        .stack_phys = stack_phys, .stack_size = KERNEL_STACK_SIZE,
-        .kernel = &k->elf, .kernel_phys = k->phys,
-    };
     struct hhdm_plan p;
 
     hhdm_plan_init(&p, plan_storage, plan_capacity);
-    hhdm_plan_all(&p, pm, &layout, hhdm_end);
+    hhdm_plan_all(&p, pm, l, hhdm_end);
     return p;
 }
 
 uint64_t paging_estimate_frames(const struct pmem *pm, const struct kernel_load *k, unsigned caps)
 {
     uint64_t hhdm_end;
-    /* Placeholder physical addresses with the worst alignment (4 KiB) for
-     * the parts not allocated yet: the estimate then bounds the real need. */
-    struct hhdm_plan p = make_plan(pm, k, PAGE_SIZE, PAGE_SIZE, 3 * PAGE_SIZE, &hhdm_end);
+    /* A placeholder stack address with the worst alignment (4 KiB): the
+     * estimate then bounds the real need. */
+    const struct hhdm_plan_layout l = layout_for(k, PAGE_SIZE);
+    struct hhdm_plan p = make_plan(pm, &l, &hhdm_end);
     if (p.overflow)
         return 0;
     if (p.beyond_bytes)
@@ -84,15 +112,16 @@ uint64_t paging_estimate_frames(const struct pmem *pm, const struct kernel_load 
     return min + min / 4 + POOL_SLACK_FRAMES;
 }
 
-int paging_build(struct pt *pt, struct frame_pool *pool, struct pmem *pm, const struct kernel_load *k,
-                 paddr_t stack_phys, paddr_t identity_base, paddr_t identity_end, unsigned caps,
-                 uint64_t *min_frames, uint64_t *hhdm_end)
+int paging_build(struct pt *pt, struct frame_pool *pool, const struct pmem *pm, const struct kernel_load *k,
+                 paddr_t stack_phys, unsigned caps, uint64_t *min_frames, uint64_t *hhdm_end)
 {
     const struct pt_env env = { .alloc_frame = pool_alloc, .free_frame = NULL,
                                 .phys_to_ptr = identity, .ctx = pool };
-    struct hhdm_plan p = make_plan(pm, k, stack_phys, identity_base, identity_end, hhdm_end);
+    const struct hhdm_plan_layout l = layout_for(k, stack_phys);
+    struct hhdm_plan p = make_plan(pm, &l, hhdm_end);
     int rc;
 
+    pool->used = 0;   /* the dry run's tables are rebuilt from scratch */
     if (p.overflow)
         return -E_CAPACITY;
     rc = pt_init(pt, &env, 4, caps);

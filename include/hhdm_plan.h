@@ -33,6 +33,38 @@ struct hhdm_plan_layout {
     paddr_t kernel_phys;                   /* where kernel->lo lives */
 };
 
+/* The virtual windows the loader maps besides the kernel's own segments.
+ * hhdm_plan_window() is the one definition: the plan places every non-kernel
+ * mapping inside its window, and the loader's placement check
+ * (hhdm_plan_kernel_collision) refuses a kernel that touches any window, so
+ * the two cannot drift apart. The direct map and the stack window are whole
+ * PML4 slots reserved by the ABI (include/bootinfo.h), whatever this boot
+ * maps of them; the identity window is the handoff page(s). */
+enum hhdm_window {
+    HHDM_WINDOW_IDENTITY,      /* [identity_base, identity_end): va == pa */
+    HHDM_WINDOW_DIRECT_MAP,    /* [HHDM_BASE, HHDM_END) */
+    HHDM_WINDOW_STACK,         /* [KSTACK_WINDOW, KSTACK_WINDOW_END) */
+    HHDM_WINDOW_COUNT          /* "none" as a result */
+};
+
+struct hhdm_window_span {
+    const char *name;          /* for messages: "direct map (HHDM)" */
+    vaddr_t base, end;         /* [base, end); empty when base == end */
+};
+
+/* Window w; `l` is read only for the identity window (NULL is fine for the
+ * others, which the ABI fixes). */
+struct hhdm_window_span hhdm_plan_window(const struct hhdm_plan_layout *l, enum hhdm_window w);
+
+/* The first window (in enum order) that a page of one of the kernel's
+ * segments overlaps, with that segment's page-rounded span in *seg_lo,
+ * *seg_hi (the pages plan_kernel maps); HHDM_WINDOW_COUNT when the kernel
+ * touches none. Needs only the layout's identity range: the stack's and
+ * the kernel's physical addresses play no part, so the check runs before
+ * anything is allocated. */
+enum hhdm_window hhdm_plan_kernel_collision(const struct hhdm_plan_layout *l, const struct elf_image *k,
+                                            vaddr_t *seg_lo, vaddr_t *seg_hi);
+
 void hhdm_plan_init(struct hhdm_plan *p, struct pt_mapping *storage, size_t cap);
 
 /* HHDM flags for a tracker type; false for types the kernel never touches
@@ -48,7 +80,10 @@ void hhdm_plan_add(struct hhdm_plan *p, vaddr_t va, paddr_t pa, uint64_t len, un
  * *hhdm_end = end of the highest range mapped (0 if none). */
 void hhdm_plan_direct_map(struct hhdm_plan *p, const struct pmem *pm, uint64_t *hhdm_end);
 
-/* The whole plan, sorted by va: identity < HHDM < stack window < kernel. */
+/* The whole plan, sorted by va: identity < HHDM < stack window and kernel
+ * (in address order). Every mapping but the kernel's lies in its window;
+ * the caller has refused a kernel that touches a window
+ * (hhdm_plan_kernel_collision), so no two mappings overlap. */
 void hhdm_plan_all(struct hhdm_plan *p, const struct pmem *pm, const struct hhdm_plan_layout *l,
                    uint64_t *hhdm_end);
 

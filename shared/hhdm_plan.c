@@ -5,6 +5,49 @@
 #include "bootinfo.h"
 #include "hhdm_plan.h"
 
+/* The windows, defined once (include/hhdm_plan.h). The stack window holds
+ * the BSP stack above a guard page, and later the kernel's other stacks. */
+_Static_assert(PAGE_SIZE + KERNEL_STACK_SIZE <= KSTACK_WINDOW_END - KSTACK_WINDOW,
+               "the BSP stack and its guard page fit the stack window");
+_Static_assert(HHDM_MAX_PHYS == HHDM_END - HHDM_BASE, "the direct map's limit is its window");
+
+struct hhdm_window_span hhdm_plan_window(const struct hhdm_plan_layout *l, enum hhdm_window w)
+{
+    switch (w) {
+    case HHDM_WINDOW_IDENTITY:
+        return (struct hhdm_window_span){ "handoff identity page", l->identity_base,
+                                          MAX(l->identity_base, l->identity_end) };
+    case HHDM_WINDOW_DIRECT_MAP:
+        return (struct hhdm_window_span){ "direct map (HHDM)", HHDM_BASE, HHDM_END };
+    case HHDM_WINDOW_STACK:
+        return (struct hhdm_window_span){ "kernel stack window", KSTACK_WINDOW, KSTACK_WINDOW_END };
+    case HHDM_WINDOW_COUNT:
+        break;
+    }
+    return (struct hhdm_window_span){ "none", 0, 0 };
+}
+
+/* The pages plan_kernel maps for one segment. */
+static void segment_pages(const struct elf_segment *s, vaddr_t *lo, vaddr_t *hi)
+{
+    *lo = ALIGN_DOWN(s->vaddr, PAGE_SIZE);
+    *hi = ALIGN_UP(s->vaddr + s->memsz, PAGE_SIZE);
+}
+
+enum hhdm_window hhdm_plan_kernel_collision(const struct hhdm_plan_layout *l, const struct elf_image *k,
+                                            vaddr_t *seg_lo, vaddr_t *seg_hi)
+{
+    for (int w = 0; w < HHDM_WINDOW_COUNT; w++) {
+        struct hhdm_window_span win = hhdm_plan_window(l, (enum hhdm_window)w);
+        for (size_t i = 0; i < k->nsegs; i++) {
+            segment_pages(&k->segs[i], seg_lo, seg_hi);
+            if (*seg_lo < win.end && win.base < *seg_hi)
+                return (enum hhdm_window)w;
+        }
+    }
+    return HHDM_WINDOW_COUNT;
+}
+
 void hhdm_plan_init(struct hhdm_plan *p, struct pt_mapping *storage, size_t cap)
 {
     *p = (struct hhdm_plan){ .m = storage, .n = 0, .cap = cap, .overflow = false };
@@ -51,6 +94,8 @@ void hhdm_plan_add(struct hhdm_plan *p, vaddr_t va, paddr_t pa, uint64_t len, un
 
 void hhdm_plan_direct_map(struct hhdm_plan *p, const struct pmem *pm, uint64_t *hhdm_end)
 {
+    const struct hhdm_window_span win = hhdm_plan_window(NULL, HHDM_WINDOW_DIRECT_MAP);
+    const paddr_t max_phys = win.end - win.base;
     unsigned flags;
 
     *hhdm_end = 0;
@@ -58,11 +103,11 @@ void hhdm_plan_direct_map(struct hhdm_plan *p, const struct pmem *pm, uint64_t *
         const struct pmem_range *r = &pm->ranges[i];
         if (!hhdm_plan_flags(r->type, &flags))
             continue;
-        paddr_t end = MIN(r->end, HHDM_MAX_PHYS);
+        paddr_t end = MIN(r->end, max_phys);
         p->beyond_bytes += r->end - MAX(r->base, end);
         if (r->base >= end)
             continue;
-        hhdm_plan_add(p, HHDM_BASE + r->base, r->base, end - r->base, flags);
+        hhdm_plan_add(p, win.base + r->base, r->base, end - r->base, flags);
         *hhdm_end = end;
     }
 }
@@ -83,23 +128,34 @@ static void plan_kernel(struct hhdm_plan *p, const struct elf_image *k, paddr_t 
 {
     for (size_t i = 0; i < k->nsegs; i++) {
         const struct elf_segment *s = &k->segs[i];
-        vaddr_t lo = ALIGN_DOWN(s->vaddr, PAGE_SIZE);
-        vaddr_t hi = ALIGN_UP(s->vaddr + s->memsz, PAGE_SIZE);
+        vaddr_t lo, hi;
+        segment_pages(s, &lo, &hi);
         hhdm_plan_add(p, lo, phys + (lo - k->lo), hi - lo, segment_flags(s->flags));
     }
+}
+
+/* The page at the window's base stays unmapped: the stack's guard page. */
+static void plan_stack(struct hhdm_plan *p, const struct hhdm_plan_layout *l)
+{
+    const struct hhdm_window_span win = hhdm_plan_window(l, HHDM_WINDOW_STACK);
+
+    if (l->stack_size)
+        hhdm_plan_add(p, win.base + PAGE_SIZE, l->stack_phys, l->stack_size,
+                      PT_MAP_WRITE | PT_MAP_GLOBAL);
 }
 
 void hhdm_plan_all(struct hhdm_plan *p, const struct pmem *pm, const struct hhdm_plan_layout *l,
                    uint64_t *hhdm_end)
 {
-    if (l->identity_end > l->identity_base)
-        hhdm_plan_add(p, l->identity_base, l->identity_base, l->identity_end - l->identity_base,
-                      PT_MAP_EXEC);
+    const struct hhdm_window_span id = hhdm_plan_window(l, HHDM_WINDOW_IDENTITY);
+    const bool kernel_below_stack = l->kernel && l->kernel->lo < KSTACK_WINDOW;
+
+    if (id.end > id.base)
+        hhdm_plan_add(p, id.base, id.base, id.end - id.base, PT_MAP_EXEC);
     hhdm_plan_direct_map(p, pm, hhdm_end);
-    /* The page at KSTACK_WINDOW stays unmapped: the stack's guard page. */
-    if (l->stack_size)
-        hhdm_plan_add(p, KSTACK_WINDOW + PAGE_SIZE, l->stack_phys, l->stack_size,
-                      PT_MAP_WRITE | PT_MAP_GLOBAL);
-    if (l->kernel)
+    if (kernel_below_stack)
+        plan_kernel(p, l->kernel, l->kernel_phys);
+    plan_stack(p, l);
+    if (l->kernel && !kernel_below_stack)
         plan_kernel(p, l->kernel, l->kernel_phys);
 }

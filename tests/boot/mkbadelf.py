@@ -9,8 +9,10 @@ writes OUTDIR/cases.tsv, one line per variant:
 
     <file name> TAB <substring of elf_strerror() the loader must print>
 
-The substrings below are copied from elf_strerror() in shared/elf.c; if a
-message changes there, change it here (the boot test will say so).
+The substrings below are copied from elf_strerror() in shared/elf.c, and
+for the placement variants from paging_check_placement() in efi/paging.c
+and the window names in shared/hhdm_plan.c; if a message changes there,
+change it here (the boot test will say so).
 Standard library only.
 """
 
@@ -35,6 +37,11 @@ HIGHER_HALF_BASE = 0xFFFF_8000_0000_0000
 TOP_PAGE = 0xFFFF_FFFF_FFFF_F000
 ELF_MAX_SEGMENTS = 16          # include/elfcheck.h
 GIB = 1 << 30
+# include/bootinfo.h: the windows the loader maps besides the kernel.
+HHDM_BASE = 0xFFFF_8000_0000_0000
+HHDM_END = 0xFFFF_FE00_0000_0000
+KSTACK_WINDOW = 0xFFFF_FF00_0000_0000
+KSTACK_WINDOW_END = 0xFFFF_FF80_0000_0000
 
 EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 EHDR_FIELDS = ("e_ident e_type e_machine e_version e_entry e_phoff e_shoff e_flags "
@@ -69,6 +76,9 @@ MSG = {
     "OVERLAP": "PT_LOAD segments overlap or share a page",
     "WX": "both writable and executable",
     "ENTRY": "entry point not in an executable PT_LOAD",
+    # efi/paging.c: a valid ELF placed over one of the loader's windows.
+    "IN_DIRECT_MAP": "overlap the loader's direct map (HHDM) 0xffff800000000000-0xfffffe0000000000",
+    "IN_STACK_WINDOW": "overlap the loader's kernel stack window 0xffffff0000000000-0xffffff8000000000",
 }
 
 
@@ -335,6 +345,50 @@ def v_entry_in_data(elf):
 def v_entry_zero(elf):
     elf.eh["e_entry"] = 0
     return elf.to_bytes()
+
+
+# ---- valid ELFs over the loader's windows (efi/paging.c) ------------------------
+# The whole image moves by a page-aligned delta, entry included, so
+# elf_validate accepts it and only the placement check can refuse it. The
+# handoff identity page has no variant: it is in the lower half, which
+# elf_validate refuses first (bad-lower-half); tests/host/test_hhdm_plan.c
+# covers that window.
+
+def move_image(elf, new_lo):
+    delta = new_lo - page_down(min(p["p_vaddr"] for p in elf.loads()))
+    for p in elf.loads():
+        p["p_vaddr"] += delta
+    elf.eh["e_entry"] += delta
+    return elf.to_bytes()
+
+
+def image_pages(elf):
+    loads = elf.loads()
+    return page_down(max(seg_end(p) for p in loads) + PAGE - 1) - page_down(min(p["p_vaddr"] for p in loads))
+
+
+@variant("in-direct-map", "IN_DIRECT_MAP")
+def v_in_direct_map(elf):
+    """The issue's reproduction: linked at 0xffff800000200000."""
+    return move_image(elf, HHDM_BASE + 0x200000)
+
+
+@variant("straddles-direct-map-end", "IN_DIRECT_MAP")
+def v_straddles_direct_map_end(elf):
+    """Only the first page is in the direct map's window."""
+    return move_image(elf, HHDM_END - PAGE)
+
+
+@variant("in-stack-window", "IN_STACK_WINDOW")
+def v_in_stack_window(elf):
+    """On the BSP stack's guard page and the stack itself."""
+    return move_image(elf, KSTACK_WINDOW)
+
+
+@variant("straddles-stack-window", "IN_STACK_WINDOW")
+def v_straddles_stack_window(elf):
+    """Ends one page into the stack window, starts below it."""
+    return move_image(elf, KSTACK_WINDOW + PAGE - image_pages(elf))
 
 
 # ---- driver ----------------------------------------------------------------------
