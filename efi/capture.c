@@ -182,13 +182,14 @@ void capture_write(EFI_HANDLE image, struct memmap *mm, const struct bootinfo *b
     st = format_capture(mm, bi, &t, &raw);
     if (!EFI_ERROR(st))
         st = fs_write_all(f, t.buf, t.len);
-    uefi_call_wrapper(f->Close, 1, f);
+    uefi_call_wrapper(f->Close, 1, f);   /* EFI_SUCCESS only; fs_write_all flushed */
     if (EFI_ERROR(st))
         con_printf("pagoda: capture: writing " CAPTURE_PATH_TEXT " failed: %s; booting on\n",
                    efi_status_str(st));
     else
         con_printf("pagoda: capture: " CAPTURE_PATH_TEXT ": %lu descriptors, %lu bytes\n",
                    (unsigned long)memmap_count(mm), (unsigned long)t.len);
+    /* FreePool fails only for a buffer AllocatePool did not return. */
     if (t.buf)
         uefi_call_wrapper(BS->FreePool, 1, t.buf);
     if (raw)

@@ -20,7 +20,7 @@ EFI_STATUS config_load(EFI_HANDLE image, struct config *cfg)
         return st;
     }
     int rc = config_parse(text, size, cfg, err);
-    uefi_call_wrapper(BS->FreePool, 1, text);
+    uefi_call_wrapper(BS->FreePool, 1, text);   /* fails only for a foreign buffer */
     if (rc < 0) {
         con_printf("pagoda: %s\n", err);
         return EFI_INVALID_PARAMETER;

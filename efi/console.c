@@ -33,7 +33,7 @@ static bool firmware_console_has_uart(void)
         if ((UINTN)DevicePathNodeLength(n) < sizeof(*n))
             break; /* malformed: stop rather than loop */
     }
-    uefi_call_wrapper(BS->FreePool, 1, dp);
+    uefi_call_wrapper(BS->FreePool, 1, dp);   /* fails only for a foreign buffer */
     return found;
 }
 
@@ -69,6 +69,8 @@ static void conout_puts(const char *s)
         wide[n++] = (CHAR16)(unsigned char)*s;
     }
     wide[n] = 0;
+    /* A failing console has nowhere to report to; COM1 gets the line too
+     * unless the firmware already mirrors ConOut there. */
     uefi_call_wrapper(ST->ConOut->OutputString, 2, ST->ConOut, wide);
 }
 
@@ -101,7 +103,7 @@ void con_pause_for_user(UINTN microseconds)
     for (UINTN waited = 0; waited < microseconds; waited += step_us) {
         if (uefi_call_wrapper(ST->ConIn->ReadKeyStroke, 2, ST->ConIn, &key) == EFI_SUCCESS)
             return;
-        uefi_call_wrapper(BS->Stall, 1, step_us);
+        uefi_call_wrapper(BS->Stall, 1, step_us);   /* returns EFI_SUCCESS only */
     }
 }
 

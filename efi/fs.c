@@ -1,6 +1,10 @@
 /* Files on the volume BOOTX64.EFI was loaded from
  * (EFI_SIMPLE_FILE_SYSTEM_PROTOCOL on the loaded image's device): reading a
  * whole file, creating one empty and writing it. */
+/* Results not checked here, and why: EFI_FILE_PROTOCOL.Close always returns
+ * EFI_SUCCESS (UEFI 2.10, 13.5; written data is flushed before, by
+ * fs_write_all), and FreePool fails only for a buffer AllocatePool did not
+ * hand out. */
 #include "loader.h"
 
 #define FILE_MAX_BYTES (256ULL * MiB)  /* no kernel or config file is bigger */
@@ -84,8 +88,15 @@ EFI_STATUS fs_create_file(EFI_HANDLE image, const CHAR16 *path, EFI_FILE_HANDLE 
         return st;
     st = uefi_call_wrapper(root->Open, 5, root, &old, (CHAR16 *)path,
                            EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE, 0);
-    if (!EFI_ERROR(st))
-        uefi_call_wrapper(old->Delete, 1, old); /* closes the handle, even on failure */
+    if (!EFI_ERROR(st)) {
+        /* Delete closes the handle even when it fails (EFI_WARN_DELETE_FAILURE,
+         * a warning): then the open below would reuse the old file and a
+         * shorter write leave its tail behind, so that is a failure here. */
+        if (uefi_call_wrapper(old->Delete, 1, old) != EFI_SUCCESS) {
+            uefi_call_wrapper(root->Close, 1, root);
+            return EFI_ACCESS_DENIED;
+        }
+    }
     st = uefi_call_wrapper(root->Open, 5, root, out, (CHAR16 *)path,
                            EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE | EFI_FILE_MODE_CREATE, 0);
     uefi_call_wrapper(root->Close, 1, root);

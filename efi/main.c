@@ -68,7 +68,7 @@ static EFI_STATUS load_kernel(struct loader *L)
     }
     st = kernel_load(file, size, &L->kernel);
     if (buf)
-        uefi_call_wrapper(BS->FreePool, 1, buf);
+        uefi_call_wrapper(BS->FreePool, 1, buf);   /* fails only for a foreign buffer */
     return st;
 }
 
@@ -213,7 +213,7 @@ static void fill_bootinfo_static(struct loader *L)
 static __attribute__((noreturn)) void fatal_after_exit(const char *what, int rc)
 {
     con_printf("pagoda: FATAL after ExitBootServices: %s (error %d); resetting\n", what, rc);
-    uefi_call_wrapper(RT->ResetSystem, 4, EfiResetCold, EFI_ABORTED, 0, NULL);
+    uefi_call_wrapper(RT->ResetSystem, 4, EfiResetCold, EFI_ABORTED, 0, NULL);   /* never returns */
     for (;;)
         __asm__ volatile("hlt");
 }
@@ -287,10 +287,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 
     /* 1. banner, watchdog off */
     InitializeLib(image, systab);
-    uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL); /* the boot manager arms 5 min */
     L.image = image;
     con_init();
     con_printf("Pagoda " PAGODA_VERSION " boot loader\n");
+    st = uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL); /* the boot manager arms 5 min */
+    if (EFI_ERROR(st))
+        con_printf("pagoda: cannot disarm the firmware watchdog (%s): it may reset the machine "
+                   "5 minutes after the loader started\n", efi_status_str(st));
 
     /* 2. configuration and kernel (ELF and placement validated) */
     st = config_load(image, &L.cfg);

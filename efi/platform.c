@@ -57,6 +57,29 @@ static void single_cpu(struct bootinfo *bi, const char *why)
                                          .flags = CPU_FLAG_BSP | CPU_FLAG_ENABLED | CPU_FLAG_HEALTHY };
 }
 
+/* Record CPU i, or report it and leave it out when MP Services cannot
+ * describe it: without its APIC ID the kernel could not address it, and a
+ * made-up entry would be INITed and SIPIed as if it were real. */
+static void record_cpu(struct bootinfo *bi, EFI_MP_SERVICES_PROTOCOL *mp, UINTN i)
+{
+    EFI_PROCESSOR_INFORMATION info;
+    EFI_STATUS st = mp->GetProcessorInfo(mp, i, &info);
+
+    if (EFI_ERROR(st)) {
+        con_printf("pagoda: cpu %lu: GetProcessorInfo failed: %s; not recorded, the kernel will not "
+                   "start it\n", (unsigned long)i, efi_status_str(st));
+        return;
+    }
+    struct bootinfo_cpu *c = &bi->cpus[bi->cpu_count++];
+    *c = (struct bootinfo_cpu){ .apic_id = (uint32_t)info.ProcessorId,
+                                .flags = cpu_flags(info.StatusFlag),
+                                .package = info.Location.Package,
+                                .core = info.Location.Core,
+                                .thread = info.Location.Thread };
+    if (c->flags & CPU_FLAG_BSP)
+        bi->bsp_apic_id = c->apic_id;
+}
+
 void platform_collect_cpus(struct bootinfo *bi)
 {
     EFI_GUID guid = EFI_MP_SERVICES_PROTOCOL_GUID;
@@ -73,19 +96,15 @@ void platform_collect_cpus(struct bootinfo *bi)
         total = BOOTINFO_MAX_CPUS;
     }
     bi->cpu_count = 0;
-    for (UINTN i = 0; i < total; i++) {
-        EFI_PROCESSOR_INFORMATION info;
-        if (EFI_ERROR(mp->GetProcessorInfo(mp, i, &info)))
-            continue;
-        struct bootinfo_cpu *c = &bi->cpus[bi->cpu_count++];
-        *c = (struct bootinfo_cpu){ .apic_id = (uint32_t)info.ProcessorId,
-                                    .flags = cpu_flags(info.StatusFlag),
-                                    .package = info.Location.Package,
-                                    .core = info.Location.Core,
-                                    .thread = info.Location.Thread };
-        if (c->flags & CPU_FLAG_BSP)
-            bi->bsp_apic_id = c->apic_id;
-    }
+    for (UINTN i = 0; i < total; i++)
+        record_cpu(bi, mp, i);
+    /* The BSP is the CPU running this code: if MP Services could not
+     * describe it either, nothing it said can be trusted. */
+    bool have_bsp = false;
+    for (uint32_t i = 0; i < bi->cpu_count; i++)
+        have_bsp |= (bi->cpus[i].flags & CPU_FLAG_BSP) != 0;
+    if (!have_bsp)
+        return single_cpu(bi, "MP Services did not describe the BSP");
     bi->cpus_from_mp = 1;
     con_printf("pagoda: cpus: %u found (%lu enabled), BSP APIC ID %u\n", bi->cpu_count,
                (unsigned long)enabled, bi->bsp_apic_id);
@@ -99,6 +118,21 @@ static uint32_t fb_format(EFI_GRAPHICS_PIXEL_FORMAT f)
     case PixelBitMask: return FB_FORMAT_BITMASK;
     default: return FB_FORMAT_NONE; /* PixelBltOnly: no linear framebuffer */
     }
+}
+
+/* Bytes per pixel: 4 for the two fixed formats; for a bit-mask mode, the
+ * bytes up to the highest bit any mask (reserved included) uses, as the
+ * masks define the pixel (UEFI 2.10, 12.9; Linux's efifb reads them the
+ * same way). A 16- or 24-bit mode then gets its true pitch, and the kernel,
+ * which draws 32-bit pixels only, refuses it. */
+static uint32_t fb_bytes_per_pixel(const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info)
+{
+    const EFI_PIXEL_BITMASK *m = &info->PixelInformation;
+    uint32_t all = m->RedMask | m->GreenMask | m->BlueMask | m->ReservedMask;
+
+    if (info->PixelFormat != PixelBitMask || all == 0)
+        return 4;
+    return (32 - (uint32_t)__builtin_clz(all) + 7) / 8;
 }
 
 void platform_find_framebuffer(struct bootinfo_fb *fb)
@@ -118,7 +152,7 @@ void platform_find_framebuffer(struct bootinfo_fb *fb)
     fb->size = gop->Mode->FrameBufferSize;
     fb->width = info->HorizontalResolution;
     fb->height = info->VerticalResolution;
-    fb->pitch = info->PixelsPerScanLine * 4; /* all three formats are 32 bits per pixel */
+    fb->pitch = info->PixelsPerScanLine * fb_bytes_per_pixel(info);
     fb->red_mask = info->PixelInformation.RedMask;
     fb->green_mask = info->PixelInformation.GreenMask;
     fb->blue_mask = info->PixelInformation.BlueMask;
@@ -144,6 +178,6 @@ paddr_t platform_find_rsdp(void)
 uint64_t platform_tsc_hz(void)
 {
     uint64_t t0 = rdtsc();
-    uefi_call_wrapper(BS->Stall, 1, TSC_CALIBRATION_US);
+    uefi_call_wrapper(BS->Stall, 1, TSC_CALIBRATION_US);   /* returns EFI_SUCCESS only (UEFI 2.10, 7.5) */
     return (rdtsc() - t0) * (US_PER_SECOND / TSC_CALIBRATION_US);
 }

@@ -54,7 +54,7 @@ struct bootinfo_fb {
     paddr_t base;        /* 0 = no framebuffer */
     uint64_t size;
     uint32_t width, height;
-    uint32_t pitch;      /* bytes per scan line */
+    uint32_t pitch;      /* bytes per scan line (bit-mask modes: pixel size from the masks) */
     uint32_t format;     /* FB_FORMAT_* */
     uint32_t red_mask, green_mask, blue_mask, reserved_mask;
 };

@@ -46,6 +46,7 @@ extern const uint8_t _binary_font_psf_start[], _binary_font_psf_end[];
 #define FB_MASK_BYTE0       0x000000FFU    /* RGBX red, BGRX blue */
 #define FB_MASK_BYTE1       0x0000FF00U
 #define FB_MASK_BYTE2       0x00FF0000U    /* RGBX blue, BGRX red */
+#define FB_MASK_BYTE3       0xFF000000U    /* reserved; some mask reaches it in any 32-bit pixel */
 
 /* Colours (0xRRGGBB). tests/boot/check_screen.py reads these and type_rgb
  * from this file: keep the `#define RGB_... 0x` and `[PMEM_...] = 0x` forms. */
@@ -144,6 +145,8 @@ static bool fb_setup_format(const struct bootinfo_fb *f)
         rm = FB_MASK_BYTE2, gm = FB_MASK_BYTE1, bm = FB_MASK_BYTE0;
     } else if (f->format != FB_FORMAT_BITMASK) {
         return false;
+    } else if (((rm | gm | bm | f->reserved_mask) & FB_MASK_BYTE3) == 0) {
+        return false;   /* masks end below bit 24: a 16- or 24-bit pixel, not drawn */
     }
     return channel_from_mask(rm, &fb.r) && channel_from_mask(gm, &fb.g) &&
            channel_from_mask(bm, &fb.b) && !(rm & gm) && !(rm & bm) && !(gm & bm);
@@ -317,11 +320,11 @@ static const char *fb_setup(const struct bootinfo_fb *f)
 {
     if (f->base == 0 || f->format == FB_FORMAT_NONE)
         return "no-framebuffer";
+    if (!fb_setup_format(f))   /* first: a pixel that is not 32 bits makes the geometry moot */
+        return "bad-pixel-format";
     if (f->width == 0 || f->height == 0 || f->pitch / FB_BYTES_PER_PIXEL < f->width ||
         (uint64_t)f->pitch * f->height > f->size)
         return "bad-geometry";
-    if (!fb_setup_format(f))
-        return "bad-pixel-format";
     fb.base = phys_to_virt(f->base);
     fbcon.width = f->width;
     fbcon.height = f->height;

@@ -77,8 +77,8 @@ MSG = {
     "WX": "both writable and executable",
     "ENTRY": "entry point not in an executable PT_LOAD",
     # efi/paging.c: a valid ELF placed over one of the loader's windows.
-    "IN_DIRECT_MAP": "overlap the loader's direct map (HHDM) 0xffff800000000000-0xfffffe0000000000",
-    "IN_STACK_WINDOW": "overlap the loader's kernel stack window 0xffffff0000000000-0xffffff8000000000",
+    "IN_DIRECT_MAP": "direct map (HHDM) 0xffff800000000000-0xfffffe0000000000",
+    "IN_STACK_WINDOW": "kernel stack window 0xffffff0000000000-0xffffff8000000000",
 }
 
 
