@@ -26,7 +26,9 @@ KERNEL_ASRCS:= $(wildcard kernel/*.S)
 # ---- EFI (gnu-efi) --------------------------------------------------------
 GNUEFI_INC  := /usr/include/efi
 GNUEFI_LIB  := /usr/lib
-EFI_CFLAGS  := $(COMMON) -std=gnu11 -O2 -ffreestanding -fpic -fshort-wchar -mno-red-zone \
+# -g: loader.so keeps the debug info for gdb (tools/pagoda.gdb); the PE
+# copies only the sections the objcopy below names.
+EFI_CFLAGS  := $(COMMON) -std=gnu11 -O2 -g -ffreestanding -fpic -fshort-wchar -mno-red-zone \
                -mgeneral-regs-only -fno-stack-protector -fno-strict-aliasing -fno-tree-loop-distribute-patterns \
                -DGNU_EFI_USE_MS_ABI -DGNU_EFI_USE_EXTERNAL_STDARG -DPAGODA_EFI -I$(GNUEFI_INC) -I$(GNUEFI_INC)/x86_64 \
                -Wno-strict-prototypes -Wno-missing-prototypes

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Boot Pagoda in QEMU + OVMF. Builds nothing: run `make` first (`make run` does both).
+# Interactive runs open a window only where there is a display ($DISPLAY or
+# $WAYLAND_DISPLAY); otherwise the serial console on the terminal is all.
 #
 #   ./run.sh [options]
 #     -c N        CPUs (default 2); -S TOPO for a full -smp string (e.g. 6,sockets=2,cores=3)
@@ -23,7 +25,10 @@
 #                 save the screen to FILE through the QEMU monitor (PPM; PNG if FILE ends
 #                 in .png), stop QEMU; exit 0 if the kernel passed, 1 if it failed
 #     -l FILE     also write the serial log to FILE (-t/-r/-s)
-#     -g          wait for gdb on tcp::1234 (QEMU -s -S)
+#     -g          debug with gdb: QEMU's gdb stub on tcp::$PAGODA_GDB_PORT (1234), the
+#                 loader prints its image base and waits (pagoda.conf gdb=1); the
+#                 serial log also goes to $PAGODA_SERIAL_LOG (build/gdb-serial.log),
+#                 where `gdb -x tools/pagoda.gdb` (from the tree's top) reads the base
 #     -q ARGS     extra QEMU arguments (word-split)
 #     -h          this help
 set -euo pipefail
@@ -40,8 +45,10 @@ SPARSE_RAM_MIN_GIB=16
 
 cpus=2 smp= mem=1G model=max kernel= cmdline= conf= esp=esp mode=interactive timeout=60
 log= gdb=0 extra= shot= disk=
+GDB_PORT=${PAGODA_GDB_PORT:-1234}
+GDB_SERIAL=${PAGODA_SERIAL_LOG:-build/gdb-serial.log}
 
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "run.sh: $*" >&2; exit 2; }
 
 while getopts "c:S:m:p:k:a:C:e:d:trs:T:l:gq:h" opt; do
@@ -80,15 +87,17 @@ mkdir -p "$work/esp/EFI/pagoda"
 [ "$mode" = test ] && cmdline="pagoda.test${cmdline:+ $cmdline}"
 if [ -n "$conf" ]; then
     cp "$conf" "$work/esp/EFI/pagoda/pagoda.conf"
-elif [ -n "$kernel" ] || [ -n "$cmdline" ]; then
+elif [ -n "$kernel" ] || [ -n "$cmdline" ] || [ "$gdb" = 1 ]; then
     {
         if [ -n "$kernel" ]; then
             [ -e "$kernel" ] && cp "$kernel" "$work/esp/EFI/pagoda/kernel.elf"
             echo 'kernel=\EFI\pagoda\kernel.elf'
         fi
         [ -n "$cmdline" ] && echo "cmdline=$cmdline"
+        true
     } > "$work/esp/EFI/pagoda/pagoda.conf"
 fi
+[ "$gdb" = 1 ] && echo 'gdb=1' >> "$work/esp/EFI/pagoda/pagoda.conf"
 cp "$OVMF_VARS" "$work/vars.fd"
 
 # -d: the files made above go into the image's ESP; cleanup puts back the
@@ -118,7 +127,7 @@ if [ -n "$disk" ]; then
     [ -f "$disk" ] || die "no disk image $disk (make image)"
     command -v mcopy >/dev/null || die "no mcopy (apt-get install mtools)"
     disk_esp="$disk@@$("$(dirname "$0")/tools/esp-offset.sh" "$disk")" || exit 2
-    if [ -n "$conf" ] || [ -n "$kernel" ] || [ -n "$cmdline" ]; then
+    if [ -n "$conf" ] || [ -n "$kernel" ] || [ -n "$cmdline" ] || [ "$gdb" = 1 ]; then
         disk_put_file EFI/pagoda/pagoda.conf
         if [ -n "$kernel" ] && [ -f "$work/esp/EFI/pagoda/kernel.elf" ]; then
             disk_put_file EFI/pagoda/kernel.elf
@@ -149,12 +158,28 @@ args=(-machine "$machine" -cpu "$model" -smp "${smp:-$cpus}" "${ram_args[@]}"
       -drive "$boot_drive"
       -device isa-debug-exit,iobase=0xf4,iosize=0x04
       -net none -no-reboot)
-[ "$gdb" = 1 ] && args+=(-s -S)
+# -g: no -S; the loader itself waits for gdb (gdb=1), after printing its
+# image base, which gdb needs before any loader breakpoint can be set.
+if [ "$gdb" = 1 ]; then
+    args+=(-gdb "tcp::$GDB_PORT")
+    mkdir -p "$(dirname "$GDB_SERIAL")"
+    rm -f "$GDB_SERIAL"
+    echo "run.sh: gdb stub on tcp::$GDB_PORT; serial log $GDB_SERIAL; now, from $(cd "$(dirname "$0")" && pwd): gdb -x tools/pagoda.gdb" >&2
+fi
 # shellcheck disable=SC2206
 [ -n "$extra" ] && args+=($extra)
 
 if [ "$mode" = interactive ]; then
-    "$QEMU" "${args[@]}" -serial mon:stdio
+    # A window only where there is a display to put it on (a GTK/SDL
+    # QEMU dies without one); the serial console is on the terminal either way.
+    display=()
+    [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && display=(-display none)
+    serial=(-serial mon:stdio)
+    if [ "$gdb" = 1 ]; then
+        serial=(-chardev "stdio,id=con,mux=on,logfile=$GDB_SERIAL" -serial chardev:con -mon chardev=con)
+    fi
+    [ ${#display[@]} -gt 0 ] && echo "run.sh: no display (\$DISPLAY, \$WAYLAND_DISPLAY): serial console only; Ctrl-a x quits" >&2
+    "$QEMU" "${args[@]}" "${display[@]}" "${serial[@]}"
     exit $?
 fi
 
@@ -190,6 +215,7 @@ PY
 
 # Test, reject and screenshot modes: serial to a file, watched until a verdict.
 serial="$work/serial.log"
+[ "$gdb" = 1 ] && serial=$GDB_SERIAL
 : > "$serial"
 "$QEMU" "${args[@]}" -serial "file:$serial" -display none "${monitor_args[@]}" &
 qemu_pid=$!

@@ -47,6 +47,34 @@ static EFI_STATUS alloc_pages(UINT32 type, uint64_t bytes, EFI_ALLOCATE_TYPE how
     return EFI_SUCCESS;
 }
 
+/* Cleared by the debugger (tools/pagoda.gdb) once it has the loader's
+ * symbols: with gdb=1 the loader spins on it (volatile: gdb writes it
+ * behind the compiler's back). */
+volatile int pagoda_gdb_wait = 1;
+
+/* Step 1: where the firmware loaded this image. gdb needs it: the sections
+ * of build/efi/loader.so sit at ImageBase + their VMA (the PE's image base
+ * is 0). Reported on the console and COM1 so tools/pagoda.gdb can read it
+ * from the serial log. */
+static void report_image_base(EFI_HANDLE image)
+{
+    EFI_LOADED_IMAGE *li;
+    EFI_STATUS st = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol, (void **)&li);
+
+    if (EFI_ERROR(st))
+        con_printf("pagoda: loader image base unknown: %s\n", efi_status_str(st));
+    else
+        con_printf("pagoda: loader image base 0x%lx\n", (unsigned long)(uintptr_t)li->ImageBase);
+}
+
+/* Step 2, with gdb=1: stop until the debugger has attached and let go. */
+static void wait_for_gdb(void)
+{
+    con_printf("pagoda: gdb=1: waiting for gdb (tools/pagoda.gdb clears pagoda_gdb_wait)\n");
+    while (pagoda_gdb_wait)
+        __asm__ volatile("pause");
+}
+
 /* Step 2: the configured kernel file, or the embedded one. */
 static EFI_STATUS load_kernel(struct loader *L)
 {
@@ -285,18 +313,22 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     unsigned features;
     EFI_STATUS st;
 
-    /* 1. banner, watchdog off */
+    /* 1. banner, image base (for gdb), watchdog off */
     InitializeLib(image, systab);
     L.image = image;
     con_init();
     con_printf("Pagoda " PAGODA_VERSION " boot loader\n");
+    report_image_base(image);
     st = uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL); /* the boot manager arms 5 min */
     if (EFI_ERROR(st))
         con_printf("pagoda: cannot disarm the firmware watchdog (%s): it may reset the machine "
                    "5 minutes after the loader started\n", efi_status_str(st));
 
-    /* 2. configuration and kernel (ELF and placement validated) */
+    /* 2. configuration (gdb=1: wait for the debugger) and kernel (ELF and
+     * placement validated) */
     st = config_load(image, &L.cfg);
+    if (!EFI_ERROR(st) && L.cfg.gdb)
+        wait_for_gdb();
     if (!EFI_ERROR(st))
         st = load_kernel(&L);
     if (EFI_ERROR(st))

@@ -5,6 +5,8 @@
  *   verbose=0|1     print the firmware memory map and plan in the loader
  *   capture=0|1     write the firmware memory map, CPUs and framebuffer to
  *                   \EFI\pagoda\memmap.txt (docs/memmap-capture.md)
+ *   gdb=0|1         wait for a debugger after printing the loader's image
+ *                   base (run.sh -g, tools/pagoda.gdb)
  * Blank lines and lines starting with '#' are ignored; spaces around the key
  * and the value are trimmed. */
 #ifndef PAGODA_CONFIG_H
@@ -21,6 +23,7 @@ struct config {
     char cmdline[CONFIG_CMDLINE_MAX];
     int verbose;
     int capture;                      /* 1: write the memory-map capture */
+    int gdb;                          /* 1: wait for gdb (efi/main.c) */
 };
 
 /* Parse `len` bytes of `text` into *cfg (defaults first). Returns 0, or -1

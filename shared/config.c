@@ -85,6 +85,8 @@ static int apply(struct config *cfg, struct span key, struct span val, unsigned 
         return parse_flag(&cfg->verbose, val, line, err, "verbose must be 0 or 1, not");
     if (span_eq(key, "capture"))
         return parse_flag(&cfg->capture, val, line, err, "capture must be 0 or 1, not");
+    if (span_eq(key, "gdb"))
+        return parse_flag(&cfg->gdb, val, line, err, "gdb must be 0 or 1, not");
     return fail(err, line, "unknown key", key);
 }
 

@@ -19,12 +19,13 @@ static void test_all_keys(void **state)
     char err[CONFIG_ERR_MAX];
     (void)state;
     assert_int_equal(parse("# comment\n\n  kernel = /EFI/pagoda/k.elf \r\ncmdline=a b  c\nverbose=1\n"
-                           "capture = 1",
+                           "capture = 1\ngdb=1",
                            &c, err), 0);
     assert_string_equal(c.kernel, "\\EFI\\pagoda\\k.elf");
     assert_string_equal(c.cmdline, "a b  c");
     assert_int_equal(c.verbose, 1);
     assert_int_equal(c.capture, 1);
+    assert_int_equal(c.gdb, 1);
 }
 
 static void test_defaults_on_empty(void **state)
@@ -37,6 +38,7 @@ static void test_defaults_on_empty(void **state)
     assert_string_equal(c.cmdline, "");
     assert_int_equal(c.verbose, 0);
     assert_int_equal(c.capture, 0);
+    assert_int_equal(c.gdb, 0);
 }
 
 static void test_errors_table(void **state)
@@ -50,6 +52,7 @@ static void test_errors_table(void **state)
         { "verbose=1\ncapture=on\n", "line 2: capture must be 0 or 1, not 'on'" },
         { "capture=\n", "line 1: capture must be 0 or 1, not ''" },
         { "captures=1\n", "line 1: unknown key 'captures'" },
+        { "gdb=yes\n", "line 1: gdb must be 0 or 1, not 'yes'" },
     };
     (void)state;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
