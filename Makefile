@@ -3,6 +3,7 @@
 #   make test       host unit/property tests, fuzz smoke runs, QEMU boot tests
 #   make bench      memory-core benchmark table
 #   make run        boot esp/ in QEMU + OVMF (see ./run.sh -h)
+#   make deps       install the Debian packages all of this needs (tools/deps.sh)
 # shared/*.c is compiled three times: EFI flags, kernel flags, host flags.
 
 BUILD   ?= build
@@ -64,8 +65,21 @@ FUZZERS     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/f
 BENCH_CFLAGS:= $(COMMON) -std=gnu11 -O2 -g -DPAGODA_HOST -DNDEBUG
 BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/bench_*.c))
 
-.PHONY: all test test-host test-fuzz test-boot bench run clean lint screenshots
+.PHONY: all test test-host test-fuzz test-boot bench run clean lint screenshots deps
 all: $(EFI_APP) $(KERNEL_ELF)
+
+# ---- Packages (tools/deps.sh) ----------------------------------------------
+# Before anything is built, name every package the requested goals need
+# that is missing, with the one command that installs them, rather than
+# failing halfway through with a compiler's or QEMU's message.
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifneq ($(shell tools/deps.sh check $(MAKECMDGOALS) >&2 && echo ok),ok)
+$(error packages missing (listed above))
+endif
+endif
+# Install them all (Debian 12: apt-get, with sudo when not root).
+deps:
+	tools/deps.sh install
 
 # -- kernel
 $(BUILD)/kernel/%.o: %.c
