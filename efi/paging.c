@@ -7,11 +7,12 @@
  *   - The BSP stack in the stack window, an unmapped guard page below it.
  *   - Identity map of the page(s) holding handoff(): the instruction after
  *     `mov cr3` must still be mapped. The kernel removes it.
- * What to map and with which flags is shared/hhdm_plan.c (the replay tool
- * plans firmware maps with it too); this file sizes the frame pool and
- * builds the tables. Page-table frames come from a pool allocated before
- * ExitBootServices, so the tables can be built from the final memory map
- * after it. */
+ * What to map and with which flags, and the windows the non-kernel parts
+ * live in, is shared/hhdm_plan.c (the replay tool plans firmware maps with
+ * it too); this file checks a kernel's placement against those windows,
+ * sizes the frame pool and builds the tables. Page-table frames come from a
+ * pool allocated before ExitBootServices, so the tables can be built once
+ * before it as a dry run and again from the final memory map after it. */
 #include "hhdm_plan.h"
 #include "loader.h"
 
