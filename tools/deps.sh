@@ -43,11 +43,11 @@ present() {
     esac
 }
 
-# needed GOAL: does a package tagged with these goals matter for GOAL?
+# wanted TAGS GOAL: does a package tagged TAGS matter for GOAL?
 wanted() {
     local goals=$1 goal=$2
     case $goal in
-        clean|deps|screenshots-clean) return 1 ;;
+        clean|deps) return 1 ;;
     esac
     [[ " $goals " == *" build "* ]] && return 0
     [[ " $goals " == *" $goal "* ]]
@@ -61,8 +61,9 @@ check() {
         [ -n "$pkg" ] || continue
         for goal in "${goals[@]}"; do
             case $goal in
-                all|install|screenshots|bench|*/*|*.*) goal=build ;;
-                run-*) goal=run ;;
+                screenshots) goal=test ;;         # QEMU and python3
+                bench) goal=run ;;                # tests/bench/smp-bringup.sh boots QEMU
+                all|install|*/*|*.*) goal=build ;;
             esac
             if wanted "$tags" "$goal" && ! present "$probe"; then
                 [[ " ${missing[*]-} " == *" $pkg "* ]] || missing+=("$pkg")
