@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Write malformed variants of a good kernel ELF, one defect per file.
+"""Write bad variants of a good kernel ELF, one defect per file.
 
 usage: mkbadelf.py GOOD_KERNEL_ELF OUTDIR
 
 Each variant changes as little as possible of GOOD_KERNEL_ELF so that the
-loader's validator (shared/elf.c) rejects it for exactly one reason. Also
-writes OUTDIR/cases.tsv, one line per variant:
+loader refuses it for exactly one reason: its validator (shared/elf.c)
+for a malformed file, its placement check (efi/paging.c) for a valid one
+linked over a window the loader maps itself. Also writes OUTDIR/cases.tsv,
+one line per variant:
 
-    <file name> TAB <substring of elf_strerror() the loader must print>
+    <file name> TAB <substring of the message the loader must print>
 
 The substrings below are copied from elf_strerror() in shared/elf.c, and
 for the placement variants from paging_check_placement() in efi/paging.c
