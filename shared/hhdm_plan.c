@@ -1,5 +1,6 @@
-/* The loader's mapping plan (include/hhdm_plan.h). Only decides what to
- * map; efi/paging.c feeds the plan to pt_map, tools/replay.c to an arena. */
+/* The loader's mapping plan and its windows (include/hhdm_plan.h). Only
+ * decides what to map and where; efi/paging.c feeds the plan to pt_map and
+ * checks kernels against the windows, tools/replay.c plans into an arena. */
 #include <elf.h>
 
 #include "bootinfo.h"
@@ -148,7 +149,8 @@ void hhdm_plan_all(struct hhdm_plan *p, const struct pmem *pm, const struct hhdm
                    uint64_t *hhdm_end)
 {
     const struct hhdm_window_span id = hhdm_plan_window(l, HHDM_WINDOW_IDENTITY);
-    const bool kernel_below_stack = l->kernel && l->kernel->lo < KSTACK_WINDOW;
+    const bool kernel_below_stack =
+        l->kernel && l->kernel->lo < hhdm_plan_window(l, HHDM_WINDOW_STACK).base;
 
     if (id.end > id.base)
         hhdm_plan_add(p, id.base, id.base, id.end - id.base, PT_MAP_EXEC);
