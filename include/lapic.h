@@ -1,38 +1,13 @@
 /* Local APIC inter-processor interrupts, over a register interface the
  * caller supplies: MMIO (xAPIC) or MSRs (x2APIC) in the kernel, a simulated
  * register file in host tests (QEMU's TCG has no x2APIC). Intel SDM Vol. 3A,
- * 11.6 (ICR) and 11.12 (x2APIC). */
+ * 11.6 (ICR) and 11.12 (x2APIC). Register names: include/x86/apic.h. */
 #ifndef PAGODA_LAPIC_H
 #define PAGODA_LAPIC_H
 
 #include "types.h"
+#include "x86/apic.h"
 
-/* Register offsets in the xAPIC MMIO page; x2APIC MSR = 0x800 + offset / 16. */
-#define LAPIC_ID        0x020
-#define LAPIC_VERSION   0x030
-#define LAPIC_EOI       0x0B0
-#define LAPIC_SVR       0x0F0
-#define LAPIC_ESR       0x280
-#define LAPIC_ICR_LOW   0x300
-#define LAPIC_ICR_HIGH  0x310
-#define X2APIC_MSR_BASE 0x800
-#define X2APIC_MSR(off) (X2APIC_MSR_BASE + ((off) >> 4))
-
-#define LAPIC_SVR_ENABLE   (1u << 8)
-
-/* ICR low word. */
-#define ICR_VECTOR(v)      ((uint32_t)(v) & 0xFF)
-#define ICR_FIXED          (0u << 8)
-#define ICR_INIT           (5u << 8)
-#define ICR_STARTUP        (6u << 8)
-#define ICR_DELIVERY_PENDING (1u << 12)   /* xAPIC only; reserved in x2APIC */
-#define ICR_LEVEL_ASSERT   (1u << 14)
-#define ICR_TRIGGER_LEVEL  (1u << 15)
-#define ICR_DEST_SHIFT_XAPIC 24           /* in ICR high */
-#define ICR_DEST_SHIFT_X2APIC 32          /* in the 64-bit ICR MSR */
-
-#define XAPIC_BROADCAST_ID 0xFF           /* never a target: it would reach every CPU */
-#define XAPIC_MAX_ID       0xFE
 #define LAPIC_ICR_SPIN_LIMIT 1000000      /* bounded wait for delivery status */
 
 struct lapic_io {
@@ -42,6 +17,15 @@ struct lapic_io {
     void (*write)(void *ctx, uint32_t offset, uint32_t value);
     /* x2APIC only: the ICR is one 64-bit MSR write (0x830). */
     void (*write_icr64)(void *ctx, uint64_t value);
+    /* x2APIC only: make every earlier store globally visible before the
+     * next WRMSR (MFENCE; LFENCE). A WRMSR to an x2APIC register is not
+     * serialising, so without it the IPI can overtake the data it
+     * announces (SDM 3A 11.12.3). */
+    void (*store_fence)(void *ctx);
+    /* xAPIC only: interrupts off on this CPU, returning what to restore;
+     * and the restore. Brackets the two-write ICR sequence. */
+    uint64_t (*irq_save)(void *ctx);
+    void (*irq_restore)(void *ctx, uint64_t saved);
     void *ctx;
 };
 
@@ -51,9 +35,11 @@ struct lapic_io {
 int lapic_icr_xapic(uint32_t dest, uint32_t low, uint32_t *high_out, uint32_t *low_out);
 int lapic_icr_x2apic(uint32_t dest, uint32_t low, uint64_t *out);
 
-/* Send one IPI and, in xAPIC mode, wait (bounded) for the delivery-status
- * bit to clear. -E_INVAL for a bad destination, -E_BUSY if the ICR never
- * went idle. */
+/* Send one IPI. The sender's earlier stores are visible to the target
+ * before the interrupt arrives, in both modes. In xAPIC mode interrupts are
+ * off on this CPU from the idle check through the two ICR writes, and the
+ * call waits (bounded) for the delivery-status bit to clear. -E_INVAL for
+ * a bad destination, -E_BUSY if the ICR never went idle. */
 int lapic_send_ipi(const struct lapic_io *io, uint32_t dest, uint32_t low);
 
 /* INIT (level, assert) and STARTUP with the trampoline page number. */

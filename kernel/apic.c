@@ -9,18 +9,7 @@
 #define PIC1_DATA        0x21
 #define PIC2_DATA        0xA1
 #define PIC_MASK_ALL     0xFF
-#define LAPIC_LVT_TIMER  0x320
-#define LAPIC_LVT_LINT0  0x350
-#define LAPIC_LVT_LINT1  0x360
-#define LAPIC_LVT_ERROR  0x370
-#define LAPIC_LVT_MASKED (1u << 16)
-#define LAPIC_TIMER_INIT  0x380
-#define LAPIC_TIMER_CUR   0x390
-#define LAPIC_TIMER_DIV   0x3E0
-#define LAPIC_TIMER_DIV16 0x3         /* divide configuration: bus clock / 16 */
 #define TIMER_CALIBRATION_US 10000
-#define TIMER_MAX_COUNT   0xFFFFFFFFu
-#define XAPIC_ID_SHIFT   24
 
 static struct lapic_io io;
 static uint64_t timer_ticks_per_ms;   /* LAPIC timer, divide-by-16; same on every CPU */
@@ -56,6 +45,27 @@ static void x2apic_write_icr(void *ctx, uint64_t v)
     wrmsr(X2APIC_MSR(LAPIC_ICR_LOW), v);
 }
 
+/* Linux's weak_wrmsr_fence(): MFENCE drains earlier stores, LFENCE keeps
+ * the WRMSR (not a load or store, so MFENCE alone does not order it) from
+ * starting before that. */
+static void x2apic_store_fence(void *ctx)
+{
+    (void)ctx;
+    __asm__ volatile("mfence; lfence" ::: "memory");
+}
+
+static uint64_t irq_save(void *ctx)
+{
+    (void)ctx;
+    return cpu_irq_save();
+}
+
+static void irq_restore(void *ctx, uint64_t saved)
+{
+    (void)ctx;
+    cpu_irq_restore(saved);
+}
+
 static bool needs_x2apic(const struct bootinfo *bi)
 {
     if (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD)
@@ -72,7 +82,8 @@ void apic_init_bsp(const struct bootinfo *bi)
     outb(PIC2_DATA, PIC_MASK_ALL);
     if (needs_x2apic(bi) && (bi->cpu_features & BI_CPU_X2APIC)) {
         io = (struct lapic_io){ .x2apic = true, .read = x2apic_read, .write = x2apic_write,
-                                .write_icr64 = x2apic_write_icr };
+                                .write_icr64 = x2apic_write_icr, .store_fence = x2apic_store_fence,
+                                .irq_save = irq_save, .irq_restore = irq_restore };
     } else {
         paddr_t base = rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR_MASK;
         struct pt_translation t;
@@ -81,9 +92,18 @@ void apic_init_bsp(const struct bootinfo *bi)
         if (pt_translate(&kmem.pt, HHDM_BASE + base, &t) != 0 || !(t.flags & PT_MAP_UC))
             panic("apic: local APIC at 0x%lx is not mapped uncached in the HHDM", (unsigned long)base);
         xapic_mmio = phys_to_virt(base);
-        io = (struct lapic_io){ .x2apic = false, .read = xapic_read, .write = xapic_write };
+        io = (struct lapic_io){ .x2apic = false, .read = xapic_read, .write = xapic_write,
+                                .irq_save = irq_save, .irq_restore = irq_restore };
     }
     apic_init_this_cpu();
+    /* The local APIC's own ID is the truth about which CPU this is: the BSP's
+     * struct cpu takes it (APs send wake-ups there), and smp.c starts no AP
+     * if the loader's record disagrees. */
+    uint32_t id = apic_id_this_cpu();
+    if (id != bi->bsp_apic_id)
+        kprintf("pagoda: bsp apic id mismatch: local APIC says %u, the loader recorded %u\n", id,
+                bi->bsp_apic_id);
+    this_cpu()->apic_id = id;
 }
 
 /* Per CPU: x2APIC on if chosen (each CPU enables its own), LVTs masked,
@@ -109,11 +129,11 @@ void apic_timer_calibrate(void)
 {
     io.write(io.ctx, LAPIC_TIMER_DIV, LAPIC_TIMER_DIV16);
     io.write(io.ctx, LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | VEC_TIMER);
-    io.write(io.ctx, LAPIC_TIMER_INIT, TIMER_MAX_COUNT);
+    io.write(io.ctx, LAPIC_TIMER_INIT, LAPIC_TIMER_MAX_COUNT);
     timer_delay_us(TIMER_CALIBRATION_US);
     uint32_t left = io.read(io.ctx, LAPIC_TIMER_CUR);
     io.write(io.ctx, LAPIC_TIMER_INIT, 0);
-    timer_ticks_per_ms = (uint64_t)(TIMER_MAX_COUNT - left) * 1000 / TIMER_CALIBRATION_US;
+    timer_ticks_per_ms = (uint64_t)(LAPIC_TIMER_MAX_COUNT - left) * 1000 / TIMER_CALIBRATION_US;
 }
 
 /* A one-shot timer interrupt, then HLT: the CPU stops using its core until
@@ -122,24 +142,22 @@ void apic_timer_calibrate(void)
  * at once still wakes the HLT instead of being taken before it and leaving
  * the CPU asleep for good. The caller's IF is restored. Without a calibrated
  * timer, spin on the TSC instead. */
-#define RFLAGS_IF (1ULL << 9)
-
 void apic_sleep_us(uint64_t us)
 {
-    uint64_t count = timer_ticks_per_ms * us / 1000, rflags;
+    uint64_t count = timer_ticks_per_ms * us / 1000;
 
-    if (count == 0 || count > TIMER_MAX_COUNT) {
+    if (count == 0 || count > LAPIC_TIMER_MAX_COUNT) {
         timer_delay_us(us);
         return;
     }
-    __asm__ volatile("pushfq; popq %0; cli" : "=r"(rflags) : : "memory");
+    uint64_t rflags = cpu_irq_save();
     io.write(io.ctx, LAPIC_TIMER_DIV, LAPIC_TIMER_DIV16);
     io.write(io.ctx, LAPIC_LVT_TIMER, VEC_TIMER);         /* one-shot, unmasked */
     io.write(io.ctx, LAPIC_TIMER_INIT, (uint32_t)count);
     __asm__ volatile("sti; hlt" ::: "memory");
     io.write(io.ctx, LAPIC_TIMER_INIT, 0);                /* woken early: cancel */
     if (!(rflags & RFLAGS_IF))
-        __asm__ volatile("cli" ::: "memory");
+        cpu_cli();
 }
 
 const struct lapic_io *apic_io(void)

@@ -5,22 +5,10 @@
 
 #include "kernel.h"
 #include "x86/cpu.h"
+#include "x86/seg.h"
 
-/* Segment descriptor bits (SDM 3A 3.4.5). */
-#define SEG_ACCESSED   (1ULL << 40)
-#define SEG_RW         (1ULL << 41)
-#define SEG_EXEC       (1ULL << 43)
-#define SEG_CODE_DATA  (1ULL << 44)   /* S: code/data, not system */
-#define SEG_PRESENT    (1ULL << 47)
-#define SEG_LONG       (1ULL << 53)   /* L: 64-bit code */
-#define SEG_GRAN_4K    (1ULL << 55)
-#define SEG_LIMIT_MAX  (0xFFFFULL | (0xFULL << 48))
-#define SEG_TYPE_TSS_AVAIL (0x9ULL << 40)
-
-#define KERNEL_CODE_DESC (SEG_LIMIT_MAX | SEG_ACCESSED | SEG_RW | SEG_EXEC | SEG_CODE_DATA | \
-                          SEG_PRESENT | SEG_LONG | SEG_GRAN_4K)
-#define KERNEL_DATA_DESC (SEG_LIMIT_MAX | SEG_ACCESSED | SEG_RW | SEG_CODE_DATA | SEG_PRESENT | \
-                          SEG_GRAN_4K)
+#define KERNEL_CODE_DESC SEG_FLAT(SEG_ACCESSED | SEG_RW | SEG_EXEC | SEG_LONG)
+#define KERNEL_DATA_DESC SEG_FLAT(SEG_ACCESSED | SEG_RW)
 
 static struct cpu bsp_cpu;
 
@@ -89,11 +77,6 @@ void cpu_init_bsp(uint32_t apic_id)
 void cpu_init_ap(struct cpu *c, uint32_t index, uint32_t apic_id)
 {
     cpu_setup(c, index, apic_id);
-}
-
-struct cpu *cpu_bsp(void)
-{
-    return &bsp_cpu;
 }
 
 /* NULL before GS base is set (early panics). */

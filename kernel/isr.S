@@ -1,6 +1,8 @@
 /* Exception entry stubs: give every vector the same frame (a zero error
  * code where the CPU pushes none, then the vector), save the general
  * registers in struct trap_frame order, call trap_handler, and return. */
+#include "x86/vectors.h"
+
     .macro isr_stub vec, has_err
     .globl isr_\vec
 isr_\vec:
@@ -19,9 +21,9 @@ isr_\vec:
     .irp v, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
     isr_stub \v, 0
     .endr
-    /* Inter-processor interrupts and the APIC's spurious vector
-     * (VEC_* in kernel/kernel.h). */
-    .irp v, 240,241,242,255
+    /* Inter-processor interrupts, the APIC timer and its spurious vector
+     * (include/x86/vectors.h). */
+    .irp v, VEC_KERNEL_LIST
     isr_stub \v, 0
     .endr
 
@@ -74,5 +76,7 @@ isr_table:
     .quad isr_\v
     .endr
 isr_ipi_table:
-    .quad isr_240, isr_241, isr_242, isr_255
+    .irp v, VEC_KERNEL_LIST
+    .quad isr_\v
+    .endr
     .section .note.GNU-stack, "", @progbits

@@ -9,6 +9,7 @@
 #include "pt.h"
 #include "types.h"
 #include "vrange.h"
+#include "x86/vectors.h"
 
 #define IST_DOUBLE_FAULT 1          /* TSS IST slot for #DF */
 #define IST_STACK_SIZE   (16 * KiB)
@@ -16,12 +17,6 @@
 #define GDT_KERNEL_DATA  0x10
 #define GDT_TSS          0x18
 #define GDT_ENTRIES      5          /* null, code, data, TSS (two slots) */
-
-/* Interrupt vectors (exceptions are 0-31). */
-#define VEC_TLB_SHOOTDOWN 0xF0      /* flush a kernel range, then acknowledge */
-#define VEC_WAKEUP        0xF1      /* new work for an idle CPU */
-#define VEC_TIMER         0xF2      /* local APIC timer: ends a timed sleep */
-#define VEC_SPURIOUS      0xFF      /* local APIC spurious vector: no EOI */
 
 #define EXIT_PASS 0x10              /* isa-debug-exit: QEMU exits with (v << 1) | 1 = 33 */
 #define EXIT_FAIL 0x11              /* ... = 35 */
@@ -55,7 +50,9 @@ struct cpu {
     uint64_t cr3;                   /* as read by the CPU itself once online */
     uint64_t pat;                   /* IA32_PAT as read by the CPU itself */
     uint32_t mtrr;                  /* enum mtrr_sync: how its MTRRs came to match */
-    uint64_t work_seen;             /* last smp_call generation this CPU ran */
+    uint64_t work_seen;             /* last smp_call generation this CPU took */
+    uint64_t work_done;             /* ... and finished */
+    uint64_t tlb_acked;             /* last shootdown this CPU flushed for */
     uint64_t gdt[GDT_ENTRIES];
     struct tss tss;
     struct fault_record last_fault;
@@ -73,7 +70,6 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
 void cpu_init_bsp(uint32_t apic_id);
 void cpu_init_ap(struct cpu *c, uint32_t index, uint32_t apic_id);
 struct cpu *this_cpu(void);
-struct cpu *cpu_bsp(void);
 
 /* timer.c: TSC calibrated against the PIT */
 void timer_calibrate(const struct bootinfo *bi);
@@ -101,6 +97,8 @@ struct smp_options {
     bool serial;              /* pagoda.smp=serial: one AP at a time */
     bool withhold;            /* pagoda.smp.withhold=APIC: never send that CPU its SIPIs */
     uint32_t withhold_apic;   /* (tests the did-not-answer path) */
+    bool late;                /* pagoda.smp.late=APIC: that CPU says alive only after the */
+    uint32_t late_apic;       /* BSP's deadline (tests the answered-too-late path) */
 };
 void smp_quiesce_firmware_aps(const struct bootinfo *bi);   /* INIT them early; picks the slots */
 void smp_boot(const struct bootinfo *bi, const struct smp_options *opt);
@@ -110,7 +108,10 @@ struct cpu *smp_cpu(unsigned index);       /* NULL if not online */
 typedef void (*smp_fn)(void *arg);
 /* Run fn(arg) on every online CPU (the caller's too) and wait for all. */
 void smp_call_all(smp_fn fn, void *arg);
-void smp_handle_wakeup(void);
+/* Wait until answered(c, token) holds for every online CPU but the caller;
+ * after timeout_us, panic naming the CPUs that did not `what`. */
+typedef bool (*smp_answered)(const struct cpu *c, uint64_t token);
+void smp_wait_all(smp_answered answered, uint64_t token, uint64_t timeout_us, const char *what);
 
 /* mtrr.c: the BSP's MTRRs on every AP */
 enum mtrr_sync { MTRR_MATCHED, MTRR_SYNCED, MTRR_MISMATCH };

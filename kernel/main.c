@@ -7,11 +7,13 @@
 #define TEST_MODE_FLAG   "pagoda.test"
 #define SMP_KEY          "pagoda.smp"            /* =serial: one AP at a time, the baseline */
 #define SMP_WITHHOLD_KEY "pagoda.smp.withhold"   /* =APIC ID: a CPU that never answers */
+#define SMP_LATE_KEY     "pagoda.smp.late"       /* =APIC ID: a CPU that answers too late */
 
 static struct smp_options smp_options(const char *cmdline)
 {
     struct smp_options o = { .serial = cmdline_value_is(cmdline_value(cmdline, SMP_KEY), "serial") };
     o.withhold = cmdline_u32(cmdline_value(cmdline, SMP_WITHHOLD_KEY), &o.withhold_apic);
+    o.late = cmdline_u32(cmdline_value(cmdline, SMP_LATE_KEY), &o.late_apic);
     return o;
 }
 

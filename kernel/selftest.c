@@ -12,7 +12,6 @@
 
 #define PF_ERR_PRESENT  (1ULL << 0)
 #define PF_ERR_WRITE    (1ULL << 1)
-#define VEC_PAGE_FAULT  14
 #define TEST_PATTERN    0x5A17C0DEDEADBEEFULL
 
 void check_record(struct check_result *r, const char *name, bool ok, const char *detail)

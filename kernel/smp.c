@@ -6,10 +6,18 @@
  *
  * Sequence per the SDM (Vol. 3A 8.4.4.1): INIT (level assert), 10 ms, SIPI,
  * 200 us, second SIPI to the CPUs that have not checked in. Delays come from
- * the TSC, calibrated against the PIT (timer.c). */
+ * the TSC, calibrated against the PIT (timer.c).
+ *
+ * Handshake (include/apslots.h): an AP says alive, waits for the BSP's
+ * release and only then enters cpus[] and the online count. At its deadline
+ * the BSP releases every AP that said alive and INITs the others; a
+ * compare-and-swap on the slot state settles an AP that answers at that
+ * very moment. Every wait for another CPU is bounded and names the CPUs
+ * that did not answer. */
 #include <string.h>
 
 #include "apslots.h"
+#include "fmt.h"
 #include "kernel.h"
 #include "lapic.h"
 #include "x86/cpu.h"
@@ -18,9 +26,24 @@
 
 #define INIT_DELAY_US      10000
 #define SIPI_DELAY_US      200
-#define AP_TIMEOUT_US      1000000    /* per wave (parallel) or per CPU (serial) */
+/* The BSP's deadline for saying alive, per wave (parallel) or per CPU
+ * (serial), from the first INIT. 32 CPUs under TCG on 2 loaded host cores
+ * say alive within tens of ms; a quarter second leaves room for a busier
+ * host and keeps the "late" boot test short. */
+#define AP_ALIVE_TIMEOUT_US   250000
+/* An AP's wait for its release: the BSP's deadline plus time to decide and
+ * print, several times over. */
+#define AP_RELEASE_TIMEOUT_US (8 * AP_ALIVE_TIMEOUT_US)
+/* Released to online is a few stores on the AP. */
+#define AP_PUBLISH_TIMEOUT_US AP_ALIVE_TIMEOUT_US
+/* Cross-CPU calls: every CPU takes the call within the first bound (it is
+ * woken by an IPI); the function itself (the self-checks' stress run) may
+ * take the second. */
+#define CALL_TAKE_TIMEOUT_US  2000000
+#define CALL_DONE_TIMEOUT_US  120000000
 #define FOUR_GIB           (4 * GiB)
 #define CPU_STRUCT_BYTES   64 * KiB   /* power of two >= sizeof(struct cpu) */
+#define CPU_LIST_CHARS     192        /* "apic=1,2,..." in a report; truncated with "..." */
 _Static_assert(sizeof(struct cpu) <= CPU_STRUCT_BYTES, "struct cpu outgrew its allocation");
 
 extern char trampoline_start[], trampoline_end[], trampoline_gdt[], trampoline_pm32[],
@@ -34,19 +57,63 @@ static struct cpu *cpus[BOOTINFO_MAX_CPUS];   /* by index; NULL until online */
 static unsigned cpu_count = 1;                /* indices handed out, BSP = 0 */
 static volatile unsigned online = 1;
 static uint64_t bsp_pat;                      /* the PAT every AP copies */
+static const struct smp_options *options;
 
 /* Cross-CPU calls: a generation counter; idle CPUs run the new function
- * when they see a newer generation, then count themselves done. */
+ * when they see a newer generation, recording in their struct cpu that they
+ * took it (work_seen) and finished it (work_done). */
 static struct {
     smp_fn fn;
     void *arg;
     volatile uint64_t generation;
-    volatile uint32_t done;
 } work;
 
 unsigned smp_online_count(void) { return online; }
 unsigned smp_cpu_count(void) { return cpu_count; }
 struct cpu *smp_cpu(unsigned index) { return index < cpu_count ? cpus[index] : NULL; }
+
+/* The waits for other CPUs: every online CPU except the caller must answer
+ * before the timeout; those that did not are named, and the kernel stops
+ * (a CPU that misses a shootdown or a call leaves nothing safe to do). */
+static bool all_answered(smp_answered answered, uint64_t token)
+{
+    const struct cpu *me = this_cpu();
+    for (unsigned i = 0; i < cpu_count; i++)
+        if (cpus[i] && cpus[i] != me && !answered(cpus[i], token))
+            return false;
+    return true;
+}
+
+static void list_silent(char *buf, size_t cap, smp_answered answered, uint64_t token)
+{
+    const struct cpu *me = this_cpu();
+    size_t n = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < cpu_count; i++) {
+        if (!cpus[i] || cpus[i] == me || answered(cpus[i], token))
+            continue;
+        n += (size_t)fmt_snprintf(buf + n, cap - n, "%s%u", n ? "," : "apic=", cpus[i]->apic_id);
+        if (n >= cap - 1) {
+            fmt_snprintf(buf + cap - 4, 4, "...");
+            return;
+        }
+    }
+}
+
+void smp_wait_all(smp_answered answered, uint64_t token, uint64_t timeout_us, const char *what)
+{
+    uint64_t deadline = rdtsc() + timer_us_to_ticks(timeout_us);
+    char silent[CPU_LIST_CHARS];
+
+    while (!all_answered(answered, token)) {
+        if (rdtsc() >= deadline) {
+            list_silent(silent, sizeof(silent), answered, token);
+            panic("smp: cpus %s did not %s within %lu ms", silent, what,
+                  (unsigned long)(timeout_us / 1000));
+        }
+        cpu_pause();
+    }
+}
 
 static paddr_t low_frame_alloc(void *ctx)
 {
@@ -58,7 +125,8 @@ static paddr_t low_frame_alloc(void *ctx)
 static void low_frame_free(void *ctx, paddr_t pa)
 {
     (void)ctx;
-    falloc_free(&kmem.fa, pa, PAGE_SIZE, PMEM_KERNEL_PAGETABLES);
+    if (falloc_free(&kmem.fa, pa, PAGE_SIZE, PMEM_KERNEL_PAGETABLES) != 0)
+        panic("smp: transitional table frame 0x%lx was not allocated", (unsigned long)pa);
 }
 
 static void *hhdm(void *ctx, paddr_t pa)
@@ -69,25 +137,28 @@ static void *hhdm(void *ctx, paddr_t pa)
 
 /* Transitional tables for the 32-bit CR3 load: a root below 4 GiB whose
  * upper half is the kernel's (same entries, same lower tables) and whose
- * lower half identity-maps the trampoline page. Freed after bring-up. */
+ * lower half identity-maps the trampoline page. The allocator is used
+ * directly, without the kmem lock: only the BSP runs while they are built
+ * and freed (APs wait for their release, or sit idle, and never allocate). */
 static int transitional_build(struct pt *t, paddr_t tramp)
 {
-    const struct pt_env env = { .alloc_frame = low_frame_alloc, .free_frame = low_frame_free,
-                                .phys_to_ptr = hhdm, .ctx = NULL };
-    int rc = pt_init(t, &env, 4, kmem.pt.caps);
+    /* The clone takes its frames from the env it is given: the low one. */
+    struct pt kernel_low = kmem.pt;
+    kernel_low.env = (struct pt_env){ .alloc_frame = low_frame_alloc,
+                                      .free_frame = low_frame_free, .phys_to_ptr = hhdm };
+    int rc = pt_clone_kernel_half(t, &kernel_low);
     if (rc)
         return rc;
-    uint64_t *root = phys_to_virt(t->root);
-    const uint64_t *kroot = phys_to_virt(kmem.pt.root);
-    memcpy(&root[PT_ROOT_KERNEL_FIRST], &kroot[PT_ROOT_KERNEL_FIRST],
-           (PT_ENTRIES - PT_ROOT_KERNEL_FIRST) * sizeof(uint64_t));
     return pt_map(t, tramp, tramp, PAGE_SIZE, PT_MAP_EXEC);
 }
 
+/* Only the lower half is ours: unmapping the page frees its tables. The
+ * page was mapped with one 4 KiB leaf, so no split (the one way pt_unmap
+ * fails) can be needed. */
 static void transitional_free(struct pt *t, paddr_t tramp)
 {
-    /* Only the lower half is ours: unmapping the page frees its tables. */
-    pt_unmap(t, tramp, PAGE_SIZE);
+    if (pt_unmap(t, tramp, PAGE_SIZE) != 0)
+        panic("smp: unmapping the trampoline page from the transitional tables failed");
     low_frame_free(NULL, t->root);
 }
 
@@ -102,7 +173,7 @@ static void trampoline_install(const struct bootinfo *bi, const struct pt *t)
         panic("smp: trampoline code overlaps its parameter block");
     memcpy(page, trampoline_start, (size_t)(trampoline_end - trampoline_start));
     *p = (struct tramp_params){
-        .gdt_limit = 4 * sizeof(uint64_t) - 1,
+        .gdt_limit = TRAMP_GDT_ENTRIES * sizeof(uint64_t) - 1,
         .gdt_base = base + (uint32_t)(trampoline_gdt - trampoline_start),
         .far32_offset = base + (uint32_t)(trampoline_pm32 - trampoline_start),
         .far32_selector = TRAMP_SEL_CODE32,
@@ -114,6 +185,21 @@ static void trampoline_install(const struct bootinfo *bi, const struct pt *t)
         .cr3_final = kmem.pt.root,
         .cr4 = (uint32_t)CR4_PAE,
     };
+}
+
+/* Why no AP is started, or NULL. The CPU list must tell the BSP (this CPU,
+ * by its local APIC's ID) from the APs, or an INIT could hit the BSP. */
+static const char BSP_MISMATCH[] = "bsp-apic-mismatch";
+
+static const char *smp_unavailable(const struct bootinfo *bi)
+{
+    if (!bi->trampoline)
+        return "no-trampoline-page";
+    if (bi->cpu_count <= 1)
+        return "single-cpu";
+    if (!apslots_bsp_consistent(bi->cpus, bi->cpu_count, bi->bsp_apic_id, this_cpu()->apic_id))
+        return BSP_MISMATCH;
+    return NULL;
 }
 
 /* Which APs to start (apslots.c decides); skipped ones are reported once. */
@@ -129,7 +215,9 @@ static void select_slots(const struct bootinfo *bi)
                     apslots_reason_name(reasons[i]));
 }
 
-/* Each slot gets a stack behind a guard page and a struct cpu. */
+/* Each slot gets a stack behind a guard page and a struct cpu. They stay
+ * allocated whatever becomes of the AP: one that was parked may still be
+ * running on them until its INIT lands. */
 static int equip_slots(void)
 {
     paddr_t pa;
@@ -146,27 +234,6 @@ static int equip_slots(void)
     return 0;
 }
 
-/* Firmware leaves its APs in a loop after ExitBootServices (OVMF: in
- * reserved memory, HLT or a spin). INIT puts them in wait-for-SIPI at once,
- * so none spins, wakes or uses power (or, in a VM, host time) while the
- * kernel starts up; smp_boot later runs the full INIT-SIPI-SIPI anyway. */
-void smp_quiesce_firmware_aps(const struct bootinfo *bi)
-{
-    if (!bi->trampoline || bi->cpu_count <= 1)
-        return;
-    select_slots(bi);
-    for (uint32_t i = 0; i < ap_slot_count; i++)
-        lapic_send_init(apic_io(), ap_slots[i].apic_id);
-}
-
-static unsigned slots_online(void)
-{
-    unsigned n = 0;
-    for (uint32_t i = 0; i < ap_slot_count; i++)
-        n += __atomic_load_n(&ap_slots[i].state, __ATOMIC_ACQUIRE) == AP_STATE_ONLINE;
-    return n;
-}
-
 static void send_or_report(int rc, const struct ap_slot *s, const char *what)
 {
     if (rc)
@@ -174,38 +241,45 @@ static void send_or_report(int rc, const struct ap_slot *s, const char *what)
                 lapic_read_esr(apic_io()));
 }
 
-static const struct smp_options *options;
+/* Firmware leaves its APs in a loop after ExitBootServices (OVMF: in
+ * reserved memory, HLT or a spin). INIT puts them in wait-for-SIPI at once,
+ * so none spins, wakes or uses power (or, in a VM, host time) while the
+ * kernel starts up; smp_boot later runs the full INIT-SIPI-SIPI anyway. */
+void smp_quiesce_firmware_aps(const struct bootinfo *bi)
+{
+    if (smp_unavailable(bi))
+        return;
+    select_slots(bi);
+    for (uint32_t i = 0; i < ap_slot_count; i++)
+        send_or_report(lapic_send_init(apic_io(), ap_slots[i].apic_id), &ap_slots[i], "INIT");
+}
+
+static bool in_scope(const struct ap_slot *s, const struct ap_slot *only)
+{
+    return !only || s == only;
+}
+
+static bool test_hook(bool set, uint32_t apic, const struct ap_slot *s)
+{
+    return set && s->apic_id == apic;
+}
 
 static void sipi_pending(uint32_t page, const struct ap_slot *only)
 {
     for (uint32_t i = 0; i < ap_slot_count; i++) {
         const struct ap_slot *s = &ap_slots[i];
-        if ((only && s != only) || s->state == AP_STATE_ONLINE)
-            continue;
-        if (options->withhold && s->apic_id == options->withhold_apic)
+        if (!in_scope(s, only) || apslots_state(s) != AP_STATE_READY ||
+            test_hook(options->withhold, options->withhold_apic, s))
             continue;
         send_or_report(lapic_send_startup(apic_io(), s->apic_id, page), s, "STARTUP");
     }
-}
-
-/* The BSP sleeps between looks rather than spinning: on a real machine it
- * makes no difference, under emulation it leaves the host's cores to the
- * APs being started. Each AP wakes it when it comes online, so the slice
- * only bounds how late a timeout is noticed. */
-#define WAIT_SLICE_US 1000
-
-static void wait_online(unsigned want, uint64_t timeout_us)
-{
-    uint64_t deadline = rdtsc() + timer_us_to_ticks(timeout_us);
-    while (slots_online() < want && rdtsc() < deadline)
-        apic_sleep_us(WAIT_SLICE_US);
 }
 
 /* One wave, or one CPU when `only` is set: INIT, wait, SIPI, wait, SIPI. */
 static void start_wave(uint32_t page, const struct ap_slot *only)
 {
     for (uint32_t i = 0; i < ap_slot_count; i++)
-        if (!only || &ap_slots[i] == only)
+        if (in_scope(&ap_slots[i], only))
             send_or_report(lapic_send_init(apic_io(), ap_slots[i].apic_id), &ap_slots[i], "INIT");
     timer_delay_us(INIT_DELAY_US);   /* exact; the APs sit in INIT, nothing to yield to */
     sipi_pending(page, only);
@@ -213,18 +287,91 @@ static void start_wave(uint32_t page, const struct ap_slot *only)
     sipi_pending(page, only);
 }
 
-/* CPUs that never answered are put back into wait-for-SIPI with INIT, so
- * none can wake up later on the freed transitional tables. */
-static void park_laggards(void)
+static unsigned slots_in_state(const struct ap_slot *only, uint32_t state)
 {
+    unsigned n = 0;
+    for (uint32_t i = 0; i < ap_slot_count; i++)
+        n += in_scope(&ap_slots[i], only) && apslots_state(&ap_slots[i]) == state;
+    return n;
+}
+
+/* The BSP sleeps between looks rather than spinning: on a real machine it
+ * makes no difference, under emulation it leaves the host's cores to the
+ * APs being started. Each AP wakes it when it says alive and when it is
+ * online, so the slice only bounds how late a deadline is noticed. */
+#define WAIT_SLICE_US 1000
+
+/* Until no slot in scope is in `state`, or the deadline. */
+static void wait_while(const struct ap_slot *only, uint32_t state, uint64_t deadline)
+{
+    while (slots_in_state(only, state) && rdtsc() < deadline)
+        apic_sleep_us(WAIT_SLICE_US);
+}
+
+/* The deadline has come (or every AP said alive): each slot's fate, once.
+ * Released APs are woken to publish themselves; APs that never said alive
+ * get INIT, which puts them back into wait-for-SIPI wherever they were. */
+static unsigned decide(const struct ap_slot *only)
+{
+    unsigned released = 0;
+
     for (uint32_t i = 0; i < ap_slot_count; i++) {
         struct ap_slot *s = &ap_slots[i];
-        if (s->state == AP_STATE_ONLINE)
+        if (!in_scope(s, only))
             continue;
-        s->state = AP_STATE_EMPTY;
-        lapic_send_init(apic_io(), s->apic_id);
-        kprintf("pagoda: cpu apic=%u did not answer; carrying on without it\n", s->apic_id);
+        switch (apslots_decide(s)) {
+        case AP_FATE_RELEASED:
+            released++;
+            /* A lost wake-up only delays it: it looks again every slice. */
+            (void)apic_send_ipi_vector(s->apic_id, VEC_WAKEUP);
+            break;
+        case AP_FATE_PARKED:
+            /* pagoda.smp.late: the INIT is withheld, standing in for one
+             * the AP does not take at once (held pending while it is in
+             * SMM), so the AP meets its parked slot itself. */
+            if (!test_hook(options->late, options->late_apic, s))
+                send_or_report(lapic_send_init(apic_io(), s->apic_id), s, "INIT");
+            kprintf("pagoda: cpu apic=%u did not answer; carrying on without it\n", s->apic_id);
+            break;
+        case AP_FATE_GAVE_UP:
+            kprintf("pagoda: cpu apic=%u said alive but was not released in time; carrying on "
+                    "without it\n", s->apic_id);
+            break;
+        case AP_FATE_DECIDED:
+            break;
+        }
     }
+    return released;
+}
+
+/* A released AP that does not reach ONLINE may have half-published itself
+ * (in cpus[] but not counted): nothing after this could trust the CPU
+ * table, so that is fatal. */
+static void wait_published(const struct ap_slot *only)
+{
+    char late[CPU_LIST_CHARS];
+    size_t n = 0;
+
+    wait_while(only, AP_STATE_RELEASED, rdtsc() + timer_us_to_ticks(AP_PUBLISH_TIMEOUT_US));
+    if (slots_in_state(only, AP_STATE_RELEASED) == 0)
+        return;
+    for (uint32_t i = 0; i < ap_slot_count && n < sizeof(late) - 12; i++)
+        if (in_scope(&ap_slots[i], only) && apslots_state(&ap_slots[i]) == AP_STATE_RELEASED)
+            n += (size_t)fmt_snprintf(late + n, sizeof(late) - n, "%s%u", n ? "," : "apic=",
+                                      ap_slots[i].apic_id);
+    panic("smp: cpus %s were released but did not come online within %lu ms", late,
+          (unsigned long)(AP_PUBLISH_TIMEOUT_US / 1000));
+}
+
+/* One wave (or one CPU in serial mode), start to finish. */
+static void bring_up(uint32_t page, const struct ap_slot *only)
+{
+    uint64_t deadline = rdtsc() + timer_us_to_ticks(AP_ALIVE_TIMEOUT_US);
+
+    start_wave(page, only);
+    wait_while(only, AP_STATE_READY, deadline);
+    decide(only);
+    wait_published(only);
 }
 
 /* Printed by each CPU itself, once all are up: printing is slow (serial,
@@ -242,12 +389,16 @@ void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
     bool serial = opt->serial;
     struct pt t;
     uint32_t page = (uint32_t)(bi->trampoline >> PAGE_SHIFT);
+    const char *why = smp_unavailable(bi);
 
     cpus[0] = this_cpu();
-    if (!bi->trampoline || bi->cpu_count <= 1) {
+    if (why) {
+        if (why == BSP_MISMATCH)
+            kprintf("pagoda: cpu bsp apic=%u (local APIC) recorded=%u: the CPU list cannot tell "
+                    "the BSP from the APs; starting none\n", cpus[0]->apic_id, bi->bsp_apic_id);
         report_online(NULL);
         kprintf("pagoda: smp online=1 expected=%u bringup_us=0 mode=none reason=%s\n", bi->cpu_count,
-                bi->trampoline ? "single-cpu" : "no-trampoline-page");
+                why);
         return;
     }
     options = opt;
@@ -261,54 +412,65 @@ void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
 
     uint64_t t0 = rdtsc();
     if (serial) {
-        for (uint32_t i = 0; i < ap_slot_count; i++) {
-            unsigned before = slots_online();
-            start_wave(page, &ap_slots[i]);
-            wait_online(before + 1, AP_TIMEOUT_US);
-        }
+        for (uint32_t i = 0; i < ap_slot_count; i++)
+            bring_up(page, &ap_slots[i]);
     } else {
-        start_wave(page, NULL);
-        wait_online(ap_slot_count, AP_TIMEOUT_US);
+        bring_up(page, NULL);
     }
     uint64_t elapsed = rdtsc() - t0;
-    park_laggards();
-    transitional_free(&t, bi->trampoline);
+    /* A parked AP may not have taken its INIT yet and could still be in the
+     * trampoline: its tables stay (a few frames, kept for good) so that it
+     * can never run on freed ones. Every other AP is past them. */
+    unsigned parked = slots_in_state(NULL, AP_STATE_PARKED);
+    if (parked == 0)
+        transitional_free(&t, bi->trampoline);
     smp_call_all(report_online, NULL);   /* each CPU's own line, before the summary */
 
-    kprintf("pagoda: smp online=%u expected=%u bringup_us=%lu mode=%s apic=%s\n", online,
+    kprintf("pagoda: smp online=%u expected=%u bringup_us=%lu mode=%s apic=%s parked=%u\n", online,
             bi->cpu_count, (unsigned long)timer_ticks_to_us(elapsed), serial ? "serial" : "parallel",
-            apic_is_x2apic() ? "x2apic" : "xapic");
+            apic_is_x2apic() ? "x2apic" : "xapic", parked);
 }
 
 /* Run pending cross-CPU work; called by idle CPUs after every wake-up. */
-void smp_handle_wakeup(void)
+static void handle_wakeup(void)
 {
     struct cpu *c = this_cpu();
     uint64_t gen = __atomic_load_n(&work.generation, __ATOMIC_ACQUIRE);
 
     if (gen == c->work_seen)
         return;
-    c->work_seen = gen;
+    __atomic_store_n(&c->work_seen, gen, __ATOMIC_RELEASE);
     work.fn(work.arg);
-    __atomic_fetch_add(&work.done, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&c->work_done, gen, __ATOMIC_RELEASE);
+}
+
+static bool took_call(const struct cpu *c, uint64_t gen)
+{
+    return __atomic_load_n(&c->work_seen, __ATOMIC_ACQUIRE) == gen;
+}
+
+static bool finished_call(const struct cpu *c, uint64_t gen)
+{
+    return __atomic_load_n(&c->work_done, __ATOMIC_ACQUIRE) == gen;
 }
 
 void smp_call_all(smp_fn fn, void *arg)
 {
     struct cpu *me = this_cpu();
-    unsigned others = online - 1;
 
     work.fn = fn;
     work.arg = arg;
-    __atomic_store_n(&work.done, 0, __ATOMIC_RELEASE);
-    __atomic_fetch_add(&work.generation, 1, __ATOMIC_RELEASE);
-    for (unsigned i = 0; i < cpu_count; i++)
-        if (cpus[i] && cpus[i] != me)
-            apic_send_ipi_vector(cpus[i]->apic_id, VEC_WAKEUP);
-    me->work_seen = work.generation;
+    uint64_t gen = __atomic_add_fetch(&work.generation, 1, __ATOMIC_RELEASE);
+    for (unsigned i = 0; i < cpu_count; i++) {
+        int rc;
+        if (cpus[i] && cpus[i] != me && (rc = apic_send_ipi_vector(cpus[i]->apic_id, VEC_WAKEUP)))
+            panic("smp: wake-up IPI to cpu apic=%u failed (%d)", cpus[i]->apic_id, rc);
+    }
+    me->work_seen = gen;
     fn(arg);
-    while (__atomic_load_n(&work.done, __ATOMIC_ACQUIRE) < others)
-        cpu_pause();
+    me->work_done = gen;
+    smp_wait_all(took_call, gen, CALL_TAKE_TIMEOUT_US, "take a cross-CPU call");
+    smp_wait_all(finished_call, gen, CALL_DONE_TIMEOUT_US, "finish a cross-CPU call");
 }
 
 /* An AP's idle loop: sleep until an IPI, then look for work. STI takes
@@ -320,11 +482,38 @@ static __attribute__((noreturn)) void ap_idle(void)
         __asm__ volatile("cli");
         if (__atomic_load_n(&work.generation, __ATOMIC_ACQUIRE) != this_cpu()->work_seen) {
             __asm__ volatile("sti");
-            smp_handle_wakeup();
+            handle_wakeup();
             continue;
         }
         __asm__ volatile("sti; hlt");
     }
+}
+
+/* An AP that is not to run on: it reports and halts without touching
+ * anything shared (its stack and struct cpu are its own for good). */
+static __attribute__((noreturn)) void ap_halt(const struct ap_slot *slot, const char *why)
+{
+    kprintf("pagoda: cpu apic=%u %s; halted\n", slot->apic_id, why);
+    halt_forever();
+}
+
+static void wake_bsp(void)
+{
+    /* A lost wake-up only delays the BSP: it looks again every slice. */
+    (void)apic_send_ipi_vector(cpus[0]->apic_id, VEC_WAKEUP);
+}
+
+/* Sleep in slices until the slot leaves `state` or `timeout_us` passes;
+ * true if it left. Woken early by the BSP's IPI. */
+static bool ap_wait_while(const struct ap_slot *slot, uint32_t state, uint64_t timeout_us)
+{
+    uint64_t deadline = rdtsc() + timer_us_to_ticks(timeout_us);
+    while (apslots_state(slot) == state) {
+        if (rdtsc() >= deadline)
+            return false;
+        apic_sleep_us(WAIT_SLICE_US);
+    }
+    return true;
 }
 
 /* First C code on an AP, on its own stack and the shared PML4. */
@@ -334,7 +523,10 @@ void ap_main(struct ap_slot *slot)
     struct cpu *c = slot->cpu;
 
     cpu_init_ap(c, slot->index, slot->apic_id);   /* GDT, TSS + IST, GS base */
-    if (apslots_find(ap_slots, ap_slot_count, slot->apic_id) != slot)
+    /* The scan chose this slot while it was READY; the BSP may have parked
+     * it since (then saying alive fails below). */
+    if (apslots_find(ap_slots, ap_slot_count, slot->apic_id) != slot &&
+        apslots_state(slot) == AP_STATE_READY)
         panic("smp: trampoline chose slot %u for APIC ID %u; apslots_find disagrees", slot->index,
               slot->apic_id);
     trap_load_idt();
@@ -344,10 +536,18 @@ void ap_main(struct ap_slot *slot)
     write_cr0(read_cr0() | CR0_WP);
     write_cr4(read_cr4() | CR4_PGE);
     apic_init_this_cpu();
-    c->work_seen = work.generation;
+    if (test_hook(options->late, options->late_apic, slot))
+        ap_wait_while(slot, AP_STATE_READY, AP_RELEASE_TIMEOUT_US);   /* past the BSP's decision */
+    if (!apslots_say_alive(slot))
+        ap_halt(slot, "answered after the deadline");
+    wake_bsp();
+    if (!ap_wait_while(slot, AP_STATE_ALIVE, AP_RELEASE_TIMEOUT_US) && apslots_give_up(slot))
+        ap_halt(slot, "was not released by the BSP in time");
+    /* Released: publish, then say so. */
+    c->work_seen = c->work_done = work.generation;
     cpus[c->index] = c;
     __atomic_fetch_add(&online, 1, __ATOMIC_RELEASE);
-    __atomic_store_n(&slot->state, AP_STATE_ONLINE, __ATOMIC_RELEASE);
-    apic_send_ipi_vector(cpus[0]->apic_id, VEC_WAKEUP);   /* the BSP may be asleep waiting */
+    apslots_published(slot);
+    wake_bsp();
     ap_idle();
 }

@@ -14,7 +14,6 @@
  * grows with the square of the CPU count), at least STRESS_ROUNDS_MIN each. */
 #define STRESS_TOTAL_ROUNDS 128
 #define STRESS_ROUNDS_MIN   2
-#define VEC_PAGE_FAULT     14
 #define PATTERN_BASE       0xC0FFEE0000000000ULL
 #define TRANSLATE_PATTERN  0x7A5C0DE000000000ULL
 #define TAG_BASE           0xA0

@@ -7,12 +7,14 @@
 #include "x86/cpu.h"
 
 #define FLUSH_ALL_PAGES 64    /* beyond this, one full flush beats many INVLPGs */
-#define SHOOTDOWN_SPIN_LIMIT 2000000000ULL
+/* An online CPU takes the IPI within microseconds on hardware, milliseconds
+ * under a loaded emulator; interrupts are never off for long. */
+#define SHOOTDOWN_TIMEOUT_US 5000000
 
 static struct {
     vaddr_t va;
     uint64_t len;
-    volatile uint32_t pending;   /* CPUs that have not flushed yet */
+    volatile uint64_t generation;   /* this shootdown; each CPU acknowledges it in tlb_acked */
 } request;
 static uint64_t sent;
 
@@ -32,14 +34,21 @@ void tlb_flush_local(vaddr_t va, uint64_t len)
 
 void tlb_handle_ipi(void)
 {
+    uint64_t gen = __atomic_load_n(&request.generation, __ATOMIC_ACQUIRE);
     tlb_flush_local(request.va, request.len);
-    __atomic_fetch_sub(&request.pending, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&this_cpu()->tlb_acked, gen, __ATOMIC_RELEASE);
+}
+
+static bool flushed(const struct cpu *c, uint64_t gen)
+{
+    return __atomic_load_n(&c->tlb_acked, __ATOMIC_ACQUIRE) == gen;
 }
 
 void tlb_shootdown(vaddr_t va, uint64_t len)
 {
     struct cpu *me = this_cpu();
     unsigned targets = 0;
+    int rc;
 
     tlb_flush_local(va, len);
     for (unsigned i = 0; i < smp_cpu_count(); i++)
@@ -48,18 +57,15 @@ void tlb_shootdown(vaddr_t va, uint64_t len)
         return;
     request.va = va;
     request.len = len;
-    __atomic_store_n(&request.pending, targets, __ATOMIC_RELEASE);
+    uint64_t gen = __atomic_add_fetch(&request.generation, 1, __ATOMIC_RELEASE);
+    me->tlb_acked = gen;
     for (unsigned i = 0; i < smp_cpu_count(); i++) {
         struct cpu *c = smp_cpu(i);
-        if (c && c != me && apic_send_ipi_vector(c->apic_id, VEC_TLB_SHOOTDOWN) != 0)
-            panic("tlb: shootdown IPI to APIC %u failed", c->apic_id);
+        if (c && c != me && (rc = apic_send_ipi_vector(c->apic_id, VEC_TLB_SHOOTDOWN)) != 0)
+            panic("tlb: shootdown IPI to cpu apic=%u failed (%d)", c->apic_id, rc);
     }
     sent++;
-    for (uint64_t spin = 0; __atomic_load_n(&request.pending, __ATOMIC_ACQUIRE); spin++) {
-        if (spin == SHOOTDOWN_SPIN_LIMIT)
-            panic("tlb: %u CPUs never acknowledged a shootdown", request.pending);
-        cpu_pause();
-    }
+    smp_wait_all(flushed, gen, SHOOTDOWN_TIMEOUT_US, "acknowledge a TLB shootdown");
 }
 
 uint64_t tlb_shootdowns_sent(void)

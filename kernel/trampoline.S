@@ -5,14 +5,9 @@
  * base, far-jump targets) come from the parameter block smp.c fills
  * (include/x86/trampoline.h). Nothing here writes memory, so any number of
  * APs can run it at once. */
+#include "x86/cpu.h"
+#include "x86/seg.h"
 #include "x86/trampoline.h"
-
-#define CR0_PE       0x00000001
-#define CR0_WP       0x00010000
-#define CR0_PG       0x80000000
-#define MSR_EFER     0xC0000080
-#define CPUID_TOPOLOGY 0x0B          /* x2APIC ID in EDX */
-#define CPUID_FEATURES 0x01          /* initial APIC ID in EBX[31:24] */
 
     .section .text.trampoline, "ax"
     .code16
@@ -56,11 +51,15 @@ trampoline_lm64:
     jmpq    *TRAMP_ENTRY64(%rbx)    /* leave the low page for the kernel's ap_entry64 */
 
     .balign 8
-trampoline_gdt:
+trampoline_gdt:                     /* slot n is selector n * 8 (TRAMP_SEL_*) */
     .quad   0                       /* null */
-    .quad   0x00CF9A000000FFFF      /* 0x08: 32-bit code, flat */
-    .quad   0x00CF92000000FFFF      /* 0x10: 32-bit data, flat */
-    .quad   0x00AF9A000000FFFF      /* 0x18: 64-bit code */
+    .quad   SEG_CODE32              /* TRAMP_SEL_CODE32 */
+    .quad   SEG_DATA32              /* TRAMP_SEL_DATA32 */
+    .quad   SEG_CODE64              /* TRAMP_SEL_CODE64 */
+trampoline_gdt_end:
+    .if (trampoline_gdt_end - trampoline_gdt) != TRAMP_GDT_ENTRIES * 8
+    .error "trampoline GDT and TRAMP_GDT_ENTRIES disagree"
+    .endif
 trampoline_end:
 
 /* In the kernel's higher half, still on the transitional tables.

@@ -9,10 +9,7 @@
 #include "x86/pte.h"
 
 #define IDT_VECTORS        256
-#define EXCEPTION_VECTORS  32
 #define IDT_GATE_INTERRUPT 0x8E   /* present, DPL 0, 64-bit interrupt gate */
-#define VEC_DOUBLE_FAULT   8
-#define VEC_PAGE_FAULT     14
 #define BACKTRACE_DEPTH    8
 
 /* Layout pushed by isr.S, lowest address first. */
@@ -33,10 +30,9 @@ struct idt_gate {
 } __attribute__((packed));
 
 static struct idt_gate idt[IDT_VECTORS];
-extern const uint64_t isr_table[EXCEPTION_VECTORS];
+extern const uint64_t isr_table[VEC_EXCEPTIONS];
 extern const uint64_t isr_ipi_table[];
-/* isr_ipi_table order */
-static const uint8_t ipi_vectors[] = { VEC_TLB_SHOOTDOWN, VEC_WAKEUP, VEC_TIMER, VEC_SPURIOUS };
+static const uint8_t ipi_vectors[] = { VEC_KERNEL_LIST };   /* isr_ipi_table's order */
 extern const uint64_t probe_fixups[], probe_fixups_end[];
 bool trap_test_mode;
 
@@ -63,7 +59,7 @@ static void set_gate(int v, uint64_t a)
  * vectors stay not-present (a stray interrupt then faults visibly). */
 void trap_init(void)
 {
-    for (int v = 0; v < EXCEPTION_VECTORS; v++)
+    for (int v = 0; v < VEC_EXCEPTIONS; v++)
         set_gate(v, isr_table[v]);
     for (size_t i = 0; i < ARRAY_LEN(ipi_vectors); i++)
         set_gate(ipi_vectors[i], isr_ipi_table[i]);

@@ -1,4 +1,5 @@
-/* Choosing the APs to start and finding an AP's slot by APIC ID. */
+/* Choosing the APs to start, finding an AP's slot by APIC ID, and the
+ * bring-up handshake on a slot's state (include/apslots.h draws it). */
 #include "apslots.h"
 
 #include "lapic.h"
@@ -46,12 +47,74 @@ uint32_t apslots_build(const struct bootinfo_cpu *cpus, uint32_t ncpus, bool x2a
     return n;
 }
 
+bool apslots_bsp_consistent(const struct bootinfo_cpu *cpus, uint32_t ncpus,
+                            uint32_t recorded_bsp_apic_id, uint32_t lapic_apic_id)
+{
+    uint32_t flagged = 0;
+
+    if (recorded_bsp_apic_id != lapic_apic_id)
+        return false;
+    for (uint32_t i = 0; i < ncpus; i++)
+        if (cpus[i].flags & CPU_FLAG_BSP) {
+            if (cpus[i].apic_id != lapic_apic_id)
+                return false;
+            flagged++;
+        }
+    return flagged == 1;
+}
+
 struct ap_slot *apslots_find(struct ap_slot *slots, uint32_t n, uint32_t apic_id)
 {
     for (uint32_t i = 0; i < n; i++)
         if (slots[i].apic_id == apic_id)
-            return slots[i].state == AP_STATE_READY ? &slots[i] : NULL;
+            return apslots_state(&slots[i]) == AP_STATE_READY ? &slots[i] : NULL;
     return NULL;
+}
+
+/* One transition; on failure *from holds the state found instead. */
+static bool move(struct ap_slot *s, uint32_t *from, uint32_t to)
+{
+    return __atomic_compare_exchange_n(&s->state, from, to, false, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_ACQUIRE);
+}
+
+uint32_t apslots_state(const struct ap_slot *s)
+{
+    return __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+}
+
+bool apslots_say_alive(struct ap_slot *s)
+{
+    uint32_t from = AP_STATE_READY;
+    return move(s, &from, AP_STATE_ALIVE);
+}
+
+bool apslots_released(const struct ap_slot *s)
+{
+    return apslots_state(s) == AP_STATE_RELEASED;
+}
+
+bool apslots_give_up(struct ap_slot *s)
+{
+    uint32_t from = AP_STATE_ALIVE;
+    return move(s, &from, AP_STATE_GAVE_UP);
+}
+
+void apslots_published(struct ap_slot *s)
+{
+    __atomic_store_n(&s->state, AP_STATE_ONLINE, __ATOMIC_RELEASE);
+}
+
+enum ap_fate apslots_decide(struct ap_slot *s)
+{
+    uint32_t from = AP_STATE_READY;
+
+    if (move(s, &from, AP_STATE_PARKED))
+        return AP_FATE_PARKED;
+    if (from == AP_STATE_ALIVE && move(s, &from, AP_STATE_RELEASED))
+        return AP_FATE_RELEASED;
+    /* Only the AP leaves ALIVE otherwise, and only to GAVE_UP. */
+    return from == AP_STATE_GAVE_UP ? AP_FATE_GAVE_UP : AP_FATE_DECIDED;
 }
 
 const char *apslots_reason_name(enum ap_skip_reason r)

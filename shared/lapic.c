@@ -3,10 +3,6 @@
  * simulated APIC in host tests. */
 #include "lapic.h"
 
-#define STARTUP_PAGE_MAX 0xFF   /* the SIPI vector is a page number below 1 MiB */
-#define STARTUP_RESERVED_FIRST 0xA0  /* vectors 0xA0-0xBF are reserved (SDM 3A 8.4.4.1) */
-#define STARTUP_RESERVED_LAST  0xBF
-
 int lapic_icr_xapic(uint32_t dest, uint32_t low, uint32_t *high_out, uint32_t *low_out)
 {
     if (dest > XAPIC_MAX_ID)
@@ -32,25 +28,51 @@ static int wait_icr_idle(const struct lapic_io *io)
     return -E_BUSY;
 }
 
+/* x2APIC: one WRMSR, but WRMSR to an APIC register is not serialising and
+ * may complete before earlier stores are globally visible (SDM Vol. 3A
+ * 11.12.3, "MSR Access in x2APIC Mode": insert a serialising instruction or
+ * MFENCE;LFENCE before it; Linux's weak_wrmsr_fence() is that pair). The
+ * fence comes first, so a target that takes the interrupt sees the request
+ * stored just before the call (a TLB shootdown's range, a cross-CPU call). */
+static int send_x2apic(const struct lapic_io *io, uint32_t dest, uint32_t low)
+{
+    uint64_t icr;
+    int rc = lapic_icr_x2apic(dest, low, &icr);
+
+    if (rc < 0)
+        return rc;
+    io->store_fence(io->ctx);
+    io->write_icr64(io->ctx, icr);
+    return 0;
+}
+
+/* xAPIC: the ICR is two registers and writing the low one sends. An
+ * interrupt handler that sent an IPI between the two writes would replace
+ * the destination in ICR high (and one taken between the idle check and
+ * the writes would make the ICR busy again), so interrupts stay off on this
+ * CPU from the check to the end of delivery. The MMIO page is uncached:
+ * UC stores are not reordered with earlier stores, so no fence is needed. */
+static int send_xapic(const struct lapic_io *io, uint32_t dest, uint32_t low)
+{
+    uint32_t hi, lo;
+    int rc = lapic_icr_xapic(dest, low, &hi, &lo);
+
+    if (rc < 0)
+        return rc;
+    uint64_t saved = io->irq_save(io->ctx);
+    rc = wait_icr_idle(io);
+    if (rc == 0) {
+        io->write(io->ctx, LAPIC_ICR_HIGH, hi); /* high first: writing low sends */
+        io->write(io->ctx, LAPIC_ICR_LOW, lo);
+        rc = wait_icr_idle(io);
+    }
+    io->irq_restore(io->ctx, saved);
+    return rc;
+}
+
 int lapic_send_ipi(const struct lapic_io *io, uint32_t dest, uint32_t low)
 {
-    int rc;
-
-    if (io->x2apic) {
-        uint64_t icr;
-        if ((rc = lapic_icr_x2apic(dest, low, &icr)) < 0)
-            return rc;
-        io->write_icr64(io->ctx, icr);
-        return 0;
-    }
-    uint32_t hi, lo;
-    if ((rc = lapic_icr_xapic(dest, low, &hi, &lo)) < 0)
-        return rc;
-    if ((rc = wait_icr_idle(io)) < 0)
-        return rc;
-    io->write(io->ctx, LAPIC_ICR_HIGH, hi); /* high first: writing low sends */
-    io->write(io->ctx, LAPIC_ICR_LOW, lo);
-    return wait_icr_idle(io);
+    return io->x2apic ? send_x2apic(io, dest, low) : send_xapic(io, dest, low);
 }
 
 int lapic_send_init(const struct lapic_io *io, uint32_t dest)

@@ -5,50 +5,57 @@
 #ifndef PAGODA_X86_CPU_H
 #define PAGODA_X86_CPU_H
 
-#include "../types.h"
+#include "bits.h"
 
-#define CR0_PE   (1ULL << 0)
-#define CR0_WP   (1ULL << 16)
-#define CR0_PG   (1ULL << 31)
-#define CR4_PAE  (1ULL << 5)
-#define CR4_PGE  (1ULL << 7)
-#define CR4_LA57 (1ULL << 12)
-#define CR4_PCIDE (1ULL << 17)   /* CR3 bits 11:0 tag TLB entries (needs CR3[11:0] = 0 to set) */
-#define CR4_SMAP (1ULL << 21)    /* supervisor accesses to user pages fault unless EFLAGS.AC */
-#define CR3_PCID_MASK 0xFFFULL
-#define CR3_NOFLUSH   (1ULL << 63)  /* with PCIDE: keep this PCID's TLB entries on the write */
+/* Assembler-safe: kernel/trampoline.S includes this header. */
+#define CR0_PE   BIT64(0)
+#define CR0_WP   BIT64(16)
+#define CR0_PG   BIT64(31)
+#define CR4_PAE  BIT64(5)
+#define CR4_PGE  BIT64(7)
+#define CR4_LA57 BIT64(12)
+#define CR4_PCIDE BIT64(17)   /* CR3 bits 11:0 tag TLB entries (needs CR3[11:0] = 0 to set) */
+#define CR4_SMAP BIT64(21)    /* supervisor accesses to user pages fault unless EFLAGS.AC */
+#define CR3_PCID_MASK X86_ULL(0xFFF)
+#define CR3_NOFLUSH   BIT64(63)  /* with PCIDE: keep this PCID's TLB entries on the write */
 
-#define MSR_APIC_BASE 0x0000001BU
-#define MSR_PAT       0x00000277U
-#define MSR_EFER      0xC0000080U
-#define MSR_FS_BASE   0xC0000100U
-#define MSR_GS_BASE   0xC0000101U
-#define EFER_LME      (1ULL << 8)
-#define EFER_NXE      (1ULL << 11)
+#define MSR_APIC_BASE X86_U(0x0000001B)
+#define MSR_PAT       X86_U(0x00000277)
+#define MSR_EFER      X86_U(0xC0000080)
+#define MSR_FS_BASE   X86_U(0xC0000100)
+#define MSR_GS_BASE   X86_U(0xC0000101)
+#define EFER_LME      BIT64(8)
+#define EFER_NXE      BIT64(11)
 
-#define APIC_BASE_BSP    (1ULL << 8)
-#define APIC_BASE_EXTD   (1ULL << 10)   /* x2APIC mode */
-#define APIC_BASE_EN     (1ULL << 11)
-#define APIC_BASE_ADDR_MASK 0x000FFFFFFFFFF000ULL
+#define APIC_BASE_BSP    BIT64(8)
+#define APIC_BASE_EXTD   BIT64(10)   /* x2APIC mode */
+#define APIC_BASE_EN     BIT64(11)
+#define APIC_BASE_ADDR_MASK X86_ULL(0x000FFFFFFFFFF000)
 
 /* CPUID leaves and feature bits. */
-#define CPUID_FEATURES      0x00000001U
-#define CPUID1_ECX_X2APIC   (1U << 21)
-#define CPUID1_ECX_PCID     (1U << 17)
-#define CPUID1_EDX_APIC     (1U << 9)
-#define CPUID1_EDX_PAT      (1U << 16)
-#define CPUID1_EDX_TSC      (1U << 4)
-#define CPUID_EXT_FEATURES7 0x00000007U
-#define CPUID7_ECX_LA57     (1U << 16)
-#define CPUID_EXT_MAX       0x80000000U
-#define CPUID_EXT_INFO      0x80000001U
-#define CPUIDX_EDX_NX       (1U << 20)
-#define CPUIDX_EDX_1G       (1U << 26)
-#define CPUIDX_EDX_LM       (1U << 29)
+#define CPUID_FEATURES      X86_U(0x00000001)   /* EBX[31:24]: initial (xAPIC) APIC ID */
+#define CPUID_TOPOLOGY      X86_U(0x0000000B)   /* EDX: x2APIC ID */
+#define CPUID1_ECX_X2APIC   BIT32(21)
+#define CPUID1_ECX_PCID     BIT32(17)
+#define CPUID1_EDX_APIC     BIT32(9)
+#define CPUID1_EDX_PAT      BIT32(16)
+#define CPUID1_EDX_TSC      BIT32(4)
+#define CPUID_EXT_FEATURES7 X86_U(0x00000007)
+#define CPUID7_ECX_LA57     BIT32(16)
+#define CPUID_EXT_MAX       X86_U(0x80000000)
+#define CPUID_EXT_INFO      X86_U(0x80000001)
+#define CPUIDX_EDX_NX       BIT32(20)
+#define CPUIDX_EDX_1G       BIT32(26)
+#define CPUIDX_EDX_LM       BIT32(29)
+
+#define RFLAGS_IF BIT64(9)   /* interrupts enabled */
 
 /* Legacy I/O ports. */
 #define COM1_PORT        0x3F8
 #define DEBUG_EXIT_PORT  0xF4    /* QEMU isa-debug-exit: exit status (v << 1) | 1 */
+
+#ifndef __ASSEMBLER__
+#include "../types.h"
 
 struct cpuid_regs { uint32_t eax, ebx, ecx, edx; };
 
@@ -114,7 +121,23 @@ static inline void outl(uint16_t port, uint32_t v)
 }
 
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+
+/* Interrupts off; returns RFLAGS for cpu_irq_restore (IF back as it was). */
+static inline uint64_t cpu_irq_save(void)
+{
+    uint64_t rflags;
+    __asm__ volatile("pushfq; popq %0; cli" : "=r"(rflags) : : "memory");
+    return rflags;
+}
+
+static inline void cpu_irq_restore(uint64_t rflags)
+{
+    if (rflags & RFLAGS_IF)
+        __asm__ volatile("sti" ::: "memory");
+}
 static inline void cpu_cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void invlpg(vaddr_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+
+#endif /* __ASSEMBLER__ */
 
 #endif

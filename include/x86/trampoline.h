@@ -17,13 +17,14 @@
 #define TRAMP_EFER_SET     (TRAMP_PARAMS + 0x1C)  /* u32: EFER bits to set (LME, NXE) */
 #define TRAMP_ENTRY64      (TRAMP_PARAMS + 0x20)  /* u64: higher-half ap_entry64 */
 #define TRAMP_CR3_FINAL    (TRAMP_PARAMS + 0x28)  /* u64: the kernel's shared PML4 */
-#define TRAMP_CR4          (TRAMP_PARAMS + 0x30)  /* u32: CR4 bits for paging (PAE, LA57) */
+#define TRAMP_CR4          (TRAMP_PARAMS + 0x30)  /* u32: CR4 bits for paging (PAE; 4-level only) */
 #define TRAMP_PARAMS_END   (TRAMP_PARAMS + 0x38)
 
-/* Selectors of the trampoline's own GDT. */
+/* The trampoline's own GDT: null, then one descriptor per selector. */
 #define TRAMP_SEL_CODE32   0x08
 #define TRAMP_SEL_DATA32   0x10
 #define TRAMP_SEL_CODE64   0x18
+#define TRAMP_GDT_ENTRIES  4
 
 /* One slot per AP to start, in the kernel's .bss (higher half). */
 #define AP_SLOT_APIC_ID    0x00   /* u32 */
@@ -33,9 +34,14 @@
 #define AP_SLOT_STATE      0x18   /* u32: AP_STATE_* */
 #define AP_SLOT_SIZE       0x20
 
-#define AP_STATE_EMPTY     0
-#define AP_STATE_READY     1      /* prepared; the AP may take it */
-#define AP_STATE_ONLINE    2      /* the AP is running kernel C code */
+/* Slot states: the bring-up handshake of include/apslots.h. */
+#define AP_STATE_EMPTY     0      /* nothing to start here */
+#define AP_STATE_READY     1      /* prepared; the AP may take it (the scan checks this) */
+#define AP_STATE_ALIVE     2      /* the AP runs kernel code, waits for the BSP's release */
+#define AP_STATE_RELEASED  3      /* the BSP counts it: the AP publishes itself */
+#define AP_STATE_ONLINE    4      /* in the kernel's CPU table and online count */
+#define AP_STATE_PARKED    5      /* never said alive by the deadline: INIT, never runs */
+#define AP_STATE_GAVE_UP   6      /* said alive, never released in time: halted itself */
 
 #ifndef __ASSEMBLER__
 #include <stddef.h>

@@ -1,5 +1,7 @@
-/* Which CPUs get a slot, and the slot lookup by APIC ID that the
- * trampoline's assembly scan mirrors. */
+/* Which CPUs get a slot, the slot lookup by APIC ID that the trampoline's
+ * assembly scan mirrors, and the bring-up handshake: every interleaving of
+ * AP and BSP in turn, then both racing on real threads. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,11 +109,163 @@ static void test_find_matches_model(void **state)
     }
 }
 
+/* The CPU list must agree with the local APIC about who the BSP is. */
+static void test_bsp_consistency(void **state)
+{
+    static const struct bootinfo_cpu good[] = {
+        { .apic_id = 0, .flags = OK | CPU_FLAG_BSP }, { .apic_id = 1, .flags = OK },
+    };
+    static const struct bootinfo_cpu bsp_elsewhere[] = {
+        { .apic_id = 0, .flags = OK }, { .apic_id = 1, .flags = OK | CPU_FLAG_BSP },
+    };
+    static const struct bootinfo_cpu two_bsps[] = {
+        { .apic_id = 0, .flags = OK | CPU_FLAG_BSP }, { .apic_id = 0, .flags = OK | CPU_FLAG_BSP },
+    };
+    static const struct bootinfo_cpu no_bsp[] = {
+        { .apic_id = 0, .flags = OK }, { .apic_id = 1, .flags = OK },
+    };
+    (void)state;
+    assert_true(apslots_bsp_consistent(good, 2, 0, 0));
+    assert_false(apslots_bsp_consistent(good, 2, 0, 1));          /* LAPIC disagrees with the record */
+    assert_false(apslots_bsp_consistent(good, 2, 1, 1));          /* the flagged one has another ID */
+    assert_false(apslots_bsp_consistent(bsp_elsewhere, 2, 0, 0)); /* we are not the flagged one */
+    assert_false(apslots_bsp_consistent(two_bsps, 2, 0, 0));
+    assert_false(apslots_bsp_consistent(no_bsp, 2, 0, 0));
+}
+
+static struct ap_slot ready_slot(void)
+{
+    return (struct ap_slot){ .apic_id = 3, .index = 1, .state = AP_STATE_READY };
+}
+
+/* Each order of the two sides' steps, one at a time. */
+static void test_handshake_in_turn(void **state)
+{
+    struct ap_slot s;
+    (void)state;
+
+    /* In time: alive, released, published. */
+    s = ready_slot();
+    assert_true(apslots_say_alive(&s));
+    assert_false(apslots_released(&s));
+    assert_int_equal(apslots_decide(&s), AP_FATE_RELEASED);
+    assert_true(apslots_released(&s));
+    assert_false(apslots_give_up(&s));          /* released first: no giving up */
+    apslots_published(&s);
+    assert_int_equal(apslots_state(&s), AP_STATE_ONLINE);
+    assert_int_equal(apslots_decide(&s), AP_FATE_DECIDED);
+
+    /* Never said alive: parked; saying alive afterwards fails. */
+    s = ready_slot();
+    assert_int_equal(apslots_decide(&s), AP_FATE_PARKED);
+    assert_int_equal(apslots_state(&s), AP_STATE_PARKED);
+    assert_false(apslots_say_alive(&s));
+    assert_int_equal(apslots_state(&s), AP_STATE_PARKED);
+    assert_null(apslots_find(&s, 1, 3));        /* and the trampoline's scan skips it */
+    assert_int_equal(apslots_decide(&s), AP_FATE_DECIDED);   /* decided once */
+
+    /* Alive, but the BSP came too late for it. */
+    s = ready_slot();
+    assert_true(apslots_say_alive(&s));
+    assert_true(apslots_give_up(&s));
+    assert_int_equal(apslots_decide(&s), AP_FATE_GAVE_UP);
+    assert_int_equal(apslots_state(&s), AP_STATE_GAVE_UP);
+
+    /* Nothing to start. */
+    s = (struct ap_slot){ .state = AP_STATE_EMPTY };
+    assert_false(apslots_say_alive(&s));
+    assert_int_equal(apslots_decide(&s), AP_FATE_DECIDED);
+}
+
+/* Both sides at the same instant, many times over: the AP says alive while
+ * the BSP decides (or the AP gives up while the BSP releases). Exactly one
+ * wins every time, and both agree which. */
+enum { RACE_ROUNDS = 4000 };
+
+struct race {
+    struct ap_slot slot;
+    pthread_barrier_t go;
+    unsigned spin_ap, spin_bsp;
+    bool ap_result;
+    enum ap_fate fate;
+    bool give_up_race;     /* false: say_alive vs decide; true: give_up vs decide */
+};
+
+static void spin(unsigned n)
+{
+    for (volatile unsigned i = 0; i < n; i++)
+        ;
+}
+
+static void *race_ap(void *arg)
+{
+    struct race *r = arg;
+    pthread_barrier_wait(&r->go);
+    spin(r->spin_ap);
+    r->ap_result = r->give_up_race ? apslots_give_up(&r->slot) : apslots_say_alive(&r->slot);
+    return NULL;
+}
+
+static void run_race(struct race *r, unsigned round)
+{
+    pthread_t ap;
+    r->slot = ready_slot();
+    if (r->give_up_race)
+        assert_true(apslots_say_alive(&r->slot));
+    r->spin_ap = (round * 7919u) % 200;
+    r->spin_bsp = (round * 104729u) % 200;
+    assert_int_equal(pthread_create(&ap, NULL, race_ap, r), 0);
+    pthread_barrier_wait(&r->go);
+    spin(r->spin_bsp);
+    r->fate = apslots_decide(&r->slot);
+    assert_int_equal(pthread_join(ap, NULL), 0);
+}
+
+static void race_many(bool give_up_race, unsigned counts[2])
+{
+    struct race r = { .give_up_race = give_up_race };
+    assert_int_equal(pthread_barrier_init(&r.go, NULL, 2), 0);
+    for (unsigned round = 0; round < RACE_ROUNDS; round++) {
+        run_race(&r, round);
+        uint32_t st = apslots_state(&r.slot);
+        if (!give_up_race && r.ap_result) {          /* AP first: alive, then released */
+            assert_int_equal(r.fate, AP_FATE_RELEASED);
+            assert_int_equal(st, AP_STATE_RELEASED);
+        } else if (!give_up_race) {                  /* BSP first: parked, AP halts */
+            assert_int_equal(r.fate, AP_FATE_PARKED);
+            assert_int_equal(st, AP_STATE_PARKED);
+        } else if (r.ap_result) {                    /* AP gave up before the release */
+            assert_int_equal(r.fate, AP_FATE_GAVE_UP);
+            assert_int_equal(st, AP_STATE_GAVE_UP);
+        } else {                                     /* released just in time */
+            assert_int_equal(r.fate, AP_FATE_RELEASED);
+            assert_int_equal(st, AP_STATE_RELEASED);
+        }
+        counts[r.ap_result]++;
+    }
+    pthread_barrier_destroy(&r.go);
+}
+
+static void test_handshake_races(void **state)
+{
+    unsigned alive[2] = { 0, 0 }, give_up[2] = { 0, 0 };
+    (void)state;
+    race_many(false, alive);
+    race_many(true, give_up);
+    /* Both outcomes happen (otherwise the race was never run). */
+    print_message("say_alive vs decide: AP first %u, BSP first %u; give_up vs decide: AP first %u, "
+                  "BSP first %u\n", alive[1], alive[0], give_up[1], give_up[0]);
+    assert_true(alive[0] > 0 && alive[1] > 0);
+    assert_true(give_up[0] > 0 && give_up[1] > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_selection_table), cmocka_unit_test(test_capacity_respected),
         cmocka_unit_test(test_find_sparse), cmocka_unit_test(test_find_matches_model),
+        cmocka_unit_test(test_bsp_consistency), cmocka_unit_test(test_handshake_in_turn),
+        cmocka_unit_test(test_handshake_races),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* ICR encoding and IPI sending for xAPIC and x2APIC, through a simulated
- * local APIC that records every register write (QEMU's TCG has no x2APIC,
- * so this is where that path is tested). */
+ * local APIC and CPU that record every register write, fence and interrupt
+ * flag change in order (QEMU's TCG has no x2APIC, so this is where that
+ * path is tested). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,15 +11,30 @@
 
 #include "lapic.h"
 
-#define MAX_WRITES 16
+#define MAX_EVENTS 16
+
+/* Everything the IPI code does to the simulated APIC and CPU, in order:
+ * register writes, x2APIC ICR writes, store fences, interrupts off/back. */
+enum ev_kind { EV_WRITE, EV_ICR64, EV_FENCE, EV_IRQ_OFF, EV_IRQ_RESTORE };
 
 struct sim {
     uint32_t regs[0x400 / 4];
-    struct { uint32_t off; uint64_t value; bool icr64; } writes[MAX_WRITES];
-    int nwrites;
+    struct { enum ev_kind kind; uint32_t off; uint64_t value; bool irq_off; } ev[MAX_EVENTS];
+    int nev;
+    bool irq_off;         /* the simulated CPU's interrupt flag, inverted */
     int busy_reads;       /* ICR reads that still report delivery pending */
     uint32_t esr_latched; /* what ESR shows after its clearing write */
 };
+
+static void record(struct sim *s, enum ev_kind kind, uint32_t off, uint64_t value)
+{
+    assert_true(s->nev < MAX_EVENTS);
+    s->ev[s->nev].kind = kind;
+    s->ev[s->nev].off = off;
+    s->ev[s->nev].value = value;
+    s->ev[s->nev].irq_off = s->irq_off;
+    s->nev++;
+}
 
 static uint32_t sim_read(void *ctx, uint32_t off)
 {
@@ -33,23 +49,42 @@ static uint32_t sim_read(void *ctx, uint32_t off)
 static void sim_write(void *ctx, uint32_t off, uint32_t v)
 {
     struct sim *s = ctx;
-    assert_true(s->nwrites < MAX_WRITES);
-    s->writes[s->nwrites++] = (typeof(s->writes[0])){ off, v, false };
+    record(s, EV_WRITE, off, v);
     s->regs[off / 4] = off == LAPIC_ESR ? s->esr_latched : v;
 }
 
 static void sim_write_icr64(void *ctx, uint64_t v)
 {
+    record(ctx, EV_ICR64, LAPIC_ICR_LOW, v);
+}
+
+static void sim_fence(void *ctx)
+{
+    record(ctx, EV_FENCE, 0, 0);
+}
+
+static uint64_t sim_irq_save(void *ctx)
+{
     struct sim *s = ctx;
-    assert_true(s->nwrites < MAX_WRITES);
-    s->writes[s->nwrites++] = (typeof(s->writes[0])){ LAPIC_ICR_LOW, v, true };
+    uint64_t was_off = s->irq_off;
+    record(s, EV_IRQ_OFF, 0, 0);
+    s->irq_off = true;
+    return was_off;
+}
+
+static void sim_irq_restore(void *ctx, uint64_t was_off)
+{
+    struct sim *s = ctx;
+    record(s, EV_IRQ_RESTORE, 0, was_off);
+    s->irq_off = was_off;
 }
 
 static struct lapic_io io_for(struct sim *s, bool x2)
 {
     memset(s, 0, sizeof(*s));
     return (struct lapic_io){ .x2apic = x2, .read = sim_read, .write = sim_write,
-                              .write_icr64 = sim_write_icr64, .ctx = s };
+                              .write_icr64 = sim_write_icr64, .store_fence = sim_fence,
+                              .irq_save = sim_irq_save, .irq_restore = sim_irq_restore, .ctx = s };
 }
 
 /* Table: destination, low word, expected xAPIC high word or refusal. */
@@ -85,29 +120,71 @@ static void test_icr_x2apic_table(void **state)
     assert_int_equal(lapic_icr_x2apic(UINT32_MAX, ICR_INIT, &v), -E_INVAL);
 }
 
-/* xAPIC: high before low (writing low sends), INIT is level-assert. */
+/* xAPIC: interrupts off, high before low (writing low sends), interrupts
+ * back: a handler sending its own IPI cannot land between the two writes.
+ * INIT is level-assert. */
 static void test_xapic_init_sequence(void **state)
 {
     struct sim s;
     struct lapic_io io = io_for(&s, false);
     (void)state;
     assert_int_equal(lapic_send_init(&io, 5), 0);
-    assert_int_equal(s.nwrites, 2);
-    assert_int_equal(s.writes[0].off, LAPIC_ICR_HIGH);
-    assert_int_equal(s.writes[0].value, 5u << 24);
-    assert_int_equal(s.writes[1].off, LAPIC_ICR_LOW);
-    assert_int_equal(s.writes[1].value, ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL);
+    assert_int_equal(s.nev, 4);
+    assert_int_equal(s.ev[0].kind, EV_IRQ_OFF);
+    assert_int_equal(s.ev[1].kind, EV_WRITE);
+    assert_int_equal(s.ev[1].off, LAPIC_ICR_HIGH);
+    assert_int_equal(s.ev[1].value, 5u << 24);
+    assert_true(s.ev[1].irq_off);
+    assert_int_equal(s.ev[2].kind, EV_WRITE);
+    assert_int_equal(s.ev[2].off, LAPIC_ICR_LOW);
+    assert_int_equal(s.ev[2].value, ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL);
+    assert_true(s.ev[2].irq_off);
+    assert_int_equal(s.ev[3].kind, EV_IRQ_RESTORE);
+    assert_false(s.irq_off);   /* as it was before the call */
 }
 
+/* A caller that already had interrupts off keeps them off. */
+static void test_xapic_keeps_callers_irq_off(void **state)
+{
+    struct sim s;
+    struct lapic_io io = io_for(&s, false);
+    (void)state;
+    s.irq_off = true;
+    assert_int_equal(lapic_send_ipi(&io, 3, ICR_FIXED | 0xF1), 0);
+    assert_true(s.irq_off);
+}
+
+/* x2APIC: one 64-bit write, and a store fence right before it (WRMSR to
+ * the ICR is not serialising: without the fence the IPI may overtake the
+ * data it announces). */
 static void test_x2apic_startup_one_write(void **state)
 {
     struct sim s;
     struct lapic_io io = io_for(&s, true);
     (void)state;
     assert_int_equal(lapic_send_startup(&io, 300, 0x08), 0);
-    assert_int_equal(s.nwrites, 1);
-    assert_true(s.writes[0].icr64);
-    assert_int_equal(s.writes[0].value, (300ULL << 32) | ICR_STARTUP | ICR_LEVEL_ASSERT | 0x08);
+    assert_int_equal(s.nev, 2);
+    assert_int_equal(s.ev[0].kind, EV_FENCE);
+    assert_int_equal(s.ev[1].kind, EV_ICR64);
+    assert_int_equal(s.ev[1].value, (300ULL << 32) | ICR_STARTUP | ICR_LEVEL_ASSERT | 0x08);
+}
+
+/* Every x2APIC send, whatever its kind, fences first; a refused one does
+ * nothing at all. */
+static void test_x2apic_every_send_fenced(void **state)
+{
+    struct sim s;
+    struct lapic_io io = io_for(&s, true);
+    (void)state;
+    assert_int_equal(lapic_send_ipi(&io, 7, ICR_FIXED | 0xF0), 0);
+    assert_int_equal(lapic_send_init(&io, 8), 0);
+    assert_int_equal(s.nev, 4);
+    for (int i = 0; i < 4; i += 2) {
+        assert_int_equal(s.ev[i].kind, EV_FENCE);
+        assert_int_equal(s.ev[i + 1].kind, EV_ICR64);
+    }
+    assert_int_equal(lapic_send_ipi(&io, UINT32_MAX, ICR_FIXED | 0xF0), -E_INVAL);
+    assert_int_equal(s.nev, 4);
 }
 
 static void test_startup_vector_limits(void **state)
@@ -133,9 +210,13 @@ static void test_xapic_waits_for_idle(void **state)
     assert_int_equal(lapic_send_ipi(&io, 2, ICR_FIXED | 0xF0), 0);
     assert_int_equal(s.busy_reads, 0);
     s.busy_reads = LAPIC_ICR_SPIN_LIMIT + 10;
-    s.nwrites = 0;
+    s.nev = 0;
     assert_int_equal(lapic_send_ipi(&io, 2, ICR_FIXED | 0xF0), -E_BUSY);
-    assert_int_equal(s.nwrites, 0); /* nothing sent while the ICR was busy */
+    /* nothing sent while the ICR was busy, and interrupts are back on */
+    assert_int_equal(s.nev, 2);
+    assert_int_equal(s.ev[0].kind, EV_IRQ_OFF);
+    assert_int_equal(s.ev[1].kind, EV_IRQ_RESTORE);
+    assert_false(s.irq_off);
 }
 
 static void test_broadcast_never_sent(void **state)
@@ -144,7 +225,7 @@ static void test_broadcast_never_sent(void **state)
     struct lapic_io io = io_for(&s, false);
     (void)state;
     assert_int_equal(lapic_send_init(&io, XAPIC_BROADCAST_ID), -E_INVAL);
-    assert_int_equal(s.nwrites, 0);
+    assert_int_equal(s.nev, 0);
 }
 
 static void test_esr_write_then_read(void **state)
@@ -154,7 +235,8 @@ static void test_esr_write_then_read(void **state)
     (void)state;
     s.esr_latched = 0x40; /* "send illegal vector" */
     assert_int_equal(lapic_read_esr(&io), 0x40);
-    assert_int_equal(s.writes[0].off, LAPIC_ESR);
+    assert_int_equal(s.ev[0].kind, EV_WRITE);
+    assert_int_equal(s.ev[0].off, LAPIC_ESR);
 }
 
 int main(void)
@@ -164,6 +246,8 @@ int main(void)
         cmocka_unit_test(test_xapic_init_sequence),   cmocka_unit_test(test_x2apic_startup_one_write),
         cmocka_unit_test(test_startup_vector_limits), cmocka_unit_test(test_xapic_waits_for_idle),
         cmocka_unit_test(test_broadcast_never_sent),  cmocka_unit_test(test_esr_write_then_read),
+        cmocka_unit_test(test_xapic_keeps_callers_irq_off),
+        cmocka_unit_test(test_x2apic_every_send_fenced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
