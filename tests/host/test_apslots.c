@@ -1,7 +1,9 @@
 /* Which CPUs get a slot, the slot lookup by APIC ID that the trampoline's
  * assembly scan mirrors, and the bring-up handshake: every interleaving of
  * AP and BSP in turn, then both racing on real threads. */
+#define _GNU_SOURCE   /* sched_getaffinity */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -179,16 +181,18 @@ static void test_handshake_in_turn(void **state)
 
 /* Both sides at the same instant, many times over: the AP says alive while
  * the BSP decides (or the AP gives up while the BSP releases). Exactly one
- * wins every time, and both agree which. */
-enum { RACE_ROUNDS = 4000 };
+ * wins every time, and both agree which. One AP thread for all rounds; each
+ * round both sides leave the same start flag, then wait a varying number of
+ * iterations. The BSP's share follows the outcomes (longer after it won,
+ * shorter after it lost), so the rounds gather where the two steps land on
+ * top of each other. */
+enum { RACE_ROUNDS = 100000 };
 
 struct race {
     struct ap_slot slot;
-    pthread_barrier_t go;
-    unsigned spin_ap, spin_bsp;
+    bool give_up_race;            /* false: say_alive vs decide; true: give_up vs decide */
+    unsigned round_go, round_done;   /* atomics: round started / the AP's step is done */
     bool ap_result;
-    enum ap_fate fate;
-    bool give_up_race;     /* false: say_alive vs decide; true: give_up vs decide */
 };
 
 static void spin(unsigned n)
@@ -197,59 +201,81 @@ static void spin(unsigned n)
         ;
 }
 
+/* Spin until *flag == round; yield now and then, so the test still ends
+ * quickly when both threads share one host core. */
+static void await(const unsigned *flag, unsigned round)
+{
+    for (unsigned n = 0; __atomic_load_n(flag, __ATOMIC_ACQUIRE) != round; n++)
+        if (n % 4096 == 4095)
+            sched_yield();
+}
+
+static unsigned offset(unsigned round, unsigned salt)
+{
+    return (round * salt) % 16;
+}
+
 static void *race_ap(void *arg)
 {
     struct race *r = arg;
-    pthread_barrier_wait(&r->go);
-    spin(r->spin_ap);
-    r->ap_result = r->give_up_race ? apslots_give_up(&r->slot) : apslots_say_alive(&r->slot);
+    for (unsigned round = 1; round <= RACE_ROUNDS; round++) {
+        await(&r->round_go, round);
+        spin(offset(round, 7919u));
+        r->ap_result = r->give_up_race ? apslots_give_up(&r->slot) : apslots_say_alive(&r->slot);
+        __atomic_store_n(&r->round_done, round, __ATOMIC_RELEASE);
+    }
     return NULL;
-}
-
-static void run_race(struct race *r, unsigned round)
-{
-    pthread_t ap;
-    r->slot = ready_slot();
-    if (r->give_up_race)
-        assert_true(apslots_say_alive(&r->slot));
-    r->spin_ap = (round * 7919u) % 200;
-    r->spin_bsp = (round * 104729u) % 200;
-    assert_int_equal(pthread_create(&ap, NULL, race_ap, r), 0);
-    pthread_barrier_wait(&r->go);
-    spin(r->spin_bsp);
-    r->fate = apslots_decide(&r->slot);
-    assert_int_equal(pthread_join(ap, NULL), 0);
 }
 
 static void race_many(bool give_up_race, unsigned counts[2])
 {
-    struct race r = { .give_up_race = give_up_race };
-    assert_int_equal(pthread_barrier_init(&r.go, NULL, 2), 0);
-    for (unsigned round = 0; round < RACE_ROUNDS; round++) {
-        run_race(&r, round);
+    static struct race r;
+    pthread_t ap;
+
+    unsigned bias = 0;   /* the BSP's extra spin, tracking the crossover */
+
+    r = (struct race){ .give_up_race = give_up_race };
+    assert_int_equal(pthread_create(&ap, NULL, race_ap, &r), 0);
+    for (unsigned round = 1; round <= RACE_ROUNDS; round++) {
+        r.slot = ready_slot();
+        if (give_up_race)
+            assert_true(apslots_say_alive(&r.slot));
+        __atomic_store_n(&r.round_go, round, __ATOMIC_RELEASE);
+        spin(bias + offset(round, 104729u) % 16);
+        enum ap_fate fate = apslots_decide(&r.slot);
+        await(&r.round_done, round);
         uint32_t st = apslots_state(&r.slot);
         if (!give_up_race && r.ap_result) {          /* AP first: alive, then released */
-            assert_int_equal(r.fate, AP_FATE_RELEASED);
+            assert_int_equal(fate, AP_FATE_RELEASED);
             assert_int_equal(st, AP_STATE_RELEASED);
         } else if (!give_up_race) {                  /* BSP first: parked, AP halts */
-            assert_int_equal(r.fate, AP_FATE_PARKED);
+            assert_int_equal(fate, AP_FATE_PARKED);
             assert_int_equal(st, AP_STATE_PARKED);
         } else if (r.ap_result) {                    /* AP gave up before the release */
-            assert_int_equal(r.fate, AP_FATE_GAVE_UP);
+            assert_int_equal(fate, AP_FATE_GAVE_UP);
             assert_int_equal(st, AP_STATE_GAVE_UP);
         } else {                                     /* released just in time */
-            assert_int_equal(r.fate, AP_FATE_RELEASED);
+            assert_int_equal(fate, AP_FATE_RELEASED);
             assert_int_equal(st, AP_STATE_RELEASED);
         }
         counts[r.ap_result]++;
+        if (r.ap_result)
+            bias -= bias > 0;
+        else
+            bias++;
     }
-    pthread_barrier_destroy(&r.go);
+    assert_int_equal(pthread_join(ap, NULL), 0);
 }
 
 static void test_handshake_races(void **state)
 {
     unsigned alive[2] = { 0, 0 }, give_up[2] = { 0, 0 };
+    cpu_set_t usable;
     (void)state;
+    if (sched_getaffinity(0, sizeof(usable), &usable) != 0 || CPU_COUNT(&usable) < 2) {
+        print_message("one host CPU: the two sides cannot run at the same instant\n");
+        skip();
+    }
     race_many(false, alive);
     race_many(true, give_up);
     /* Both outcomes happen (otherwise the race was never run). */
