@@ -92,7 +92,7 @@ void apic_timer_calibrate(void);
 void apic_sleep_us(uint64_t us);
 int apic_send_ipi_vector(uint32_t apic_id, uint8_t vector);
 
-/* smp.c: AP bring-up, cross-CPU calls */
+/* smp.c: AP bring-up and the table of online CPUs */
 struct smp_options {
     bool serial;              /* pagoda.smp=serial: one AP at a time */
     bool withhold;            /* pagoda.smp.withhold=APIC: never send that CPU its SIPIs */
@@ -106,12 +106,20 @@ unsigned smp_online_count(void);
 unsigned smp_cpu_count(void);              /* CPU indices in use: BSP + APs tried */
 struct cpu *smp_cpu(unsigned index);       /* NULL if not online */
 typedef void (*smp_fn)(void *arg);
+
+/* smp_call.c: cross-CPU calls, the idle loop, bounded waits for other CPUs */
 /* Run fn(arg) on every online CPU (the caller's too) and wait for all. */
 void smp_call_all(smp_fn fn, void *arg);
+void smp_call_join(struct cpu *c);           /* an AP about to go online: no call pending */
+__attribute__((noreturn)) void smp_idle(void);
 /* Wait until answered(c, token) holds for every online CPU but the caller;
  * after timeout_us, panic naming the CPUs that did not `what`. */
 typedef bool (*smp_answered)(const struct cpu *c, uint64_t token);
 void smp_wait_all(smp_answered answered, uint64_t token, uint64_t timeout_us, const char *what);
+/* Append an APIC ID to a report list ("apic=1,5", "..." once full) of
+ * capacity cap holding n characters; returns the new length. */
+#define SMP_LIST_CHARS 192
+size_t smp_list_add(char *buf, size_t cap, size_t n, uint32_t apic_id);
 
 /* mtrr.c: the BSP's MTRRs on every AP */
 enum mtrr_sync { MTRR_MATCHED, MTRR_SYNCED, MTRR_MISMATCH };

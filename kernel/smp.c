@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "apslots.h"
-#include "fmt.h"
 #include "kernel.h"
 #include "lapic.h"
 #include "x86/cpu.h"
@@ -27,23 +26,17 @@
 #define INIT_DELAY_US      10000
 #define SIPI_DELAY_US      200
 /* The BSP's deadline for saying alive, per wave (parallel) or per CPU
- * (serial), from the first INIT. 32 CPUs under TCG on 2 loaded host cores
- * say alive within tens of ms; a quarter second leaves room for a busier
- * host and keeps the "late" boot test short. */
-#define AP_ALIVE_TIMEOUT_US   250000
+ * (serial), from the first INIT. 32 CPUs under TCG on 2 shared host cores
+ * say alive in 15-20 ms: half a second leaves a wide margin for a loaded
+ * host and still keeps the "late" boot test short. */
+#define AP_ALIVE_TIMEOUT_US   500000
 /* An AP's wait for its release: the BSP's deadline plus time to decide and
  * print, several times over. */
 #define AP_RELEASE_TIMEOUT_US (8 * AP_ALIVE_TIMEOUT_US)
 /* Released to online is a few stores on the AP. */
 #define AP_PUBLISH_TIMEOUT_US AP_ALIVE_TIMEOUT_US
-/* Cross-CPU calls: every CPU takes the call within the first bound (it is
- * woken by an IPI); the function itself (the self-checks' stress run) may
- * take the second. */
-#define CALL_TAKE_TIMEOUT_US  2000000
-#define CALL_DONE_TIMEOUT_US  120000000
 #define FOUR_GIB           (4 * GiB)
 #define CPU_STRUCT_BYTES   64 * KiB   /* power of two >= sizeof(struct cpu) */
-#define CPU_LIST_CHARS     192        /* "apic=1,2,..." in a report; truncated with "..." */
 _Static_assert(sizeof(struct cpu) <= CPU_STRUCT_BYTES, "struct cpu outgrew its allocation");
 
 extern char trampoline_start[], trampoline_end[], trampoline_gdt[], trampoline_pm32[],
@@ -59,61 +52,9 @@ static volatile unsigned online = 1;
 static uint64_t bsp_pat;                      /* the PAT every AP copies */
 static const struct smp_options *options;
 
-/* Cross-CPU calls: a generation counter; idle CPUs run the new function
- * when they see a newer generation, recording in their struct cpu that they
- * took it (work_seen) and finished it (work_done). */
-static struct {
-    smp_fn fn;
-    void *arg;
-    volatile uint64_t generation;
-} work;
-
 unsigned smp_online_count(void) { return online; }
 unsigned smp_cpu_count(void) { return cpu_count; }
 struct cpu *smp_cpu(unsigned index) { return index < cpu_count ? cpus[index] : NULL; }
-
-/* The waits for other CPUs: every online CPU except the caller must answer
- * before the timeout; those that did not are named, and the kernel stops
- * (a CPU that misses a shootdown or a call leaves nothing safe to do). */
-static bool all_answered(smp_answered answered, uint64_t token)
-{
-    const struct cpu *me = this_cpu();
-    for (unsigned i = 0; i < cpu_count; i++)
-        if (cpus[i] && cpus[i] != me && !answered(cpus[i], token))
-            return false;
-    return true;
-}
-
-static void list_silent(char *buf, size_t cap, smp_answered answered, uint64_t token)
-{
-    const struct cpu *me = this_cpu();
-    size_t n = 0;
-    buf[0] = '\0';
-    for (unsigned i = 0; i < cpu_count; i++) {
-        if (!cpus[i] || cpus[i] == me || answered(cpus[i], token))
-            continue;
-        n += (size_t)fmt_snprintf(buf + n, cap - n, "%s%u", n ? "," : "apic=", cpus[i]->apic_id);
-        if (n >= cap - 1) {
-            fmt_snprintf(buf + cap - 4, 4, "...");
-            return;
-        }
-    }
-}
-
-void smp_wait_all(smp_answered answered, uint64_t token, uint64_t timeout_us, const char *what)
-{
-    uint64_t deadline = rdtsc() + timer_us_to_ticks(timeout_us);
-    char silent[CPU_LIST_CHARS];
-
-    while (!all_answered(answered, token)) {
-        if (rdtsc() >= deadline) {
-            list_silent(silent, sizeof(silent), answered, token);
-            panic("smp: cpus %s did not %s within %lu ms", silent, what,
-                  (unsigned long)(timeout_us / 1000));
-        }
-        cpu_pause();
-    }
-}
 
 static paddr_t low_frame_alloc(void *ctx)
 {
@@ -300,6 +241,10 @@ static unsigned slots_in_state(const struct ap_slot *only, uint32_t state)
  * APs being started. Each AP wakes it when it says alive and when it is
  * online, so the slice only bounds how late a deadline is noticed. */
 #define WAIT_SLICE_US 1000
+/* An AP waiting for its release is woken by the BSP's IPI; its slice only
+ * bounds the delay when that IPI is lost. Long, so that dozens of waiting
+ * APs do not take the emulator's time from those still starting. */
+#define AP_WAIT_SLICE_US 20000
 
 /* Until no slot in scope is in `state`, or the deadline. */
 static void wait_while(const struct ap_slot *only, uint32_t state, uint64_t deadline)
@@ -349,16 +294,16 @@ static unsigned decide(const struct ap_slot *only)
  * table, so that is fatal. */
 static void wait_published(const struct ap_slot *only)
 {
-    char late[CPU_LIST_CHARS];
+    char late[SMP_LIST_CHARS];
     size_t n = 0;
 
     wait_while(only, AP_STATE_RELEASED, rdtsc() + timer_us_to_ticks(AP_PUBLISH_TIMEOUT_US));
     if (slots_in_state(only, AP_STATE_RELEASED) == 0)
         return;
-    for (uint32_t i = 0; i < ap_slot_count && n < sizeof(late) - 12; i++)
+    late[0] = '\0';
+    for (uint32_t i = 0; i < ap_slot_count; i++)
         if (in_scope(&ap_slots[i], only) && apslots_state(&ap_slots[i]) == AP_STATE_RELEASED)
-            n += (size_t)fmt_snprintf(late + n, sizeof(late) - n, "%s%u", n ? "," : "apic=",
-                                      ap_slots[i].apic_id);
+            n = smp_list_add(late, sizeof(late), n, ap_slots[i].apic_id);
     panic("smp: cpus %s were released but did not come online within %lu ms", late,
           (unsigned long)(AP_PUBLISH_TIMEOUT_US / 1000));
 }
@@ -431,64 +376,6 @@ void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
             apic_is_x2apic() ? "x2apic" : "xapic", parked);
 }
 
-/* Run pending cross-CPU work; called by idle CPUs after every wake-up. */
-static void handle_wakeup(void)
-{
-    struct cpu *c = this_cpu();
-    uint64_t gen = __atomic_load_n(&work.generation, __ATOMIC_ACQUIRE);
-
-    if (gen == c->work_seen)
-        return;
-    __atomic_store_n(&c->work_seen, gen, __ATOMIC_RELEASE);
-    work.fn(work.arg);
-    __atomic_store_n(&c->work_done, gen, __ATOMIC_RELEASE);
-}
-
-static bool took_call(const struct cpu *c, uint64_t gen)
-{
-    return __atomic_load_n(&c->work_seen, __ATOMIC_ACQUIRE) == gen;
-}
-
-static bool finished_call(const struct cpu *c, uint64_t gen)
-{
-    return __atomic_load_n(&c->work_done, __ATOMIC_ACQUIRE) == gen;
-}
-
-void smp_call_all(smp_fn fn, void *arg)
-{
-    struct cpu *me = this_cpu();
-
-    work.fn = fn;
-    work.arg = arg;
-    uint64_t gen = __atomic_add_fetch(&work.generation, 1, __ATOMIC_RELEASE);
-    for (unsigned i = 0; i < cpu_count; i++) {
-        int rc;
-        if (cpus[i] && cpus[i] != me && (rc = apic_send_ipi_vector(cpus[i]->apic_id, VEC_WAKEUP)))
-            panic("smp: wake-up IPI to cpu apic=%u failed (%d)", cpus[i]->apic_id, rc);
-    }
-    me->work_seen = gen;
-    fn(arg);
-    me->work_done = gen;
-    smp_wait_all(took_call, gen, CALL_TAKE_TIMEOUT_US, "take a cross-CPU call");
-    smp_wait_all(finished_call, gen, CALL_DONE_TIMEOUT_US, "finish a cross-CPU call");
-}
-
-/* An AP's idle loop: sleep until an IPI, then look for work. STI takes
- * effect after the next instruction, so no wake-up is lost between the
- * check and the HLT. */
-static __attribute__((noreturn)) void ap_idle(void)
-{
-    for (;;) {
-        __asm__ volatile("cli");
-        if (__atomic_load_n(&work.generation, __ATOMIC_ACQUIRE) != this_cpu()->work_seen) {
-            __asm__ volatile("sti");
-            handle_wakeup();
-            continue;
-        }
-        __asm__ volatile("sti; hlt");
-    }
-}
-
 /* An AP that is not to run on: it reports and halts without touching
  * anything shared (its stack and struct cpu are its own for good). */
 static __attribute__((noreturn)) void ap_halt(const struct ap_slot *slot, const char *why)
@@ -511,7 +398,7 @@ static bool ap_wait_while(const struct ap_slot *slot, uint32_t state, uint64_t t
     while (apslots_state(slot) == state) {
         if (rdtsc() >= deadline)
             return false;
-        apic_sleep_us(WAIT_SLICE_US);
+        apic_sleep_us(AP_WAIT_SLICE_US);
     }
     return true;
 }
@@ -544,10 +431,10 @@ void ap_main(struct ap_slot *slot)
     if (!ap_wait_while(slot, AP_STATE_ALIVE, AP_RELEASE_TIMEOUT_US) && apslots_give_up(slot))
         ap_halt(slot, "was not released by the BSP in time");
     /* Released: publish, then say so. */
-    c->work_seen = c->work_done = work.generation;
+    smp_call_join(c);
     cpus[c->index] = c;
     __atomic_fetch_add(&online, 1, __ATOMIC_RELEASE);
     apslots_published(slot);
     wake_bsp();
-    ap_idle();
+    smp_idle();
 }
