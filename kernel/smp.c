@@ -26,9 +26,10 @@
 #define INIT_DELAY_US      10000
 #define SIPI_DELAY_US      200
 /* The BSP's deadline for saying alive, per wave (parallel) or per CPU
- * (serial), from the first INIT. 32 CPUs under TCG on 2 shared host cores
- * say alive in 15-20 ms: half a second leaves a wide margin for a loaded
- * host and still keeps the "late" boot test short. */
+ * (serial), from the first INIT. 32 CPUs under TCG on 2 host cores say
+ * alive in 15-20 ms, but one run beside other emulators left 4 of 32 short
+ * of a 250 ms deadline: half a second, which still keeps the "late" boot
+ * test short. */
 #define AP_ALIVE_TIMEOUT_US   500000
 /* An AP's wait for its release: the BSP's deadline plus time to decide and
  * print, several times over. */
@@ -242,8 +243,8 @@ static unsigned slots_in_state(const struct ap_slot *only, uint32_t state)
  * online, so the slice only bounds how late a deadline is noticed. */
 #define WAIT_SLICE_US 1000
 /* An AP waiting for its release is woken by the BSP's IPI; its slice only
- * bounds the delay when that IPI is lost. Long, so that dozens of waiting
- * APs do not take the emulator's time from those still starting. */
+ * bounds the delay when that IPI is lost, so it can be long (fewer
+ * pointless wake-ups for dozens of waiting APs). */
 #define AP_WAIT_SLICE_US 20000
 
 /* Until no slot in scope is in `state`, or the deadline. */
