@@ -8,12 +8,14 @@
 #define SMP_KEY          "pagoda.smp"            /* =serial: one AP at a time, the baseline */
 #define SMP_WITHHOLD_KEY "pagoda.smp.withhold"   /* =APIC ID: a CPU that never answers */
 #define SMP_LATE_KEY     "pagoda.smp.late"       /* =APIC ID: a CPU that answers too late */
+#define SMP_DEAF_KEY     "pagoda.smp.deaf"       /* =APIC ID: a CPU that stops answering */
 
 static struct smp_options smp_options(const char *cmdline)
 {
     struct smp_options o = { .serial = cmdline_value_is(cmdline_value(cmdline, SMP_KEY), "serial") };
     o.withhold = cmdline_u32(cmdline_value(cmdline, SMP_WITHHOLD_KEY), &o.withhold_apic);
     o.late = cmdline_u32(cmdline_value(cmdline, SMP_LATE_KEY), &o.late_apic);
+    o.deaf = cmdline_u32(cmdline_value(cmdline, SMP_DEAF_KEY), &o.deaf_apic);
     return o;
 }
 

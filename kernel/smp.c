@@ -437,5 +437,7 @@ void ap_main(struct ap_slot *slot)
     __atomic_fetch_add(&online, 1, __ATOMIC_RELEASE);
     apslots_published(slot);
     wake_bsp();
+    if (test_hook(options->deaf, options->deaf_apic, slot))
+        halt_forever();   /* interrupts off: no call or shootdown reaches it */
     smp_idle();
 }

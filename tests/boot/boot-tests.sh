@@ -175,6 +175,15 @@ translate_broken() {
         '^pagoda: result=fail reason=smp-translate checks_passed=17 checks_failed=1 checks_skipped=0$'
 }
 
+# deaf NAME: the CPU with APIC ID 2 comes online, then stops answering
+# (halted, interrupts off). The first cross-CPU call must not wait forever:
+# the kernel panics naming that CPU, and the run ends with the failure status.
+deaf() {
+    outcome "$1" 1 "-c 4 -a pagoda.smp.deaf=2" \
+        '^pagoda: PANIC on cpu 0: smp: cpus apic=2 did not take a cross-CPU call within [0-9]+ ms$' \
+        '^pagoda: result=fail reason=panic'
+}
+
 cases=()
 # CPU models: max has 1 GiB pages, qemu64 has not. Memory sizes from tiny
 # to past 4 GiB (q35 splits RAM around the PCI hole) to sparse-backed; CPU
@@ -188,6 +197,7 @@ cases+=("good boot-max-1G-sparse-apic max 1G 6,sockets=2,cores=3 1G")  # APIC ID
 cases+=("good boot-max-1G-smp4-serial max 1G 4 1G pagoda.smp=serial")
 cases+=("good boot-max-256G-smp32 max 256G 32 1G")
 cases+=("laggard smp-cpu-never-answers withhold")
+cases+=("deaf smp-cpu-stops-answering")
 cases+=("laggard smp-cpu-answers-late late '^pagoda: cpu apic=2 answered after the deadline; halted$'")
 cases+=("translate_broken smp-translate-detects-other-tables")
 cases+=("crash crash-null-read null '14 \\(page fault\\)'")
@@ -204,7 +214,7 @@ cases+=("bad bad-config-key \"unknown key 'bogus'\" -C $BAD_DIR/unknown-key.conf
 printf 'verbose=maybe\n' > "$BAD_DIR/bad-value.conf"
 cases+=("bad bad-config-value 'verbose must be 0 or 1' -C $BAD_DIR/bad-value.conf")
 
-export -f good bad outcome crash laggard translate_broken expect checks_in_order
+export -f good bad outcome crash laggard deaf translate_broken expect checks_in_order
 export LOGDIR BOOT_TIMEOUT HHDM CHECKS_BASE CHECKS_SMP CHECKS_ASPACE
 # ONLY=REGEX runs the cases whose name matches (for debugging one case).
 printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'
