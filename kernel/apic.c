@@ -120,7 +120,9 @@ void apic_init_this_cpu(void)
     io.write(io.ctx, LAPIC_LVT_LINT1, LAPIC_LVT_MASKED);
     io.write(io.ctx, LAPIC_LVT_ERROR, LAPIC_LVT_MASKED);
     io.write(io.ctx, LAPIC_SVR, LAPIC_SVR_ENABLE | VEC_SPURIOUS);
-    lapic_read_esr(&io);
+    /* Clears what the firmware's use left latched, so a later report
+     * (smp.c, after a failed IPI) shows only this kernel's errors. */
+    (void)lapic_read_esr(&io);
 }
 
 /* The LAPIC timer's rate is not architectural: measure it against the
