@@ -73,7 +73,6 @@ struct cpu *this_cpu(void);
 
 /* timer.c: TSC calibrated against the PIT */
 void timer_calibrate(const struct bootinfo *bi);
-uint64_t timer_tsc_hz(void);
 uint64_t timer_us_to_ticks(uint64_t us);
 uint64_t timer_ticks_to_us(uint64_t ticks);
 void timer_delay_us(uint64_t us);

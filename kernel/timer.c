@@ -54,11 +54,6 @@ void timer_calibrate(const struct bootinfo *bi)
             best ? "pit" : "loader", (unsigned long)bi->tsc_hz);
 }
 
-uint64_t timer_tsc_hz(void)
-{
-    return tsc_hz;
-}
-
 uint64_t timer_us_to_ticks(uint64_t us)
 {
     return us * (tsc_hz / US_PER_SECOND);
