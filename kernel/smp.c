@@ -377,8 +377,9 @@ void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
             apic_is_x2apic() ? "x2apic" : "xapic", parked);
 }
 
-/* An AP that is not to run on: it reports and halts without touching
- * anything shared (its stack and struct cpu are its own for good). */
+/* An AP that is not to run on and that no INIT will stop: it reports and
+ * halts, touching nothing shared but the console (its stack and struct cpu
+ * are its own for good). */
 static __attribute__((noreturn)) void ap_halt(const struct ap_slot *slot, const char *why)
 {
     kprintf("pagoda: cpu apic=%u %s; halted\n", slot->apic_id, why);
@@ -410,6 +411,8 @@ void ap_main(struct ap_slot *slot)
 {
     struct cpu *c = slot->cpu;
 
+    /* Until it says alive the AP touches only its own state (no lock, no
+     * shared write): the BSP may INIT it at any instruction. */
     cpu_init_ap(c, slot->index, slot->apic_id);   /* GDT, TSS + IST, GS base */
     /* The scan chose this slot while it was READY; the BSP may have parked
      * it since (then saying alive fails below). */
@@ -426,8 +429,14 @@ void ap_main(struct ap_slot *slot)
     apic_init_this_cpu();
     if (test_hook(options->late, options->late_apic, slot))
         ap_wait_while(slot, AP_STATE_READY, AP_RELEASE_TIMEOUT_US);   /* past the BSP's decision */
-    if (!apslots_say_alive(slot))
-        ap_halt(slot, "answered after the deadline");
+    if (!apslots_say_alive(slot)) {
+        /* Parked: the BSP's INIT may land at any instruction, so take no
+         * lock (this CPU could stop holding it for good). Only under
+         * pagoda.smp.late, where that INIT is withheld, say so. */
+        if (test_hook(options->late, options->late_apic, slot))
+            ap_halt(slot, "answered after the deadline");
+        halt_forever();
+    }
     wake_bsp();
     if (!ap_wait_while(slot, AP_STATE_ALIVE, AP_RELEASE_TIMEOUT_US) && apslots_give_up(slot))
         ap_halt(slot, "was not released by the BSP in time");
