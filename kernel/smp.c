@@ -257,17 +257,14 @@ static void wait_while(const struct ap_slot *only, uint32_t state, uint64_t dead
 /* The deadline has come (or every AP said alive): each slot's fate, once.
  * Released APs are woken to publish themselves; APs that never said alive
  * get INIT, which puts them back into wait-for-SIPI wherever they were. */
-static unsigned decide(const struct ap_slot *only)
+static void decide(const struct ap_slot *only)
 {
-    unsigned released = 0;
-
     for (uint32_t i = 0; i < ap_slot_count; i++) {
         struct ap_slot *s = &ap_slots[i];
         if (!in_scope(s, only))
             continue;
         switch (apslots_decide(s)) {
         case AP_FATE_RELEASED:
-            released++;
             /* A lost wake-up only delays it: it looks again every slice. */
             (void)apic_send_ipi_vector(s->apic_id, VEC_WAKEUP);
             break;
@@ -287,7 +284,6 @@ static unsigned decide(const struct ap_slot *only)
             break;
         }
     }
-    return released;
 }
 
 /* A released AP that does not reach ONLINE may have half-published itself
