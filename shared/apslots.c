@@ -2,7 +2,7 @@
  * bring-up handshake on a slot's state (include/apslots.h draws it). */
 #include "apslots.h"
 
-#include "lapic.h"
+#include "x86/apic.h"   /* XAPIC_MAX_ID */
 
 static bool seen_before(const struct ap_slot *slots, uint32_t n, uint32_t apic_id)
 {
