@@ -117,9 +117,9 @@ __attribute__((noreturn)) void smp_idle(void);
  * after timeout_us, panic naming the CPUs that did not `what`. */
 typedef bool (*smp_answered)(const struct cpu *c, uint64_t token);
 void smp_wait_all(smp_answered answered, uint64_t token, uint64_t timeout_us, const char *what);
+#define SMP_LIST_CHARS 192   /* room for a report list of APIC IDs */
 /* Append an APIC ID to a report list ("apic=1,5", "..." once full) of
  * capacity cap holding n characters; returns the new length. */
-#define SMP_LIST_CHARS 192
 size_t smp_list_add(char *buf, size_t cap, size_t n, uint32_t apic_id);
 
 /* mtrr.c: the BSP's MTRRs on every AP */
