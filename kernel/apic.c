@@ -5,10 +5,8 @@
 #include "kernel.h"
 #include "lapic.h"
 #include "x86/cpu.h"
+#include "x86/pic.h"
 
-#define PIC1_DATA        0x21
-#define PIC2_DATA        0xA1
-#define PIC_MASK_ALL     0xFF
 #define TIMER_CALIBRATION_US 10000
 
 static struct lapic_io io;
