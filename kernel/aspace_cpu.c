@@ -64,16 +64,12 @@ static void pcid_enable_here(void *arg)
     write_cr4(read_cr4() | CR4_PCIDE);
 }
 
-int uspace_init(void)
+void uspace_init(void)
 {
-    int rc = kmem_pin_kernel_half();
-    if (rc)
-        return rc;
     pcid_on = (cpuid(CPUID_FEATURES, 0).ecx & CPUID1_ECX_PCID) != 0;
     pcid_pool_init(&pcids);
     if (pcid_on)
         smp_call_all(pcid_enable_here, NULL);
-    return 0;
 }
 
 bool uspace_pcid_on(void)

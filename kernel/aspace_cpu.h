@@ -10,10 +10,10 @@ struct uspace {
     uint16_t pcid;      /* 1..4095 with PCIDs on, else 0; 0 is the kernel's */
 };
 
-/* Once, after every CPU is online and before the first space: pins the
- * kernel half (kmem_pin_kernel_half) and turns PCIDs on in every CPU if
- * CPUID has them. Returns 0 or the pinning's error. */
-int uspace_init(void);
+/* Once, after every CPU is online and before the first space: turns PCIDs
+ * on in every CPU if CPUID has them. (The kernel half was pinned by
+ * kmem_init, before the first clone.) */
+void uspace_init(void);
 bool uspace_pcid_on(void);
 
 /* Fresh space sharing the kernel half; tables come from the locked frame

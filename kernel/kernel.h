@@ -75,6 +75,7 @@ struct cpu *this_cpu(void);
 void timer_calibrate(const struct bootinfo *bi);
 uint64_t timer_us_to_ticks(uint64_t us);
 uint64_t timer_ticks_to_us(uint64_t ticks);
+uint64_t timer_ticks_to_ns(uint64_t ticks);
 void timer_delay_us(uint64_t us);
 
 /* apic.c: this CPU's local APIC */
@@ -179,7 +180,6 @@ int kmem_alloc_stack(uint64_t size, vaddr_t *top, paddr_t *pa);
 int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out);
 int kmem_unmap(vaddr_t va, uint64_t len);   /* flushes every CPU's TLB */
 bool kmem_check(void);                      /* every structure checker + table walk */
-int kmem_pin_kernel_half(void);              /* before the first address space */
 int kmem_map_at(vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
 int kmem_unmap_at(vaddr_t va, uint64_t len); /* flushes; the reservation stays */
 int kmem_recursive_slot(bool on);            /* off: cleared and flushed everywhere */

@@ -119,6 +119,14 @@ void kmem_init(const struct bootinfo *bi)
     /* The identity map only served the CR3 switch. */
     if (kmem_unmap(bi->identity_base, bi->identity_end - bi->identity_base) != 0)
         panic("mm: cannot remove the identity map");
+
+    /* Pinned before anything clones the kernel half (the AP bring-up's
+     * transitional tables are the first clone, address spaces the next):
+     * from here on the upper root entries never change, so every clone sees
+     * what the kernel maps later (shared/pt.c, I7). */
+    int rc = pt_pin_kernel_half(&kmem.pt, PT_RECURSIVE_SLOT);
+    if (rc != 0)
+        panic("mm: cannot pin the kernel half: %d", rc);
 }
 
 int kmem_alloc_frame(uint64_t size, enum pmem_type type, paddr_t *pa)
@@ -267,16 +275,6 @@ bool kmem_check(void)
 }
 
 /* ---- address spaces and the page-table access demos -------------------- */
-
-/* Before the first address space: every upper root entry gets its table
- * (pt_pin_kernel_half), slot PT_RECURSIVE_SLOT excepted. */
-int kmem_pin_kernel_half(void)
-{
-    spin_lock(&kmem_lock);
-    int rc = pt_pin_kernel_half(&kmem.pt, PT_RECURSIVE_SLOT);
-    spin_unlock(&kmem_lock);
-    return rc;
-}
 
 /* Map at a fixed address the caller has reserved (no virtual range taken). */
 int kmem_map_at(vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)

@@ -37,14 +37,6 @@ static uint64_t probe_after[BOOTINFO_MAX_CPUS][2];
 
 static uint64_t seen_ticks[BOOTINFO_MAX_CPUS];
 
-/* TSC ticks to nanoseconds, for the costs each check prints (under TCG they
- * compare the strategies with each other, not with hardware). */
-static uint64_t ticks_to_ns(uint64_t ticks)
-{
-    uint64_t hz = timer_tsc_hz();
-    return hz ? ticks * 1000000000ULL / hz : 0;
-}
-
 static uint64_t *table_index(paddr_t table, vaddr_t va, int level)
 {
     return (uint64_t *)phys_to_virt(table) + PT_INDEX(level, va);
@@ -87,7 +79,7 @@ static void check_direct(struct check_result *r, paddr_t pa)
             table = target.entry[level] & PTE_ADDR_MASK;
         }
     }
-    uint64_t ns = ticks_to_ns(rdtsc() - t0);
+    uint64_t ns = timer_ticks_to_ns(rdtsc() - t0);
     ok = ok && table == pa && pt_translate(&kmem.pt, target.va, &t) == 0 && t.pa == pa;
     format_entries(entries, sizeof(entries), target.entry, target.levels);
     fmt_snprintf(detail, sizeof(detail), "va=0x%lx%s ns=%lu", (unsigned long)target.va, entries,
@@ -139,7 +131,7 @@ static void check_recursive(struct check_result *r)
                  PT_RECURSIVE_SLOT,
                  (unsigned long)pt_recursive_entry_va(PT_RECURSIVE_SLOT, target.levels, target.va,
                                                       PT_LEVEL_4K),
-                 entries, (unsigned long)ticks_to_ns(seen_ticks[this_cpu()->index]), agree, cpus);
+                 entries, (unsigned long)timer_ticks_to_ns(seen_ticks[this_cpu()->index]), agree, cpus);
     check_record(r, "ptaccess-recursive", ok && agree == cpus, detail);
 }
 
@@ -171,7 +163,7 @@ static void check_window(struct check_result *r)
     bool ok = window_pass(seen, &maps) && entries_equal(seen, target.entry, target.levels);
     uint64_t t0 = rdtsc();
     ok = ok && window_pass(seen, &maps);
-    uint64_t ns = ticks_to_ns(rdtsc() - t0);
+    uint64_t ns = timer_ticks_to_ns(rdtsc() - t0);
     ok = ok && entries_equal(seen, target.entry, target.levels);
     format_entries(entries, sizeof(entries), seen, target.levels);
     fmt_snprintf(detail, sizeof(detail), "window=0x%lx maps=%u%s ns=%lu agree=%s",

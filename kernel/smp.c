@@ -85,10 +85,9 @@ static void *hhdm(void *ctx, paddr_t pa)
 static int transitional_build(struct pt *t, paddr_t tramp)
 {
     /* The clone takes its frames from the env it is given: the low one. */
-    struct pt kernel_low = kmem.pt;
-    kernel_low.env = (struct pt_env){ .alloc_frame = low_frame_alloc,
-                                      .free_frame = low_frame_free, .phys_to_ptr = hhdm };
-    int rc = pt_clone_kernel_half(t, &kernel_low);
+    const struct pt_env low = { .alloc_frame = low_frame_alloc, .free_frame = low_frame_free,
+                                .phys_to_ptr = hhdm };
+    int rc = pt_clone_kernel_half(t, &low, &kmem.pt);
     if (rc)
         return rc;
     return pt_map(t, tramp, tramp, PAGE_SIZE, PT_MAP_EXEC);

@@ -64,6 +64,12 @@ uint64_t timer_ticks_to_us(uint64_t ticks)
     return tsc_hz >= US_PER_SECOND ? ticks / (tsc_hz / US_PER_SECOND) : 0;
 }
 
+/* Short intervals only: ticks * 1000 overflows past ~10^16 ticks (weeks). */
+uint64_t timer_ticks_to_ns(uint64_t ticks)
+{
+    return tsc_hz >= US_PER_SECOND ? ticks * 1000 / (tsc_hz / US_PER_SECOND) : 0;
+}
+
 void timer_delay_us(uint64_t us)
 {
     uint64_t end = rdtsc() + timer_us_to_ticks(us);
