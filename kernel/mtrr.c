@@ -12,8 +12,6 @@
 #define MTRRCAP_VCNT_MASK  0xFF
 #define MTRRCAP_FIX        (1ULL << 8)
 #define MTRR_DEF_ENABLE    (1ULL << 11)
-#define CR0_CD             (1ULL << 30)
-#define CR0_NW             (1ULL << 29)
 #define CPUID1_EDX_MTRR    (1U << 12)
 #define MTRR_MAX_VAR       32
 

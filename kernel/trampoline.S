@@ -21,9 +21,8 @@ trampoline_start:
     movw    %ax, %bx
     shll    $4, %ebx                /* EBX = physical base of this page, kept to the end */
     lgdtl   TRAMP_GDTR              /* trampoline GDT (base filled by smp.c) */
-    movl    %cr0, %eax
-    orl     $CR0_PE, %eax
-    movl    %eax, %cr0              /* protected mode, still 16-bit CS */
+    movl    $(CR0_PE | CR0_ET | CR0_NE), %eax  /* a whole value: INIT leaves CD and NW set */
+    movl    %eax, %cr0              /* protected mode, caches on, still 16-bit CS */
     ljmpl   *TRAMP_FAR32            /* reload CS: 32-bit code at trampoline_pm32 */
 
     .code32

@@ -9,7 +9,11 @@
 
 /* Assembler-safe: kernel/trampoline.S includes this header. */
 #define CR0_PE   BIT64(0)
+#define CR0_ET   BIT64(4)    /* reads as 1 on every x86_64 CPU */
+#define CR0_NE   BIT64(5)    /* native x87 error reporting */
 #define CR0_WP   BIT64(16)
+#define CR0_NW   BIT64(29)   /* with CD: no write-through; set by INIT */
+#define CR0_CD   BIT64(30)   /* caches disabled; set by INIT */
 #define CR0_PG   BIT64(31)
 #define CR4_PAE  BIT64(5)
 #define CR4_PGE  BIT64(7)

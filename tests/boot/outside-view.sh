@@ -73,6 +73,13 @@ if len(online) != 1:
     problems.append(f"online lines name {len(online)} CR3 values")
 elif len(cr3s) != cpus or any(v != int(next(iter(online)), 16) for v in cr3s):
     problems.append(f"CR3s {[hex(v) for v in cr3s]} are not all the kernel root 0x{next(iter(online))} with PCID 0")
+# Caches on everywhere: CR0.CD (bit 30) and CR0.NW (bit 29) come out of
+# INIT set; a CPU that never clears them runs uncached on real hardware
+# (TCG ignores them, so only this outside view can tell).
+CR0_CD_NW = (1 << 30) | (1 << 29)
+cr0s = [int(v, 16) for v in re.findall(r"CR0=([0-9a-f]+)", regs)]
+if len(cr0s) != cpus or any(v & CR0_CD_NW for v in cr0s):
+    problems.append(f"CR0s {[hex(v) for v in cr0s]}: caches disabled (CD/NW) on some CPU")
 audit = re.search(r"^pagoda: check ptaccess-clean=\w+ .*leaves=(\d+)", serial, re.M)
 leaves = [(int(va, 16), flags) for va, flags in
           re.findall(r"^([0-9a-f]{16}): [0-9a-f]{16} (\S+)$", tlb.replace("\r", ""), re.M)]
