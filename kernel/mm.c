@@ -152,6 +152,20 @@ void kmem_totals(uint64_t totals[PMEM_TYPE_COUNT])
     spin_unlock(&kmem_lock);
 }
 
+/* Under the lock: unmap, flush every CPU's TLB, only then free the emptied
+ * table frames. pt_unmap's -E_INVAL (bad range) changes nothing; its
+ * -E_NOMEM (no frame to split a huge leaf) leaves the pages before that
+ * point unmapped and their empty tables freed, so the range is flushed all
+ * the same. */
+static int unmap_and_flush(vaddr_t va, uint64_t len)
+{
+    int rc = pt_unmap(&kmem.pt, va, len);
+    if (rc != -E_INVAL)
+        tlb_shootdown(va, len);
+    free_flushed_tables();
+    return rc;
+}
+
 /* Undo a pt_map that failed part way through [va, va+len): pages it mapped
  * before the error stay mapped (include/pt.h) and must go before the range
  * is released. pt_map only lays leaves that lie inside the range, so
@@ -159,11 +173,9 @@ void kmem_totals(uint64_t totals[PMEM_TYPE_COUNT])
  * pages, but a CPU may have cached a translation speculatively: flush. */
 static void unmap_failed_map(vaddr_t va, uint64_t len)
 {
-    int rc = pt_unmap(&kmem.pt, va, len);
+    int rc = unmap_and_flush(va, len);
     if (rc != 0)
         panic("mm: cannot undo a partial mapping at 0x%lx: %d", va, rc);
-    tlb_shootdown(va, len);
-    free_flushed_tables();
 }
 
 /* Release a reservation vrange_alloc made in this same locked section: a
@@ -198,18 +210,13 @@ int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out)
     return rc;
 }
 
-/* Unmap, flush every CPU's TLB, only then free the emptied table frames,
- * release the virtual range if it was reserved. pt_unmap's -E_INVAL (bad range) changes nothing; its -E_NOMEM
- * (no frame to split a huge leaf) leaves the pages before that point
- * unmapped and their empty tables freed, so the range is flushed all the
- * same, but stays reserved: part of it is still mapped. */
+/* Unmap and flush (unmap_and_flush), then release the virtual range if it
+ * was reserved; after a partial unmap it stays reserved: part of it is
+ * still mapped. */
 int kmem_unmap(vaddr_t va, uint64_t len)
 {
     spin_lock(&kmem_lock);
-    int rc = pt_unmap(&kmem.pt, va, len);
-    if (rc != -E_INVAL)
-        tlb_shootdown(va, len);
-    free_flushed_tables();
+    int rc = unmap_and_flush(va, len);
     if (rc == 0 && vrange_lookup(&kmem.vs, va))
         rc = vrange_release(&kmem.vs, va, va + len);
     spin_unlock(&kmem_lock);
@@ -289,10 +296,7 @@ int kmem_map_at(vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
 int kmem_unmap_at(vaddr_t va, uint64_t len)
 {
     spin_lock(&kmem_lock);
-    int rc = pt_unmap(&kmem.pt, va, len);
-    if (rc != -E_INVAL)
-        tlb_shootdown(va, len);
-    free_flushed_tables();
+    int rc = unmap_and_flush(va, len);
     spin_unlock(&kmem_lock);
     return rc;
 }
