@@ -70,11 +70,12 @@ all: $(EFI_APP) $(KERNEL_ELF)
 
 # ---- Packages (tools/deps.sh) ----------------------------------------------
 # Before anything is built, name every package the requested goals need
-# that is missing, with the one command that installs them, rather than
-# failing halfway through with a compiler's or QEMU's message. The probes
-# look at Debian's paths: NO_DEPS_CHECK=1 skips them (other distributions).
+# that is missing and install it (apt-get; sudo when not root), rather than
+# failing halfway through with a compiler's or QEMU's message.
+# DEPS_INSTALL=0 only names them. The probes look at Debian's paths:
+# NO_DEPS_CHECK=1 skips them (other distributions).
 ifeq ($(filter deps clean,$(MAKECMDGOALS))$(NO_DEPS_CHECK),)
-ifneq ($(shell tools/deps.sh check $(MAKECMDGOALS) >&2 && echo ok),ok)
+ifneq ($(shell tools/deps.sh ensure $(MAKECMDGOALS) && echo ok),ok)
 $(error packages missing (listed above))
 endif
 endif

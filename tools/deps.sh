@@ -5,6 +5,9 @@
 #
 #   tools/deps.sh check [GOAL...]   which packages the make goals need and are
 #                                   missing; says how to install them; exit 1 if any
+#   tools/deps.sh ensure [GOAL...]  check; where packages are missing and apt-get
+#                                   exists, install them (sudo if not root; DEPS_INSTALL=0
+#                                   only reports), then check again
 #   tools/deps.sh install           install all of them with apt-get (sudo if not root)
 #   tools/deps.sh list              the Debian package names, one line
 #
@@ -73,11 +76,14 @@ check() {
         done
     done <<<"$PACKAGES"
     [ ${#missing[@]} -eq 0 ] && return 0
+    MISSING=("${missing[@]}")
     echo "install with: sudo make deps   (or: sudo apt-get install -y ${missing[*]})" >&2
     echo "other distributions: README.md, \"Packages\"" >&2
     return 1
 }
 
+# install PACKAGE...: apt-get, as root or through sudo. Its output goes to
+# stderr: the Makefile runs `ensure` inside $(shell), which keeps stdout.
 install() {
     local sudo=()
     if ! command -v apt-get >/dev/null; then
@@ -88,14 +94,25 @@ install() {
         command -v sudo >/dev/null || { echo "deps.sh: run as root (no sudo)" >&2; exit 1; }
         sudo=(sudo)
     fi
-    # shellcheck disable=SC2046
-    "${sudo[@]}" apt-get update
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y $(all_packages)
+    "${sudo[@]}" apt-get update >&2
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" >&2
+}
+
+# A fresh Debian machine needs nothing but `make run` / `make test`: what
+# is missing is named, then installed.
+ensure() {
+    MISSING=()
+    check "$@" 2>&1 && return 0
+    [ "${DEPS_INSTALL:-1}" != 0 ] && command -v apt-get >/dev/null || return 1
+    echo "deps.sh: installing ${MISSING[*]} (DEPS_INSTALL=0 only reports)" >&2
+    install "${MISSING[@]}"
+    check "$@"
 }
 
 case ${1:-} in
     check) shift; check "$@" ;;
-    install) install ;;
+    ensure) shift; ensure "$@" >&2 ;;
+    install) read -ra all <<<"$(all_packages)"; install "${all[@]}" ;;
     list) all_packages; echo ;;
     *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
