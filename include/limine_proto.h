@@ -373,7 +373,7 @@ enum limine_err {
     LIMINE_E_DUPLICATE = 32,   /* the same request ID twice (scan->dup says which) */
     LIMINE_E_TRUNCATED,        /* a request runs past the end of its segment */
     LIMINE_E_MARKERS,          /* the first end marker precedes the last start marker */
-    LIMINE_E_BASE_TAGS,        /* base-revision tags asking for different revisions */
+    LIMINE_E_BASE_TAGS,        /* two base-revision tags (the reference loader refuses too) */
     LIMINE_E_REVISION,         /* requested base revision newer than LIMINE_BASE_REVISION_MAX */
     LIMINE_E_FB_SHARED,        /* a framebuffer shares a page with a type that may not be trimmed */
     LIMINE_E_TABLE_PLACE,      /* a firmware table lies in kernel, module or framebuffer memory */
@@ -414,10 +414,10 @@ struct limine_scan {
     bool has_start, has_end;     /* markers honoured (last start, first end) */
     vaddr_t window_lo, window_hi;/* the scanned window [lo, hi) */
 
-    size_t base_tags;            /* tags in the window (all ask the same N) */
-    uint64_t requested_revision; /* N of the tag(s); 0 without a tag */
-    uint8_t *base_tag[2];        /* the first two tags in the view, for the write-back */
-    vaddr_t base_tag_vaddr;      /* the first tag */
+    bool has_base_tag;           /* a base-revision tag in the window */
+    uint64_t requested_revision; /* its N; 0 without a tag */
+    uint8_t *base_tag;           /* the tag in the caller's view (write-back) */
+    vaddr_t base_tag_vaddr;
 
     /* On -LIMINE_E_DUPLICATE: the ID found twice and both places. */
     struct {
@@ -443,7 +443,7 @@ struct limine_scan {
  *   -LIMINE_E_DUPLICATE an ID (known or unknown) twice; out->dup names it
  *   -LIMINE_E_TRUNCATED a request (limine_req_size) or tag runs past its view
  *   -LIMINE_E_MARKERS   the first end marker lies before the last start marker
- *   -LIMINE_E_BASE_TAGS two tags ask for different revisions
+ *   -LIMINE_E_BASE_TAGS more than one base-revision tag in the window
  * Reads only inside the views; writes nothing. */
 int limine_scan(const struct limine_view *views, size_t nviews, struct limine_req *storage,
                 size_t capacity, struct limine_scan *out);
@@ -484,7 +484,7 @@ struct limine_revision {
     uint64_t requested;       /* N, or 0 without a tag */
     uint64_t booted;          /* the base revision every other rule follows */
     bool supported;           /* requested <= LIMINE_BASE_REVISION_MAX */
-    /* Words to store into every tag (only when has_tag): word 1 = booted
+    /* Words to store into the tag (only when has_tag): word 1 = booted
      * (mandatory for loaders serving revision 3+, whatever was requested),
      * word 2 = 0 only when supported (left unchanged otherwise, so the
      * kernel's "supported" check ([2] == 0) fails). */
@@ -497,7 +497,7 @@ struct limine_revision {
 int limine_revision_decide(const struct limine_scan *s, enum limine_newer_policy policy,
                            struct limine_revision *out);
 
-/* Store the decided words into the tag(s) in the caller's view. */
+/* Store the decided words into the tag in the caller's view. */
 void limine_revision_apply(const struct limine_scan *s, const struct limine_revision *r);
 
 /* ---- shared/limine_memmap.c: per-revision rules ----------------------- */
