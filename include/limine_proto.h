@@ -568,8 +568,10 @@ struct limine_memmap_input {
  * 0 never usable, framebuffer pages FRAMEBUFFER with usable/reserved pages
  * sharing them trimmed, table pages of in->tables shown RESERVED_MAPPED
  * when the revision asks (unless already ACPI reclaimable/NVS). Gaps of the
- * tracker stay gaps.
- * Returns 0 and *n, or -E_CAPACITY, -E_INVAL (bad tracker or range),
+ * tracker stay gaps, except framebuffer and table pages there, which get
+ * entries of their own.
+ * Returns 0 and *n, or -E_CAPACITY (out[] then holds an unusable prefix),
+ * -E_INVAL (bad tracker or range),
  * -LIMINE_E_FB_SHARED (a framebuffer page holds another type than usable,
  * reserved or framebuffer: the spec's "not permitted"),
  * -LIMINE_E_TABLE_PLACE (a table page is executable/module/framebuffer/bad).
