@@ -31,6 +31,8 @@
 #define LIMINE_BASE_TAG0 0xf9562b2d5c95a6c8ULL
 #define LIMINE_BASE_TAG1 0x6a7b384944536bdcULL
 #define LIMINE_BASE_TAG_WORDS 3
+#define LIMINE_BASE_TAG_OFF_LOADED    8    /* word 1: the revision booted (rev 3+ loaders) */
+#define LIMINE_BASE_TAG_OFF_REQUESTED 16   /* word 2: N; 0 once accepted */
 
 /* Requests delimiters: 4-word start marker, 2-word end marker. */
 #define LIMINE_START_MARKER0 0xf6b8f4b39de7d1aeULL
@@ -108,10 +110,14 @@ struct limine_req_head {
     uint64_t revision;
     uint64_t response;
 };
+#define LIMINE_REQ_OFF_ID2      16
+#define LIMINE_REQ_OFF_ID3      24
 #define LIMINE_REQ_OFF_REVISION 32
 #define LIMINE_REQ_OFF_RESPONSE 40
 #define LIMINE_REQ_HEAD_SIZE    48
 _Static_assert(sizeof(struct limine_req_head) == LIMINE_REQ_HEAD_SIZE, "request head");
+_Static_assert(offsetof(struct limine_req_head, id[2]) == LIMINE_REQ_OFF_ID2, "id2");
+_Static_assert(offsetof(struct limine_req_head, id[3]) == LIMINE_REQ_OFF_ID3, "id3");
 _Static_assert(offsetof(struct limine_req_head, revision) == LIMINE_REQ_OFF_REVISION, "rev");
 _Static_assert(offsetof(struct limine_req_head, response) == LIMINE_REQ_OFF_RESPONSE, "resp");
 

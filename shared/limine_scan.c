@@ -251,7 +251,7 @@ static int add_base_tag(struct limine_scan *s, const struct limine_view *v, uint
     s->has_base_tag = true;
     s->base_tag = v->bytes + off;
     s->base_tag_vaddr = va;
-    s->requested_revision = rd64(v->bytes + off + 16);
+    s->requested_revision = rd64(v->bytes + off + LIMINE_BASE_TAG_OFF_REQUESTED);
     return 0;
 }
 
@@ -264,8 +264,8 @@ static int add_request(struct limine_scan *s, const struct limine_view *v, uint6
         s->error_vaddr = va;
         return -LIMINE_E_TRUNCATED;
     }
-    r.id2 = rd64(r.ptr + 16);
-    r.id3 = rd64(r.ptr + 24);
+    r.id2 = rd64(r.ptr + LIMINE_REQ_OFF_ID2);
+    r.id3 = rd64(r.ptr + LIMINE_REQ_OFF_ID3);
     r.revision = rd64(r.ptr + LIMINE_REQ_OFF_REVISION);
     r.kind = limine_req_kind_of(r.id2, r.id3);
     r.size = limine_req_size(r.kind, r.revision);
@@ -364,7 +364,7 @@ void limine_revision_apply(const struct limine_scan *s, const struct limine_revi
     if (!r->has_tag || !s->has_base_tag)
         return;
     if (r->write_word1)
-        wr64(s->base_tag + 8, r->word1);
+        wr64(s->base_tag + LIMINE_BASE_TAG_OFF_LOADED, r->word1);
     if (r->write_word2)
-        wr64(s->base_tag + 16, r->word2);
+        wr64(s->base_tag + LIMINE_BASE_TAG_OFF_REQUESTED, r->word2);
 }
