@@ -585,6 +585,14 @@ struct limine_memmap_input {
 int limine_memmap_build(const struct limine_memmap_input *in, struct limine_memmap_entry *out,
                         size_t cap, size_t *n);
 
+/* An upper bound on the entries limine_memmap_build can produce for a
+ * tracker of up to `tracker_entries` entries and these overlays: every
+ * entry starts at a tracker entry's base or end, an overlay's rounded base
+ * or end, or at 0x1000 (page 0 split off). Storage of this size, allocated
+ * before ExitBootServices for the tracker's capacity, makes the final
+ * build unable to fail for capacity. */
+size_t limine_memmap_max_entries(size_t tracker_entries, size_t nfbs, size_t ntables);
+
 /* ---- direct-map coverage ------------------------------------------------ */
 
 #define LIMINE_LOW_4G (4 * GiB)

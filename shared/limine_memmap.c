@@ -305,6 +305,11 @@ int limine_memmap_build(const struct limine_memmap_input *in, struct limine_memm
     }
 }
 
+size_t limine_memmap_max_entries(size_t tracker_entries, size_t nfbs, size_t ntables)
+{
+    return 2 * tracker_entries + 2 * (nfbs + ntables) + 1;
+}
+
 /* ---- direct-map coverage -------------------------------------------------- */
 
 /* [Layout]: revision 0 maps every region; 1-2 all but reserved and bad

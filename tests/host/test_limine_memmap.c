@@ -210,6 +210,35 @@ static void test_memmap_bad_tracker(void **state)
     assert_int_equal(limine_memmap_build(&in, out, 4, &n), -E_INVAL);
 }
 
+/* Tracker ends count in the bound: one table over five ACPI islands with
+ * gaps between them gives 9 entries from 5 tracker entries and 1 overlay.
+ *
+ *   | AR | gap | AR | gap | AR | gap | AR | gap | AR |
+ *   |<------------------- one ACPI table ------------>|
+ *   | AR | RM  | AR | RM  | AR | RM  | AR | RM  | AR |   (revision 4) */
+static void test_max_entries_islands(void **state)
+{
+    struct pmem_range storage[8];
+    struct pmem pm;
+    struct limine_memmap_entry out[16];
+    const struct limine_table_range table = { 1 * MiB_, 9 * PAGE_SIZE, LIMINE_TC_ACPI };
+    size_t n;
+    (void)state;
+
+    pmem_init(&pm, storage, ARRAY_LEN(storage));
+    for (uint64_t i = 0; i < 5; i++)
+        assert_int_equal(pmem_insert(&pm, 1 * MiB_ + 2 * i * PAGE_SIZE,
+                                     1 * MiB_ + (2 * i + 1) * PAGE_SIZE, PMEM_ACPI_RECLAIMABLE), 0);
+    struct limine_memmap_input in = { .pm = &pm, .rev = 4, .tables = &table, .ntables = 1 };
+    assert_int_equal(limine_memmap_build(&in, out, ARRAY_LEN(out), &n), 0);
+    assert_int_equal(n, 9);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(out[i].base, 1 * MiB_ + i * PAGE_SIZE);
+        assert_int_equal(out[i].type, i % 2 ? RM : AR);
+    }
+    assert_true(n <= limine_memmap_max_entries(pm.count, 0, 1));
+}
+
 /* ---- per-revision facts ---------------------------------------------------- */
 
 static void test_rev_rules(void **state)
@@ -555,6 +584,7 @@ static void test_memmap_property(void **state)
         /* Capacity: exactly the model's run count fits, one less does not. */
         size_t runs = model_runs(&p);
         assert_int_equal(n, runs);
+        assert_true(n <= limine_memmap_max_entries(p.pm.count, p.nfbs, p.ntables));
         if (runs > 0)
             assert_int_equal(limine_memmap_build(&in, out, runs - 1, &n), -E_CAPACITY);
         check_plan(&p, out, runs, step);
@@ -569,6 +599,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memmap_rows),
         cmocka_unit_test(test_memmap_bad_tracker),
+        cmocka_unit_test(test_max_entries_islands),
         cmocka_unit_test(test_rev_rules),
         cmocka_unit_test(test_table_addresses),
         cmocka_unit_test(test_hhdm_covers),
