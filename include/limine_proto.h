@@ -383,6 +383,7 @@ enum limine_err {
     LIMINE_E_REVISION,         /* requested base revision newer than LIMINE_BASE_REVISION_MAX */
     LIMINE_E_FB_SHARED,        /* a framebuffer shares a page with a type that may not be trimmed */
     LIMINE_E_TABLE_PLACE,      /* a firmware table lies in kernel, module or framebuffer memory */
+    LIMINE_E_PAGING,           /* no paging mode in the kernel's [min, max] on this CPU */
 };
 
 /* Text for a negative (or positive) code from any limine_* function,
@@ -505,6 +506,28 @@ int limine_revision_decide(const struct limine_scan *s, enum limine_newer_policy
 
 /* Store the decided words into the tag in the caller's view. */
 void limine_revision_apply(const struct limine_scan *s, const struct limine_revision *r);
+
+/* ---- shared/limine_paging.c: the paging mode (spec: "Paging Mode") ---- */
+
+/* What the kernel asked: `present` false when there is no paging-mode
+ * request (then mode = max = 4-level, min = 4-level). Request revision 0
+ * has `mode` only: max = mode, min = 4-level. Values above 5-level in mode
+ * and max_mode are read as 5-level (the newest x86-64 mode); a min_mode
+ * above 5-level cannot be met. */
+struct limine_paging_ask {
+    bool present;
+    uint64_t revision, mode, max_mode, min_mode;
+};
+
+/* The mode to enable: the preferred `mode` when the CPU has it and it lies
+ * in [min, max]; otherwise the highest mode the CPU has in [min, max].
+ * `cpu_la57`: CPUID.(7,0):ECX[16]. Returns 0 and *mode, or
+ * -LIMINE_E_PAGING when no mode in [min, max] is available (min > max
+ * included): the loader refuses to boot with a message. */
+int limine_paging_decide(const struct limine_paging_ask *ask, bool cpu_la57, uint64_t *mode);
+
+/* The ask read from a found request (or none: r == NULL). */
+void limine_paging_ask_from(const struct limine_req *r, struct limine_paging_ask *ask);
 
 /* ---- shared/limine_memmap.c: per-revision rules ----------------------- */
 

@@ -100,6 +100,7 @@ const char *limine_strerror(int err)
     case LIMINE_E_REVISION: return "base revision newer than this loader serves";
     case LIMINE_E_FB_SHARED: return "a framebuffer shares a page with memory that cannot be trimmed";
     case LIMINE_E_TABLE_PLACE: return "a firmware table lies in kernel, module or framebuffer memory";
+    case LIMINE_E_PAGING: return "no paging mode the kernel accepts is available on this CPU";
     default: return "unknown error";
     }
 }

@@ -456,7 +456,7 @@ static void test_request_access(void **state)
 static void test_strerror(void **state)
 {
     (void)state;
-    for (int e = LIMINE_E_DUPLICATE; e <= LIMINE_E_TABLE_PLACE; e++) {
+    for (int e = LIMINE_E_DUPLICATE; e <= LIMINE_E_PAGING; e++) {
         assert_string_not_equal(limine_strerror(-e), "unknown error");
         assert_string_equal(limine_strerror(-e), limine_strerror(e));
     }
