@@ -3,9 +3,10 @@
  * response layouts, memory-map types), written from the specification
  * (PROTOCOL.md of limine-bootloader/limine-protocol, base revisions 0-6),
  * plus the API of the pure protocol core in shared/limine_scan.c (finding
- * requests in a loaded image, the base-revision handshake) and
- * shared/limine_memmap.c (tracker -> Limine memory map, per-revision rules
- * and direct-map coverage). Design note: docs/limine.md.
+ * requests in a loaded image, the base-revision handshake),
+ * shared/limine_paging.c (the paging mode) and shared/limine_memmap.c
+ * (tracker -> Limine memory map, per-revision rules and direct-map
+ * coverage). Design note: docs/limine.md.
  *
  * Every pointer field of the wire structures is declared uint64_t: it is an
  * address in the *kernel's* address space (HHDM or kernel-image virtual, or
