@@ -2,9 +2,13 @@
  * byte of it, check that it stays out of the loader's own windows
  * (paging_check_placement), then copy its PT_LOAD segments into one
  * physically contiguous allocation typed PAGODA_MEM_KERNEL, zero-filling
- * p_memsz beyond p_filesz. */
+ * p_memsz beyond p_filesz, and apply its dynamic relocations there
+ * (shared/elf_reloc.c). All of it runs before ExitBootServices: a kernel
+ * whose relocations are refused is freed and the firmware moves on. */
+#include <elf.h>
 #include <string.h>
 
+#include "elf_reloc.h"
 #include "loader.h"
 
 /* Physical layout mirrors the virtual one: segment at vaddr v lives at
@@ -18,6 +22,33 @@ static void copy_segments(const void *file, const struct kernel_load *k)
         const struct elf_segment *s = &k->elf.segs[i];
         memcpy(image + (s->vaddr - k->elf.lo), (const uint8_t *)file + s->offset, s->filesz);
     }
+}
+
+/* The image's PT_DYNAMIC relocations, applied in place; a refusal names
+ * the symbol or type where there is one. */
+static EFI_STATUS relocate(const struct kernel_load *k)
+{
+    struct elf_reloc_view v = elf_reloc_view_of(&k->elf, (void *)(uintptr_t)k->phys);
+    struct elf_reloc_report r;
+    enum elf_error err = elf_relocate(&v, k->elf.dyn, k->elf.dyn_size, &r);
+
+    if (err == ELF_ERR_RELOC_UNDEFINED) {
+        con_printf("pagoda: kernel rejected: %s '%s'\n", elf_strerror(err), r.symbol);
+        return EFI_LOAD_ERROR;
+    }
+    if (err == ELF_ERR_RELOC_TYPE) {
+        con_printf("pagoda: kernel rejected: %s %u\n", elf_strerror(err), (unsigned)r.bad_type);
+        return EFI_LOAD_ERROR;
+    }
+    if (err != ELF_OK) {
+        con_printf("pagoda: kernel rejected: %s\n", elf_strerror(err));
+        return EFI_LOAD_ERROR;
+    }
+    if (k->elf.type == ET_DYN || k->elf.dyn_size)
+        con_printf("pagoda: kernel: %s, slide 0x%lx, %lu RELA + %lu RELR relocations applied\n",
+                   k->elf.type == ET_DYN ? "position-independent" : "executable",
+                   (unsigned long)k->elf.slide, (unsigned long)r.rela, (unsigned long)r.relr);
+    return EFI_SUCCESS;
 }
 
 EFI_STATUS kernel_load(const void *file, UINTN size, struct kernel_load *out)
@@ -43,6 +74,10 @@ EFI_STATUS kernel_load(const void *file, UINTN size, struct kernel_load *out)
     }
     out->phys = phys;
     copy_segments(file, out);
+    if ((st = relocate(out)) != EFI_SUCCESS) {
+        uefi_call_wrapper(BS->FreePages, 2, phys, out->size >> PAGE_SHIFT);  /* our own pages: cannot fail */
+        return st;
+    }
     con_printf("pagoda: kernel: %lu segments, %lu KiB at phys 0x%lx virt 0x%lx entry 0x%lx\n",
                (unsigned long)out->elf.nsegs, (unsigned long)(out->size / KiB),
                (unsigned long)out->phys, (unsigned long)out->elf.lo,

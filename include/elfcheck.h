@@ -9,6 +9,12 @@
 #define ELF_MAX_SEGMENTS     16            /* PT_LOADs; a kernel has 3-5 */
 #define ELF_MAX_PHDRS        64            /* all program headers, bounds the scan */
 #define ELF_MAX_IMAGE_BYTES  (1ULL << 30)  /* "sane size": no kernel needs more */
+/* Where a position-independent (ET_DYN) kernel linked in the lower half
+ * runs: its link addresses plus this slide, as the Limine reference loader
+ * places such kernels without KASLR (a PIE linked at 0 starts here, the
+ * start of the top 2 GiB, where Pagoda's own kernel is linked too). An
+ * ET_DYN already linked in the higher half runs where it is linked. */
+#define ELF_PIE_BASE         0xFFFFFFFF80000000ULL
 
 /* Each failure has its own code and message (elf_strerror), so a user, and
  * a test, can tell them apart. Append only. When a file has several
@@ -24,7 +30,7 @@ enum elf_error {
     ELF_ERR_ENDIAN,           /* not little-endian */
     ELF_ERR_VERSION,          /* e_ident version / e_version not EV_CURRENT */
     ELF_ERR_MACHINE,          /* not EM_X86_64 */
-    ELF_ERR_TYPE,             /* not ET_EXEC */
+    ELF_ERR_TYPE,             /* neither ET_EXEC nor ET_DYN */
     ELF_ERR_PHENTSIZE,        /* e_phentsize < sizeof(Elf64_Phdr) */
     ELF_ERR_PHNUM,            /* no program headers, PN_XNUM, or > ELF_MAX_PHDRS */
     ELF_ERR_PHDRS_OUTSIDE,    /* program-header table outside the file */
@@ -41,8 +47,23 @@ enum elf_error {
     ELF_ERR_OVERLAP,          /* two PT_LOADs share a page */
     ELF_ERR_WX,               /* a segment both writable and executable */
     ELF_ERR_ENTRY,            /* entry point not in the file bytes of a PF_X PT_LOAD */
+    ELF_ERR_INTERP,           /* a PT_INTERP: the file wants a dynamic linker */
+    ELF_ERR_DYNAMIC,          /* several PT_DYNAMICs, or one not inside the loaded image */
+    /* Relocation errors (shared/elf_reloc.c, include/elf_reloc.h): */
+    ELF_ERR_DYN_MALFORMED,    /* dynamic table: no DT_NULL, a tag twice, a table without its size */
+    ELF_ERR_DYN_NEEDED,       /* DT_NEEDED: the kernel needs a shared library */
+    ELF_ERR_RELOC_KIND,       /* DT_REL/DT_RELSZ or DT_PLTREL != DT_RELA (implicit addends) */
+    ELF_ERR_RELOC_ENTSIZE,    /* DT_RELAENT, DT_RELRENT or DT_SYMENT not the ELF64 size */
+    ELF_ERR_RELOC_TABLE,      /* a relocation, symbol or string table outside the image, or a size not whole entries */
+    ELF_ERR_RELOC_TYPE,       /* a relocation type the loader does not apply */
+    ELF_ERR_RELOC_TARGET,     /* a relocation writes outside the loaded image */
+    ELF_ERR_RELOC_SYMBOL,     /* symbol index outside the symbol table, or no DT_SYMTAB */
+    ELF_ERR_RELOC_UNDEFINED,  /* a relocation names a symbol the image does not define */
+    ELF_ERR_RELR,             /* a RELR bitmap word before any address word */
     ELF_ERR_COUNT
 };
+/* elf_validate returns codes below this one, elf_relocate any code. */
+#define ELF_ERR_RELOC_FIRST ELF_ERR_DYN_MALFORMED
 
 struct elf_segment {
     vaddr_t vaddr;       /* p_vaddr */
@@ -52,7 +73,12 @@ struct elf_segment {
     uint32_t flags;      /* PF_R | PF_W | PF_X, never both PF_W and PF_X */
 };
 
+/* Addresses below are run-time ones: link address + slide. */
 struct elf_image {
+    uint16_t type;       /* ET_EXEC or ET_DYN */
+    uint64_t slide;      /* run-time minus link-time address: 0 for ET_EXEC */
+    vaddr_t dyn;         /* PT_DYNAMIC, inside [lo, hi); dyn_size 0 = none */
+    uint64_t dyn_size;
     vaddr_t entry;
     vaddr_t lo, hi;      /* page-aligned span [lo, hi) of all PT_LOADs */
     size_t nsegs;        /* 1..ELF_MAX_SEGMENTS */
@@ -61,11 +87,14 @@ struct elf_image {
 
 /* Validate `size` bytes at `file` (any alignment). Never reads outside
  * [file, file+size); `file` may be NULL when size is 0. On ELF_OK fills
- * *out with the non-empty PT_LOADs (p_memsz == 0 ones map nothing and are
- * dropped after their checks); on failure *out is zeroed. Guarantees on
- * ELF_OK: every segment is in the higher half, below the top page, inside
- * ELF_MAX_IMAGE_BYTES, and the entry lies in the file-backed part of a
- * PF_X segment. */
+ * *out with the non-empty PT_LOADs, slid (ELF_PIE_BASE) for an ET_DYN
+ * linked in the lower half; p_memsz == 0 ones map nothing: only their file
+ * range is checked, and they are dropped. On failure *out is zeroed.
+ * Guarantees on ELF_OK: every segment is in the higher half, below the top
+ * page, inside ELF_MAX_IMAGE_BYTES, the entry lies in the file-backed part
+ * of a PF_X segment, and a PT_DYNAMIC lies inside [lo, hi). Relocations
+ * are not looked at here: they live in the loaded image
+ * (include/elf_reloc.h). */
 enum elf_error elf_validate(const void *file, size_t size, struct elf_image *out);
 
 /* One line naming the problem ("p_filesz > p_memsz in a PT_LOAD"). Never

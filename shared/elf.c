@@ -9,7 +9,15 @@
  *    __builtin_add_overflow, and every size is bounded before it is used;
  *  - checks run from the outside in: file size, e_ident, header fields, the
  *    program-header table, each PT_LOAD alone, then the PT_LOADs as a set
- *    (sorted by vaddr: overlap, span), then the entry point.
+ *    (sorted by vaddr: overlap, span), then the entry point and PT_DYNAMIC.
+ *
+ * An ET_DYN (position-independent) kernel linked in the lower half is slid
+ * by ELF_PIE_BASE before any address check, so every rule below applies to
+ * the addresses it runs at; its relocations are applied by the loader on
+ * the loaded image (shared/elf_reloc.c). Program headers other than
+ * PT_LOAD, PT_DYNAMIC and PT_INTERP (PT_GNU_STACK, PT_GNU_RELRO,
+ * PT_GNU_EH_FRAME, PT_NOTE, PT_PHDR, PT_TLS...) describe parts of the
+ * loaded image or hints, and are ignored.
  *
  * Address-space rules (4-level paging, 48-bit virtual addresses):
  *
@@ -72,7 +80,7 @@ static enum elf_error check_ehdr(const Elf64_Ehdr *eh)
         return ELF_ERR_VERSION;
     if (eh->e_machine != EM_X86_64)
         return ELF_ERR_MACHINE;
-    if (eh->e_type != ET_EXEC)      /* no relocation support: ET_DYN is out */
+    if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
         return ELF_ERR_TYPE;
     if (eh->e_phentsize < sizeof(Elf64_Phdr))
         return ELF_ERR_PHENTSIZE;
@@ -120,7 +128,8 @@ static enum elf_error check_file_range(const Elf64_Phdr *ph, size_t size)
 
 /* [p_vaddr, p_vaddr + p_memsz) rounded out to pages is representable and
  * lies in the higher half. The size limit comes first so that a huge
- * p_memsz reports as "too big" rather than as the wrap it also causes. */
+ * p_memsz reports as "too big" rather than as the wrap it also causes.
+ * p_vaddr is the run-time address (already slid). */
 static enum elf_error check_vrange(const Elf64_Phdr *ph)
 {
     uint64_t end, page_end;
@@ -137,12 +146,16 @@ static enum elf_error check_vrange(const Elf64_Phdr *ph)
     return ELF_OK;
 }
 
+/* An empty PT_LOAD (p_memsz == 0) maps nothing, so where it claims to be
+ * does not matter (linkers emit them at 0 for an empty PHDRS entry): only
+ * its file range is checked. */
 static enum elf_error check_load(const Elf64_Phdr *ph, size_t size)
 {
     enum elf_error err = check_file_range(ph, size);
 
-    if (err == ELF_OK)
-        err = check_vrange(ph);
+    if (err != ELF_OK || ph->p_memsz == 0)
+        return err;
+    err = check_vrange(ph);
     if (err == ELF_OK && (ph->p_flags & PF_W) && (ph->p_flags & PF_X))
         err = ELF_ERR_WX;
     return err;
@@ -150,17 +163,62 @@ static enum elf_error check_load(const Elf64_Phdr *ph, size_t size)
 
 /* ---- the PT_LOADs as a set ---------------------------------------------- */
 
+static Elf64_Phdr read_phdr(const unsigned char *file, const Elf64_Ehdr *eh, size_t i)
+{
+    Elf64_Phdr ph;
+
+    __builtin_memcpy(&ph, file + eh->e_phoff + i * eh->e_phentsize, sizeof(ph));
+    return ph;
+}
+
+/* The slide: ELF_PIE_BASE for an ET_DYN whose lowest non-empty PT_LOAD is
+ * in the lower half, else 0. A slide that pushes a segment past 2^64
+ * reports as ELF_ERR_VADDR_WRAP (collect_loads). */
+static uint64_t choose_slide(const unsigned char *file, const Elf64_Ehdr *eh)
+{
+    uint64_t lowest = UINT64_MAX;
+
+    if (eh->e_type != ET_DYN)
+        return 0;
+    for (size_t i = 0; i < eh->e_phnum; i++) {
+        Elf64_Phdr ph = read_phdr(file, eh, i);
+        if (ph.p_type == PT_LOAD && ph.p_memsz > 0)
+            lowest = MIN(lowest, ph.p_vaddr);
+    }
+    return lowest < LOWER_HALF_END ? ELF_PIE_BASE : 0;
+}
+
+/* The one PT_DYNAMIC, slid; several are refused. Where it lies is checked
+ * once the image's span is known (check_dynamic). */
+static enum elf_error note_dynamic(const Elf64_Phdr *ph, struct elf_image *img)
+{
+    if (img->dyn_size != 0 || ph->p_memsz == 0)
+        return ELF_ERR_DYNAMIC;
+    img->dyn = ph->p_vaddr + img->slide;    /* modulo 2^64; check_dynamic bounds it */
+    img->dyn_size = ph->p_memsz;
+    return ELF_OK;
+}
+
 /* Copy every PT_LOAD out of the (already bounds-checked) table into img,
- * checking each on the way. Other program-header types are ignored: the
- * loader acts on PT_LOAD only. */
+ * checking each on the way, and note the PT_DYNAMIC. A PT_INTERP asks for
+ * a dynamic linker, which a kernel cannot have. Other types are ignored. */
 static enum elf_error collect_loads(const unsigned char *file, size_t size,
                                     const Elf64_Ehdr *eh, struct elf_image *img)
 {
     for (size_t i = 0; i < eh->e_phnum; i++) {
-        Elf64_Phdr ph;
-        __builtin_memcpy(&ph, file + eh->e_phoff + i * eh->e_phentsize, sizeof(ph));
+        Elf64_Phdr ph = read_phdr(file, eh, i);
+        if (ph.p_type == PT_INTERP)
+            return ELF_ERR_INTERP;
+        if (ph.p_type == PT_DYNAMIC) {
+            enum elf_error err = note_dynamic(&ph, img);
+            if (err != ELF_OK)
+                return err;
+            continue;
+        }
         if (ph.p_type != PT_LOAD)
             continue;
+        if (ph.p_memsz > 0 && __builtin_add_overflow(ph.p_vaddr, img->slide, &ph.p_vaddr))
+            return ELF_ERR_VADDR_WRAP;
         enum elf_error err = check_load(&ph, size);
         if (err != ELF_OK)
             return err;
@@ -223,6 +281,17 @@ static enum elf_error check_entry(const struct elf_image *img)
     return ELF_ERR_ENTRY;
 }
 
+/* The dynamic table lies inside the image (its bytes exist once loaded:
+ * file bytes or zero fill). */
+static enum elf_error check_dynamic(const struct elf_image *img)
+{
+    if (img->dyn_size == 0)
+        return ELF_OK;
+    if (img->dyn < img->lo || img->dyn >= img->hi || img->dyn_size > img->hi - img->dyn)
+        return ELF_ERR_DYNAMIC;
+    return ELF_OK;
+}
+
 /* ---- entry points ------------------------------------------------------- */
 
 static enum elf_error validate(const unsigned char *file, size_t size,
@@ -237,14 +306,21 @@ static enum elf_error validate(const unsigned char *file, size_t size,
         return ELF_ERR_TRUNCATED;
     __builtin_memcpy(&eh, file, sizeof(eh));
     if ((err = check_ehdr(&eh)) != ELF_OK ||
-        (err = check_phdr_table(&eh, size)) != ELF_OK ||
-        (err = collect_loads(file, size, &eh, img)) != ELF_OK)
+        (err = check_phdr_table(&eh, size)) != ELF_OK)
+        return err;
+    img->type = eh.e_type;
+    img->slide = choose_slide(file, &eh);
+    if ((err = collect_loads(file, size, &eh, img)) != ELF_OK)
         return err;
     sort_segments(img);
     if ((err = check_layout(img)) != ELF_OK)
         return err;
-    img->entry = eh.e_entry;
-    return check_entry(img);
+    /* Modulo 2^64, as the CPU computes it: the slid entry is in a slid
+     * segment exactly when the link-time entry is in the link-time one. */
+    img->entry = eh.e_entry + img->slide;
+    if ((err = check_entry(img)) != ELF_OK)
+        return err;
+    return check_dynamic(img);
 }
 
 enum elf_error elf_validate(const void *file, size_t size, struct elf_image *out)
@@ -267,7 +343,7 @@ const char *elf_strerror(enum elf_error err)
     case ELF_ERR_ENDIAN:          return "not little-endian (ELFDATA2LSB)";
     case ELF_ERR_VERSION:         return "unsupported ELF version";
     case ELF_ERR_MACHINE:         return "not an x86_64 ELF (e_machine)";
-    case ELF_ERR_TYPE:            return "not a static executable (e_type != ET_EXEC)";
+    case ELF_ERR_TYPE:            return "not an executable (e_type neither ET_EXEC nor ET_DYN)";
     case ELF_ERR_PHENTSIZE:       return "e_phentsize smaller than Elf64_Phdr";
     case ELF_ERR_PHNUM:           return "no program headers, or too many";
     case ELF_ERR_PHDRS_OUTSIDE:   return "program-header table outside the file";
@@ -284,6 +360,18 @@ const char *elf_strerror(enum elf_error err)
     case ELF_ERR_OVERLAP:         return "PT_LOAD segments overlap or share a page";
     case ELF_ERR_WX:              return "segment both writable and executable (W^X)";
     case ELF_ERR_ENTRY:           return "entry point not in an executable PT_LOAD";
+    case ELF_ERR_INTERP:          return "PT_INTERP: the kernel asks for a dynamic linker";
+    case ELF_ERR_DYNAMIC:         return "PT_DYNAMIC repeated, empty or outside the loaded image";
+    case ELF_ERR_DYN_MALFORMED:   return "malformed dynamic table (no DT_NULL, a tag twice, or a table without its size)";
+    case ELF_ERR_DYN_NEEDED:      return "the kernel needs a shared library (DT_NEEDED)";
+    case ELF_ERR_RELOC_KIND:      return "DT_REL relocations (implicit addends) are not used on x86_64";
+    case ELF_ERR_RELOC_ENTSIZE:   return "DT_RELAENT, DT_RELRENT or DT_SYMENT is not the ELF64 entry size";
+    case ELF_ERR_RELOC_TABLE:     return "relocation, symbol or string table outside the loaded image or not whole entries";
+    case ELF_ERR_RELOC_TYPE:      return "unsupported relocation type";
+    case ELF_ERR_RELOC_TARGET:    return "relocation target outside the loaded image";
+    case ELF_ERR_RELOC_SYMBOL:    return "relocation symbol index outside the symbol table";
+    case ELF_ERR_RELOC_UNDEFINED: return "undefined symbol";
+    case ELF_ERR_RELR:            return "malformed RELR table (bitmap before any address)";
     case ELF_ERR_COUNT:           break;
     }
     return "unknown ELF error";

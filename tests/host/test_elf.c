@@ -10,6 +10,8 @@
  *           KBASE+0x2000 rodata R--  [0x0800)
  *           KBASE+0x3000 data RW- [0x0100 file, 0x3000 mem: .bss follows]
  *   plus a PT_GNU_STACK, which the validator must ignore.
+ * kimg_pie is the same kernel as a position-independent ET_DYN linked at 0,
+ * which the validator slides by ELF_PIE_BASE (== KBASE) onto the baseline.
  */
 #include <elf.h>
 #include <setjmp.h>
@@ -81,6 +83,30 @@ static void kimg_many(struct kimg *k, uint16_t n)
     k->size = PAGE_SIZE * (n + 1);
 }
 
+/* The baseline linked at 0 as an ET_DYN, with a PT_DYNAMIC in its data. */
+static void kimg_pie(struct kimg *k)
+{
+    kimg_good(k);
+    k->eh.e_type = ET_DYN;
+    k->eh.e_entry -= KBASE;
+    for (int i = TEXT; i <= DATA; i++)
+        k->ph[i].p_vaddr -= KBASE;
+    k->ph[STACK] = (Elf64_Phdr){ .p_type = PT_DYNAMIC, .p_flags = PF_R | PF_W, .p_offset = 0x4000,
+                                 .p_vaddr = 0x3000, .p_filesz = 0x100, .p_memsz = 0x100, .p_align = 8 };
+}
+
+/* Program header n (>= NPH_BASE) added to the baseline. */
+static void kimg_extra(struct kimg *k, Elf64_Phdr ph)
+{
+    k->ph[k->eh.e_phnum++] = ph;
+}
+
+static Elf64_Phdr dynamic_at(uint64_t va, uint64_t memsz)
+{
+    return (Elf64_Phdr){ .p_type = PT_DYNAMIC, .p_flags = PF_R | PF_W, .p_offset = 0x4000,
+                         .p_vaddr = va, .p_filesz = 0, .p_memsz = memsz, .p_align = 8 };
+}
+
 /* One text segment of the given placement; nothing else. */
 static void kimg_single(struct kimg *k, vaddr_t va, uint64_t memsz)
 {
@@ -147,8 +173,9 @@ MUTATION(m_ident_version, k->eh.e_ident[EI_VERSION] = EV_NONE)
 MUTATION(m_e_version, k->eh.e_version = EV_CURRENT + 1)
 MUTATION(m_i386, k->eh.e_machine = EM_386)
 MUTATION(m_aarch64, k->eh.e_machine = EM_AARCH64)
-MUTATION(m_dyn, k->eh.e_type = ET_DYN)
 MUTATION(m_rel, k->eh.e_type = ET_REL)
+MUTATION(m_core, k->eh.e_type = ET_CORE)
+MUTATION(m_none, k->eh.e_type = ET_NONE)
 MUTATION(m_phentsize_0, k->eh.e_phentsize = 0)
 MUTATION(m_phentsize_8, k->eh.e_phentsize = 8)
 MUTATION(m_phentsize_short, k->eh.e_phentsize = sizeof(Elf64_Phdr) - 1)
@@ -209,6 +236,24 @@ MUTATION(m_entry_text_end, k->eh.e_entry = KBASE + 0x1800)
 MUTATION(m_entry_below_text, k->eh.e_entry = KBASE - 1)
 MUTATION(m_entry_text_bss,
          k->ph[TEXT].p_filesz = 0x1000; k->eh.e_entry = KBASE + 0x1000)
+/* ELF kinds and other program headers. */
+MUTATION(m_interp, k->ph[STACK] = (Elf64_Phdr){ .p_type = PT_INTERP, .p_offset = 0x4000,
+         .p_filesz = 0x1c, .p_memsz = 0x1c })
+MUTATION(m_two_dynamic, k->ph[STACK] = dynamic_at(KBASE + 0x3000, 0x100);
+         kimg_extra(k, dynamic_at(KBASE + 0x3100, 0x100)))
+MUTATION(m_dynamic_empty, k->ph[STACK] = dynamic_at(KBASE + 0x3000, 0))
+MUTATION(m_dynamic_past_image, k->ph[STACK] = dynamic_at(KBASE + 0x6000, 0x100))
+MUTATION(m_dynamic_straddles_end, k->ph[STACK] = dynamic_at(KBASE + 0x5ff0, 0x20))
+MUTATION(m_dynamic_below_image, k->ph[STACK] = dynamic_at(KBASE - 0x100, 0x100))
+MUTATION(m_dynamic_size_wraps, k->ph[STACK] = dynamic_at(KBASE + 0x3000, UINT64_MAX))
+/* A PIE's PT_DYNAMIC is slid too: link address 0x6000 is past its image. */
+MUTATION(m_pie_dynamic_unslid, kimg_pie(k); k->ph[STACK].p_vaddr = KBASE + 0x3000)
+/* Linked at 2 GiB: slid by ELF_PIE_BASE it ends at 2^64 exactly. */
+MUTATION(m_pie_linked_at_2g, kimg_pie(k); k->ph[DATA].p_vaddr = 0x80000000ULL)
+/* The lowest segment decides the slide; a higher-half one then wraps. */
+MUTATION(m_pie_mixed_halves, kimg_pie(k); k->ph[DATA].p_vaddr = KBASE + 0x3000)
+MUTATION(m_pie_entry_unslid, kimg_pie(k); k->eh.e_entry = KBASE + 0x10)
+MUTATION(m_pie_wx, kimg_pie(k); k->ph[TEXT].p_flags |= PF_W)
 
 struct bad_case {
     const char *name;
@@ -231,8 +276,9 @@ static const struct bad_case bad_cases[] = {
     BAD(m_e_version, ELF_ERR_VERSION),
     BAD(m_i386, ELF_ERR_MACHINE),
     BAD(m_aarch64, ELF_ERR_MACHINE),
-    BAD(m_dyn, ELF_ERR_TYPE),
     BAD(m_rel, ELF_ERR_TYPE),
+    BAD(m_core, ELF_ERR_TYPE),
+    BAD(m_none, ELF_ERR_TYPE),
     BAD(m_phentsize_0, ELF_ERR_PHENTSIZE),
     BAD(m_phentsize_8, ELF_ERR_PHENTSIZE),
     BAD(m_phentsize_short, ELF_ERR_PHENTSIZE),
@@ -284,6 +330,18 @@ static const struct bad_case bad_cases[] = {
     BAD(m_entry_text_end, ELF_ERR_ENTRY),
     BAD(m_entry_below_text, ELF_ERR_ENTRY),
     BAD(m_entry_text_bss, ELF_ERR_ENTRY),
+    BAD(m_interp, ELF_ERR_INTERP),
+    BAD(m_two_dynamic, ELF_ERR_DYNAMIC),
+    BAD(m_dynamic_empty, ELF_ERR_DYNAMIC),
+    BAD(m_dynamic_past_image, ELF_ERR_DYNAMIC),
+    BAD(m_dynamic_straddles_end, ELF_ERR_DYNAMIC),
+    BAD(m_dynamic_below_image, ELF_ERR_DYNAMIC),
+    BAD(m_dynamic_size_wraps, ELF_ERR_DYNAMIC),
+    BAD(m_pie_dynamic_unslid, ELF_ERR_DYNAMIC),
+    BAD(m_pie_linked_at_2g, ELF_ERR_VADDR_WRAP),
+    BAD(m_pie_mixed_halves, ELF_ERR_VADDR_WRAP),
+    BAD(m_pie_entry_unslid, ELF_ERR_ENTRY),
+    BAD(m_pie_wx, ELF_ERR_WX),
 };
 
 static void test_bad_images(void **state)
@@ -303,7 +361,8 @@ static void test_bad_images(void **state)
     }
 }
 
-/* Every error code is produced by at least one case above. */
+/* Every error code elf_validate can return is produced by at least one
+ * case above (the relocation codes: tests/host/test_elf_reloc.c). */
 static void test_bad_images_cover_every_error(void **state)
 {
     bool seen[ELF_ERR_COUNT] = { false };
@@ -311,7 +370,7 @@ static void test_bad_images_cover_every_error(void **state)
 
     for (size_t i = 0; i < ARRAY_LEN(bad_cases); i++)
         seen[bad_cases[i].want] = true;
-    for (int e = ELF_OK + 1; e < ELF_ERR_COUNT; e++)
+    for (int e = ELF_OK + 1; e < ELF_ERR_RELOC_FIRST; e++)
         if (!seen[e])
             fail_msg("no test case for %d (%s)", e, elf_strerror((enum elf_error)e));
 }
@@ -402,12 +461,37 @@ MUTATION(g_max_segments, kimg_many(k, ELF_MAX_SEGMENTS))
 MUTATION(g_max_single_segment, kimg_single(k, KBASE, ELF_MAX_IMAGE_BYTES))
 MUTATION(g_lowest_higher_half, kimg_single(k, 0xffff800000000000ULL, 0x1000))
 MUTATION(g_highest_usable_page, kimg_single(k, 0xffffffffffffe000ULL, 0x1000))
+/* Quirks of real kernels' files. */
+MUTATION(g_pie_at_zero, kimg_pie(k))
+MUTATION(g_dyn_in_higher_half, k->eh.e_type = ET_DYN)      /* runs where linked */
+MUTATION(g_empty_load_at_zero, k->ph[STACK] = load(0x4000, 0, 0, 0, PF_R | PF_W))
+MUTATION(g_empty_load_noncanonical,
+         k->ph[STACK] = load(0x4000, 0x0000900000000000ULL, 0, 0, PF_R | PF_X | PF_W))
+MUTATION(g_unaligned_text, k->ph[TEXT].p_vaddr = KBASE + 0x123; k->ph[TEXT].p_offset = 0x1123;
+         k->eh.e_entry = KBASE + 0x200;
+         k->ph[TEXT].p_filesz = k->ph[TEXT].p_memsz = 0x1600)
+MUTATION(g_unaligned_data, k->ph[DATA].p_vaddr = KBASE + 0x3ff8; k->ph[DATA].p_offset = 0x4ff8 - 0x1000;
+         k->ph[DATA].p_filesz = 0x100; k->size = 0x4100)
+MUTATION(g_huge_bss, k->ph[DATA].p_memsz = ELF_MAX_IMAGE_BYTES / 2)
+MUTATION(g_dynamic_in_data, k->ph[STACK] = dynamic_at(KBASE + 0x3000, 0x100))
+MUTATION(g_dynamic_in_bss, k->ph[STACK] = dynamic_at(KBASE + 0x5f00, 0x100))
+MUTATION(g_gnu_headers,
+         kimg_extra(k, (Elf64_Phdr){ .p_type = PT_GNU_RELRO, .p_vaddr = KBASE + 0x3000, .p_memsz = 0x1000 });
+         kimg_extra(k, (Elf64_Phdr){ .p_type = PT_GNU_EH_FRAME, .p_offset = 0x3100,
+                                     .p_vaddr = KBASE + 0x2100, .p_filesz = 0x40, .p_memsz = 0x40 });
+         kimg_extra(k, (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = 0x3200, .p_vaddr = KBASE + 0x2200,
+                                     .p_filesz = 0x24, .p_memsz = 0x24, .p_align = 4 });
+         kimg_extra(k, (Elf64_Phdr){ .p_type = PT_PHDR, .p_offset = 0x40, .p_filesz = 0x200,
+                                     .p_memsz = 0x200 });
+         kimg_extra(k, (Elf64_Phdr){ .p_type = PT_TLS, .p_vaddr = KBASE + 0x3000, .p_memsz = 8 }))
 
 static void (*const good_cases[])(struct kimg *) = {
     g_align_0, g_align_1, g_align_2m, g_phentsize_padded, g_entry_first_byte,
     g_entry_last_file_byte, g_bss_only_data, g_text_fills_page, g_garbage_note,
     g_empty_load, g_table_at_end, g_max_phdrs, g_max_segments, g_max_single_segment,
-    g_lowest_higher_half, g_highest_usable_page,
+    g_lowest_higher_half, g_highest_usable_page, g_pie_at_zero, g_dyn_in_higher_half,
+    g_empty_load_at_zero, g_empty_load_noncanonical, g_unaligned_text, g_unaligned_data,
+    g_huge_bss, g_dynamic_in_data, g_dynamic_in_bss, g_gnu_headers,
 };
 
 static void test_good_variants(void **state)
@@ -446,6 +530,56 @@ static void test_good_output_details(void **state)
     g_highest_usable_page(&k);
     assert_int_equal(validate(&k, &img), ELF_OK);
     assert_int_equal(img.hi, 0xfffffffffffff000ULL);
+    assert_int_equal(img.type, ET_EXEC);
+    assert_int_equal(img.slide, 0);
+    assert_int_equal(img.dyn_size, 0);
+}
+
+/* A PIE linked at 0 lands exactly on the baseline; its PT_DYNAMIC slides with it. */
+static void test_pie_slide(void **state)
+{
+    struct kimg k;
+    struct elf_image img;
+    (void)state;
+
+    kimg_pie(&k);
+    assert_int_equal(validate(&k, &img), ELF_OK);
+    assert_int_equal(img.type, ET_DYN);
+    assert_int_equal(img.slide, ELF_PIE_BASE);
+    assert_baseline_output(&img);
+    assert_int_equal(img.dyn, KBASE + 0x3000);
+    assert_int_equal(img.dyn_size, 0x100);
+
+    g_dyn_in_higher_half(&k);
+    assert_int_equal(validate(&k, &img), ELF_OK);
+    assert_int_equal(img.slide, 0);
+    assert_baseline_output(&img);
+}
+
+/* Unaligned p_vaddr: the page-granular image covers the whole segment. */
+static void test_quirk_outputs(void **state)
+{
+    struct kimg k;
+    struct elf_image img;
+    (void)state;
+
+    g_unaligned_text(&k);
+    assert_int_equal(validate(&k, &img), ELF_OK);
+    assert_int_equal(img.lo, KBASE);
+    assert_seg(&img.segs[0], KBASE + 0x123, 0x1600, 0x1600, 0x1123, PF_R | PF_X);
+
+    g_unaligned_data(&k);
+    assert_int_equal(validate(&k, &img), ELF_OK);
+    assert_int_equal(img.hi, ALIGN_UP(KBASE + 0x3ff8 + 0x3000, PAGE_SIZE));
+
+    g_huge_bss(&k);
+    assert_int_equal(validate(&k, &img), ELF_OK);
+    assert_int_equal(img.hi - img.lo, 0x3000 + ELF_MAX_IMAGE_BYTES / 2);
+
+    g_empty_load_at_zero(&k);
+    assert_int_equal(validate(&k, &img), ELF_OK);
+    assert_int_equal(img.nsegs, 3);
+    assert_int_equal(img.lo, KBASE);
 }
 
 /* ---- every single-byte corruption of the headers ------------------------ */
@@ -515,6 +649,8 @@ int main(void)
         cmocka_unit_test(test_good_unsorted_table),
         cmocka_unit_test(test_good_variants),
         cmocka_unit_test(test_good_output_details),
+        cmocka_unit_test(test_pie_slide),
+        cmocka_unit_test(test_quirk_outputs),
         cmocka_unit_test(test_byte_corruptions),
         cmocka_unit_test(test_strerror_distinct),
     };
