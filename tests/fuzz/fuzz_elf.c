@@ -9,7 +9,9 @@
  *  - each: memsz > 0, filesz <= memsz, file bytes inside the input,
  *    vaddr == offset mod page, higher half, no wrap, not W+X;
  *  - [lo, hi) is the page-rounded span, at most ELF_MAX_IMAGE_BYTES;
- *  - the entry is in the file-backed part of an executable segment.
+ *  - the entry is in the file-backed part of an executable segment;
+ *  - ET_EXEC runs unslid, ET_DYN slid by 0 or ELF_PIE_BASE, and a
+ *    PT_DYNAMIC lies inside [lo, hi).
  *
  * Every input is tried twice: as a file on its own, and XORed over a
  * built-in valid kernel image (template_image). The second pass lets a
@@ -63,6 +65,10 @@ static void check_image(const struct elf_image *img, size_t size)
     REQUIRE(img->lo == ALIGN_DOWN(img->segs[0].vaddr, PAGE_SIZE));
     REQUIRE(img->hi == page_end(&img->segs[img->nsegs - 1]));
     REQUIRE(img->lo < img->hi && img->hi - img->lo <= ELF_MAX_IMAGE_BYTES);
+    REQUIRE(img->type == ET_EXEC || img->type == ET_DYN);
+    REQUIRE(img->slide == 0 || (img->type == ET_DYN && img->slide == ELF_PIE_BASE));
+    if (img->dyn_size)
+        REQUIRE(img->dyn >= img->lo && img->dyn_size <= img->hi - img->dyn);
 }
 
 static void check_rejected(const struct elf_image *img)
