@@ -88,8 +88,8 @@ struct elf_image {
 /* Validate `size` bytes at `file` (any alignment). Never reads outside
  * [file, file+size); `file` may be NULL when size is 0. On ELF_OK fills
  * *out with the non-empty PT_LOADs, slid (ELF_PIE_BASE) for an ET_DYN
- * linked in the lower half; p_memsz == 0 ones map nothing: only their file
- * range is checked, and they are dropped. On failure *out is zeroed.
+ * linked in the lower half; p_memsz == 0 ones map nothing: only their
+ * p_filesz (0) is checked, and they are dropped. On failure *out is zeroed.
  * Guarantees on ELF_OK: every segment is in the higher half, below the top
  * page, inside ELF_MAX_IMAGE_BYTES, the entry lies in the file-backed part
  * of a PF_X segment, and a PT_DYNAMIC lies inside [lo, hi). Relocations

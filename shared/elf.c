@@ -146,14 +146,17 @@ static enum elf_error check_vrange(const Elf64_Phdr *ph)
     return ELF_OK;
 }
 
-/* An empty PT_LOAD (p_memsz == 0) maps nothing, so where it claims to be
- * does not matter (linkers emit them at 0 for an empty PHDRS entry): only
- * its file range is checked. */
+/* An empty PT_LOAD (p_memsz == 0) maps and copies nothing, so where it
+ * claims to be does not matter: GNU ld emits a PHDRS entry no section
+ * lands in at p_vaddr 0 with whatever p_offset it had reached, which
+ * need not agree with it modulo the page size. Only p_filesz is checked. */
 static enum elf_error check_load(const Elf64_Phdr *ph, size_t size)
 {
+    if (ph->p_memsz == 0)
+        return ph->p_filesz == 0 ? ELF_OK : ELF_ERR_FILESZ_GT_MEMSZ;
     enum elf_error err = check_file_range(ph, size);
 
-    if (err != ELF_OK || ph->p_memsz == 0)
+    if (err != ELF_OK)
         return err;
     err = check_vrange(ph);
     if (err == ELF_OK && (ph->p_flags & PF_W) && (ph->p_flags & PF_X))

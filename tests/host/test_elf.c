@@ -254,6 +254,7 @@ MUTATION(m_pie_linked_at_2g, kimg_pie(k); k->ph[DATA].p_vaddr = 0x80000000ULL)
 MUTATION(m_pie_mixed_halves, kimg_pie(k); k->ph[DATA].p_vaddr = KBASE + 0x3000)
 MUTATION(m_pie_entry_unslid, kimg_pie(k); k->eh.e_entry = KBASE + 0x10)
 MUTATION(m_pie_wx, kimg_pie(k); k->ph[TEXT].p_flags |= PF_W)
+MUTATION(m_empty_load_with_bytes, k->ph[STACK] = load(0x1000, 0, 0x10, 0, PF_R))
 
 struct bad_case {
     const char *name;
@@ -330,6 +331,7 @@ static const struct bad_case bad_cases[] = {
     BAD(m_entry_text_end, ELF_ERR_ENTRY),
     BAD(m_entry_below_text, ELF_ERR_ENTRY),
     BAD(m_entry_text_bss, ELF_ERR_ENTRY),
+    BAD(m_empty_load_with_bytes, ELF_ERR_FILESZ_GT_MEMSZ),
     BAD(m_interp, ELF_ERR_INTERP),
     BAD(m_two_dynamic, ELF_ERR_DYNAMIC),
     BAD(m_dynamic_empty, ELF_ERR_DYNAMIC),
@@ -465,6 +467,9 @@ MUTATION(g_highest_usable_page, kimg_single(k, 0xffffffffffffe000ULL, 0x1000))
 MUTATION(g_pie_at_zero, kimg_pie(k))
 MUTATION(g_dyn_in_higher_half, k->eh.e_type = ET_DYN)      /* runs where linked */
 MUTATION(g_empty_load_at_zero, k->ph[STACK] = load(0x4000, 0, 0, 0, PF_R | PF_W))
+/* GNU ld's empty PHDRS entry: vaddr 0, p_offset where the file had got to. */
+MUTATION(g_empty_load_offset_mismatch, k->ph[STACK] = load(0x1c8, 0, 0, 0, PF_R))
+MUTATION(g_empty_load_offset_past_eof, k->ph[STACK] = load(k->size + 0x1000, 0, 0, 0, PF_R))
 MUTATION(g_empty_load_noncanonical,
          k->ph[STACK] = load(0x4000, 0x0000900000000000ULL, 0, 0, PF_R | PF_X | PF_W))
 MUTATION(g_unaligned_text, k->ph[TEXT].p_vaddr = KBASE + 0x123; k->ph[TEXT].p_offset = 0x1123;
@@ -490,7 +495,8 @@ static void (*const good_cases[])(struct kimg *) = {
     g_entry_last_file_byte, g_bss_only_data, g_text_fills_page, g_garbage_note,
     g_empty_load, g_table_at_end, g_max_phdrs, g_max_segments, g_max_single_segment,
     g_lowest_higher_half, g_highest_usable_page, g_pie_at_zero, g_dyn_in_higher_half,
-    g_empty_load_at_zero, g_empty_load_noncanonical, g_unaligned_text, g_unaligned_data,
+    g_empty_load_at_zero, g_empty_load_noncanonical, g_empty_load_offset_mismatch,
+    g_empty_load_offset_past_eof, g_unaligned_text, g_unaligned_data,
     g_huge_bss, g_dynamic_in_data, g_dynamic_in_bss, g_gnu_headers,
 };
 
