@@ -228,4 +228,45 @@ $(REPLAY): $(REPLAY_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_SHARED)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
 # ---- end of disk image, install, replay --------------------------------------
 
+# ---- ELF-kind test kernels (tests/elf/, tests/elf/elf-tests.sh) -------------
+# Small kernels of other ELF kinds that the loader must boot: a PIE linked
+# at 0 by ld's default script with RELR (-z pack-relative-relocs), a shared
+# object whose preemptible symbols need R_X86_64_64/GLOB_DAT/JUMP_SLOT, a
+# quirks ET_EXEC (tests/elf/quirks.ld); and two it must refuse as linked:
+# a shared object with an undefined symbol, a PIE that asks for ld.so.
+ELFT_DIR     := $(BUILD)/elf
+ELFT_CFLAGS  := -std=gnu11 -O2 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
+                -mgeneral-regs-only -fno-stack-protector -Wall -Wextra -Werror $(DEPS)
+ELFT_PIE_LD  := -pie -z pack-relative-relocs -z max-page-size=4096 -z separate-code \
+                --build-id --eh-frame-hdr -e elf_test_entry
+ELFT_KERNELS := $(addprefix $(ELFT_DIR)/,pie-relr.elf shared-sym.elf quirks.elf \
+                shared-undefined.elf pie-interp.elf)
+.PHONY: elf-kernels
+elf-kernels: $(ELFT_KERNELS)
+test: $(ELFT_KERNELS)
+
+$(ELFT_DIR)/reloc-pie.o: tests/elf/reloc_kernel.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ELFT_CFLAGS) -fpie -DELFTEST_IMAGE_START='"__ehdr_start"' -DELFTEST_IMAGE_END='"_end"' -c $< -o $@
+$(ELFT_DIR)/reloc-pic.o: tests/elf/reloc_kernel.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ELFT_CFLAGS) -fPIC -c $< -o $@
+$(ELFT_DIR)/reloc-pic-undef.o: tests/elf/reloc_kernel.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ELFT_CFLAGS) -fPIC -DELFTEST_UNDEFINED -c $< -o $@
+$(ELFT_DIR)/quirks.o: tests/elf/quirks_kernel.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ELFT_CFLAGS) -fno-pic -fno-pie -mcmodel=kernel -c $< -o $@
+$(ELFT_DIR)/pie-relr.elf: $(ELFT_DIR)/reloc-pie.o
+	$(LD) $(ELFT_PIE_LD) --no-dynamic-linker -o $@ $<
+$(ELFT_DIR)/pie-interp.elf: $(ELFT_DIR)/reloc-pie.o
+	$(LD) $(ELFT_PIE_LD) -dynamic-linker /lib64/ld-linux-x86-64.so.2 -o $@ $<
+$(ELFT_DIR)/shared-sym.elf: $(ELFT_DIR)/reloc-pic.o tests/elf/reloc.ld
+	$(LD) -shared -z max-page-size=4096 -T tests/elf/reloc.ld -o $@ $<
+$(ELFT_DIR)/shared-undefined.elf: $(ELFT_DIR)/reloc-pic-undef.o tests/elf/reloc.ld
+	$(LD) -shared -z max-page-size=4096 -T tests/elf/reloc.ld -o $@ $<
+$(ELFT_DIR)/quirks.elf: $(ELFT_DIR)/quirks.o tests/elf/quirks.ld
+	$(LD) -static -no-pie --eh-frame-hdr -z max-page-size=4096 -T tests/elf/quirks.ld -o $@ $<
+# ---- end of ELF-kind test kernels ----------------------------------------------
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

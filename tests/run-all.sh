@@ -64,7 +64,7 @@ lint() {
 
 boot_tests() {
     local out
-    out=$(tests/boot/boot-tests.sh; tests/boot/screen-test.sh; tests/boot/outside-view.sh; tests/replay/capture-test.sh
+    out=$(tests/boot/boot-tests.sh; tests/elf/elf-tests.sh; tests/boot/screen-test.sh; tests/boot/outside-view.sh; tests/replay/capture-test.sh
           tests/boot/gdb-test.sh; tests/boot/headless-test.sh)
     echo "$out"
     passed=$((passed + $(grep -c '^PASS' <<<"$out")))

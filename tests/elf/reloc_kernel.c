@@ -5,6 +5,8 @@
  * an ordinary linker run makes, PT_GNU_RELRO, PT_GNU_EH_FRAME, PT_NOTE and
  * a data segment at an unaligned p_vaddr included), and as a shared object
  * whose global symbols are preemptible (shared-sym.elf, tests/elf/reloc.ld),
+ * and twice more for the loader to refuse: with an undefined function
+ * (shared-undefined.elf) and as a PIE that names ld.so (pie-interp.elf),
  * so that the loader has to apply R_X86_64_RELATIVE, RELR, R_X86_64_64,
  * R_X86_64_GLOB_DAT and R_X86_64_JUMP_SLOT. tests/elf/elf-tests.sh checks
  * with readelf that each file really holds the kinds it is meant to.
@@ -25,6 +27,15 @@ int add_one(int x) { return x + 1; }
 int twice(int x) { return 2 * x; }
 extern int add_one_here(int) __attribute__((alias("add_one"), visibility("hidden")));
 extern int twice_here(int) __attribute__((alias("twice"), visibility("hidden")));
+
+#ifdef ELFTEST_UNDEFINED
+/* shared-undefined.elf: a call the linker leaves to a dynamic linker; the
+ * loader must refuse the file, naming the symbol. */
+int elftest_missing_function(int);
+#define CALL_MISSING(x) elftest_missing_function(x)
+#else
+#define CALL_MISSING(x) (x)
+#endif
 
 /* Never defined: an undefined weak symbol is 0. */
 extern int not_linked_in(int) __attribute__((weak));
@@ -111,7 +122,7 @@ __attribute__((used)) void elf_test_main(void)
     ok &= elftest_check("pointer-array", check_pointer_array());
     ok &= elftest_check("unaligned-pointer", in_image(odd_ref->p) && same_text(odd_ref->p, "odd"));
     /* direct calls: through the PLT (JUMP_SLOT) in the shared build */
-    ok &= elftest_check("plt-calls", add_one(1) == 2 && twice(3) == 6);
+    ok &= elftest_check("plt-calls", add_one(1) == 2 && twice(CALL_MISSING(3)) == 6);
     /* &add_one: through the GOT (GLOB_DAT) in the shared build */
     ok &= elftest_check("got-address", (uintptr_t)&add_one == ELFTEST_RIP_FN(add_one_here));
     ok &= elftest_check("weak-undefined", weak_ptr == 0 && &not_linked_in == 0);
