@@ -48,7 +48,7 @@ enum elf_error {
     ELF_ERR_WX,               /* a segment both writable and executable */
     ELF_ERR_ENTRY,            /* entry point not in the file bytes of a PF_X PT_LOAD */
     ELF_ERR_INTERP,           /* a PT_INTERP: the file wants a dynamic linker */
-    ELF_ERR_DYNAMIC,          /* several PT_DYNAMICs, or one not inside the loaded image */
+    ELF_ERR_DYNAMIC,          /* several PT_DYNAMICs, an empty one, or one not inside a PT_LOAD */
     /* Relocation errors (shared/elf_reloc.c, include/elf_reloc.h): */
     ELF_ERR_DYN_MALFORMED,    /* dynamic table: no DT_NULL, a tag twice, a table without its size */
     ELF_ERR_DYN_NEEDED,       /* DT_NEEDED: the kernel needs a shared library */
@@ -77,7 +77,7 @@ struct elf_segment {
 struct elf_image {
     uint16_t type;       /* ET_EXEC or ET_DYN */
     uint64_t slide;      /* run-time minus link-time address: 0 for ET_EXEC */
-    vaddr_t dyn;         /* PT_DYNAMIC, inside [lo, hi); dyn_size 0 = none */
+    vaddr_t dyn;         /* PT_DYNAMIC, inside one segment; dyn_size 0 = none */
     uint64_t dyn_size;
     vaddr_t entry;
     vaddr_t lo, hi;      /* page-aligned span [lo, hi) of all PT_LOADs */
@@ -92,7 +92,7 @@ struct elf_image {
  * p_filesz (0) is checked, and they are dropped. On failure *out is zeroed.
  * Guarantees on ELF_OK: every segment is in the higher half, below the top
  * page, inside ELF_MAX_IMAGE_BYTES, the entry lies in the file-backed part
- * of a PF_X segment, and a PT_DYNAMIC lies inside [lo, hi). Relocations
+ * of a PF_X segment, and a PT_DYNAMIC lies inside one segment. Relocations
  * are not looked at here: they live in the loaded image
  * (include/elf_reloc.h). */
 enum elf_error elf_validate(const void *file, size_t size, struct elf_image *out);

@@ -284,15 +284,20 @@ static enum elf_error check_entry(const struct elf_image *img)
     return ELF_ERR_ENTRY;
 }
 
-/* The dynamic table lies inside the image (its bytes exist once loaded:
- * file bytes or zero fill). */
+/* The dynamic table lies inside one segment's [vaddr, vaddr + memsz), so
+ * its bytes are the ones the linker put there (or zero fill), never the
+ * padding between segments. */
 static enum elf_error check_dynamic(const struct elf_image *img)
 {
     if (img->dyn_size == 0)
         return ELF_OK;
-    if (img->dyn < img->lo || img->dyn >= img->hi || img->dyn_size > img->hi - img->dyn)
-        return ELF_ERR_DYNAMIC;
-    return ELF_OK;
+    for (size_t i = 0; i < img->nsegs; i++) {
+        const struct elf_segment *s = &img->segs[i];
+        if (img->dyn >= s->vaddr && img->dyn - s->vaddr < s->memsz &&
+            img->dyn_size <= s->memsz - (img->dyn - s->vaddr))
+            return ELF_OK;
+    }
+    return ELF_ERR_DYNAMIC;
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -364,7 +369,7 @@ const char *elf_strerror(enum elf_error err)
     case ELF_ERR_WX:              return "segment both writable and executable (W^X)";
     case ELF_ERR_ENTRY:           return "entry point not in an executable PT_LOAD";
     case ELF_ERR_INTERP:          return "PT_INTERP: the kernel asks for a dynamic linker";
-    case ELF_ERR_DYNAMIC:         return "PT_DYNAMIC repeated, empty or outside the loaded image";
+    case ELF_ERR_DYNAMIC:         return "PT_DYNAMIC repeated, empty or outside the loaded segments";
     case ELF_ERR_DYN_MALFORMED:   return "malformed dynamic table (no DT_NULL, a tag twice, or a table without its size)";
     case ELF_ERR_DYN_NEEDED:      return "the kernel needs a shared library (DT_NEEDED)";
     case ELF_ERR_RELOC_KIND:      return "DT_REL relocations (implicit addends) are not used on x86_64";

@@ -40,7 +40,7 @@ MSG = {
     "TABLE": "relocation, symbol or string table outside the loaded image",
     "MALFORMED": "malformed dynamic table",
     "NEEDED": "the kernel needs a shared library (DT_NEEDED)",
-    "DYNAMIC": "PT_DYNAMIC repeated, empty or outside the loaded image",
+    "DYNAMIC": "PT_DYNAMIC repeated, empty or outside the loaded segments",
 }
 
 

@@ -245,6 +245,9 @@ MUTATION(m_dynamic_empty, k->ph[STACK] = dynamic_at(KBASE + 0x3000, 0))
 MUTATION(m_dynamic_past_image, k->ph[STACK] = dynamic_at(KBASE + 0x6000, 0x100))
 MUTATION(m_dynamic_straddles_end, k->ph[STACK] = dynamic_at(KBASE + 0x5ff0, 0x20))
 MUTATION(m_dynamic_below_image, k->ph[STACK] = dynamic_at(KBASE - 0x100, 0x100))
+/* Between text's end (KBASE + 0x1800) and rodata (KBASE + 0x2000): padding. */
+MUTATION(m_dynamic_in_gap, k->ph[STACK] = dynamic_at(KBASE + 0x1900, 0x100))
+MUTATION(m_dynamic_across_segments, k->ph[STACK] = dynamic_at(KBASE + 0x1700, 0x1000))
 MUTATION(m_dynamic_size_wraps, k->ph[STACK] = dynamic_at(KBASE + 0x3000, UINT64_MAX))
 /* A PIE's PT_DYNAMIC is slid too: link address 0x6000 is past its image. */
 MUTATION(m_pie_dynamic_unslid, kimg_pie(k); k->ph[STACK].p_vaddr = KBASE + 0x3000)
@@ -339,6 +342,8 @@ static const struct bad_case bad_cases[] = {
     BAD(m_dynamic_straddles_end, ELF_ERR_DYNAMIC),
     BAD(m_dynamic_below_image, ELF_ERR_DYNAMIC),
     BAD(m_dynamic_size_wraps, ELF_ERR_DYNAMIC),
+    BAD(m_dynamic_in_gap, ELF_ERR_DYNAMIC),
+    BAD(m_dynamic_across_segments, ELF_ERR_DYNAMIC),
     BAD(m_pie_dynamic_unslid, ELF_ERR_DYNAMIC),
     BAD(m_pie_linked_at_2g, ELF_ERR_VADDR_WRAP),
     BAD(m_pie_mixed_halves, ELF_ERR_VADDR_WRAP),
