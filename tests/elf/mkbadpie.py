@@ -7,13 +7,15 @@ GOOD_PIE_ELF is build/elf/pie-relr.elf: an ET_DYN with a PT_DYNAMIC naming
 a RELA table (at least one entry) and a RELR table. Each variant changes
 one field of the dynamic table, of a table it names or of the program
 header, so that the loader refuses the file for exactly that reason, in
-shared/elf_reloc.c or shared/elf.c, before ExitBootServices. Also writes
+shared/elf_reloc.c, shared/elf.c or the placement check (efi/paging.c),
+before ExitBootServices. Also writes
 OUTDIR/cases.tsv, one line per variant:
 
     <file name> TAB <substring of the message the loader must print>
 
 The substrings are copied from elf_strerror() in shared/elf.c (and the
-detail efi/kernel.c appends); if a message changes there, change it here.
+detail efi/kernel.c appends) and from the placement message (efi/paging.c,
+shared/hhdm_plan.c); if a message changes there, change it here.
 Standard library only.
 """
 
@@ -26,6 +28,7 @@ DT_NULL, DT_NEEDED, DT_RELA, DT_RELASZ, DT_RELAENT = 0, 1, 7, 8, 9
 DT_DEBUG, DT_RELRSZ, DT_RELR = 21, 35, 36
 R_X86_64_PC32 = 2
 OUTSIDE = 0x4000_0000          # 1 GiB: past any test kernel's image
+HHDM_BASE = 0xFFFF_8000_0000_0000   # include/bootinfo.h: the direct map's window
 
 EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 PHDR = struct.Struct("<IIQQQQQQ")
@@ -41,6 +44,8 @@ MSG = {
     "MALFORMED": "malformed dynamic table",
     "NEEDED": "the kernel needs a shared library (DT_NEEDED)",
     "DYNAMIC": "PT_DYNAMIC repeated, empty or outside the loaded segments",
+    # efi/paging.c and shared/hhdm_plan.c: the placement check sees slid addresses.
+    "IN_DIRECT_MAP": "direct map (HHDM) 0xffff800000000000-0xfffffe0000000000",
 }
 
 
@@ -131,6 +136,18 @@ def v_needed(pie):
 def v_dynamic_outside(pie):
     i = next(i for i, p in enumerate(pie.ph) if p[0] == PT_DYNAMIC)
     pie.set_phdr(i, 3, OUTSIDE)
+
+
+@variant("linked-in-direct-map", "IN_DIRECT_MAP")
+def v_linked_in_direct_map(pie):
+    """Relinked (headers only) at HHDM_BASE + 2 MiB: an ET_DYN in the higher
+    half is not slid, and lands in the direct map's window."""
+    delta = HHDM_BASE + 0x200000
+    for i, p in enumerate(pie.ph):
+        if p[0] in (PT_LOAD, PT_DYNAMIC) and p[5] > 0:
+            pie.set_phdr(i, 3, p[3] + delta)
+    entry = struct.unpack_from("<Q", pie.raw, 24)[0]
+    struct.pack_into("<Q", pie.raw, 24, entry + delta)
 
 
 def main(argv):
