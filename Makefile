@@ -269,4 +269,61 @@ $(ELFT_DIR)/quirks.elf: $(ELFT_DIR)/quirks.o tests/elf/quirks.ld
 	$(LD) -static -no-pie --eh-frame-hdr -z max-page-size=4096 -T tests/elf/quirks.ld -o $@ $<
 # ---- end of ELF-kind test kernels ----------------------------------------------
 
+# ---- Limine-protocol test kernels (tests/limine/) ---------------------------
+# Freestanding kernels that speak the Limine boot protocol with their own
+# declarations (tests/limine/lk_proto.h), booted by tests/limine/limine-tests.sh.
+# Each variant is the same sources with other -D flags, kind (exec: linked at
+# 0xffffffff80000000, -mcmodel=kernel; pie: -fpie, linked at 0, ET_DYN) and
+# linker script; objects per variant under build/limine/VARIANT/.
+LK_DIR     := $(BUILD)/limine
+LK_SRC     := $(wildcard tests/limine/*.c) $(wildcard tests/limine/*.S)
+LK_CFLAGS  := -std=gnu11 -O2 -g -ffreestanding -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+              -fno-tree-loop-distribute-patterns -Itests/limine $(WARN) $(DEPS)
+LK_CFLAGS_exec := -fno-pic -fno-pie -mcmodel=kernel
+LK_CFLAGS_pie  := -fpie
+LK_LDFLAGS      := -nostdlib -z max-page-size=4096 -z noexecstack
+LK_LDFLAGS_exec := -static -no-pie
+LK_LDFLAGS_pie  := -pie --no-dynamic-linker -z norelro -z text
+# name: -D flags, kind, linker script
+LK_VARIANTS := rev0 rev1 rev2 rev3 rev6 pie pie-relr quirks la57 dup reqmod
+LK_DEFS_rev0 := -DLK_BASE_REVISION=0
+LK_DEFS_rev1 := -DLK_BASE_REVISION=1
+LK_DEFS_rev2 := -DLK_BASE_REVISION=2
+LK_DEFS_rev3 := -DLK_BASE_REVISION=3
+LK_DEFS_rev6 := -DLK_BASE_REVISION=6
+LK_DEFS_pie  := -DLK_BASE_REVISION=6 -DLK_PIE
+LK_DEFS_pie-relr := -DLK_BASE_REVISION=6 -DLK_PIE
+LK_DEFS_quirks := -DLK_BASE_REVISION=6 -DLK_QUIRKS
+LK_DEFS_la57 := -DLK_BASE_REVISION=6 -DLK_PAGING_5LVL
+LK_DEFS_dup  := -DLK_BASE_REVISION=6 -DLK_DUP_REQUEST
+LK_DEFS_reqmod := -DLK_BASE_REVISION=6 -DLK_REQUIRED_MODULE
+LK_KIND_pie := pie
+LK_KIND_pie-relr := pie
+LK_LD_pie := tests/limine/lk-pie.ld
+LK_LD_pie-relr := tests/limine/lk-pie.ld
+LK_LD_quirks := tests/limine/lk-quirks.ld
+LK_EXTRA_pie := -z nopack-relative-relocs
+LK_EXTRA_pie-relr := -z pack-relative-relocs
+LK_ELFS := $(LK_VARIANTS:%=$(LK_DIR)/lk-%.elf)
+
+# $(1) = variant
+define LK_VARIANT_RULES
+LK_OBJS_$(1) := $(patsubst tests/limine/%,$(LK_DIR)/$(1)/%.o,$(basename $(LK_SRC)))
+$(LK_DIR)/$(1)/%.o: tests/limine/%.c
+	@mkdir -p $$(dir $$@)
+	$(CC) $(LK_CFLAGS) $(LK_CFLAGS_$(or $(LK_KIND_$(1)),exec)) $(LK_DEFS_$(1)) -c $$< -o $$@
+$(LK_DIR)/$(1)/%.o: tests/limine/%.S
+	@mkdir -p $$(dir $$@)
+	$(CC) $(LK_CFLAGS) $(LK_CFLAGS_$(or $(LK_KIND_$(1)),exec)) $(LK_DEFS_$(1)) -D__ASSEMBLER__ -c $$< -o $$@
+$(LK_DIR)/lk-$(1).elf: $$(LK_OBJS_$(1)) $(or $(LK_LD_$(1)),tests/limine/lk.ld)
+	$(LD) $(LK_LDFLAGS) $(LK_LDFLAGS_$(or $(LK_KIND_$(1)),exec)) $(LK_EXTRA_$(1)) \
+	  -T $(or $(LK_LD_$(1)),tests/limine/lk.ld) -o $$@ $$(LK_OBJS_$(1))
+endef
+$(foreach v,$(LK_VARIANTS),$(eval $(call LK_VARIANT_RULES,$(v))))
+
+.PHONY: limine-kernels
+limine-kernels: $(LK_ELFS)
+all: $(LK_ELFS)
+# ---- end of Limine-protocol test kernels ------------------------------------
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,148 @@
+/* MP checks: the response against the MADT and each CPU's own LAPIC; then
+ * every AP is released through goto_address and reports, from its own entry
+ * stub, what it arrived with (RDI, stack, CR3, control registers, LAPIC ID).
+ * APs only record; the BSP prints. */
+#include "lk_entry.h"
+#include "lk_kernel.h"
+#include "lk_x86.h"
+
+#define AP_WAIT_SECONDS 5
+
+const char *lk_lapic_state_problem(void);
+
+struct ap_record {
+    uint64_t rdi, rsp, rflags, cr0, cr3, cr4, efer, pat;
+    uint32_t lapic_id;
+    const char *lapic_problem;
+};
+
+static struct ap_record records[LK_MAX_CPUS];
+static volatile uint64_t arrived;
+
+void lk_ap_main(struct lk_mp_info *info, uint64_t rsp, uint64_t rflags)
+{
+    uint64_t i = info->extra_argument;
+    if (i >= LK_MAX_CPUS)
+        return;
+    struct ap_record *r = &records[i];
+    r->rdi = (uint64_t)info;
+    r->rsp = rsp;
+    r->rflags = rflags;
+    r->cr0 = READ_CR(0);
+    r->cr3 = READ_CR(3);
+    r->cr4 = READ_CR(4);
+    r->efer = rdmsr(MSR_EFER);
+    r->pat = rdmsr(MSR_PAT);
+    r->lapic_id = lk_lapic_id();
+    r->lapic_problem = LK_BASE_REVISION >= 5 ? lk_lapic_state_problem() : NULL;
+    __atomic_add_fetch(&arrived, 1, __ATOMIC_RELEASE);
+}
+
+static int madt_has(const struct lk_acpi *a, uint32_t uid, uint32_t apic)
+{
+    for (int i = 0; i < a->cpu_count; i++)
+        if (a->cpus[i].uid == uid && a->cpus[i].apic_id == apic)
+            return 1;
+    return 0;
+}
+
+void lk_check_mp(void)
+{
+    CHECK("mp");
+    const struct lk_mp_resp *r = lk_req_mp.response;
+    NEED(r);
+    EXPECT(r->cpu_count >= 1 && r->cpu_count <= LK_MAX_CPUS, "cpu_count %lu", r->cpu_count);
+    EXPECT(lk_is_hhdm_ptr(r->cpus), "cpus %p not in the HHDM", (void *)r->cpus);
+    EXPECT(lk_window_init() == 0, "no private window for the LAPIC");
+    int x2 = (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) != 0;
+    EXPECT(!!(r->flags & LK_MP_RESP_X2APIC) == x2, "flags %x but IA32_APIC_BASE.EXTD=%d", r->flags, x2);
+    EXPECT(r->bsp_lapic_id == lk_lapic_id(), "bsp_lapic_id %u, this CPU's LAPIC says %u", r->bsp_lapic_id, lk_lapic_id());
+    const struct lk_acpi *a = lk_acpi();
+    int bsp_seen = 0;
+    for (uint64_t i = 0; i < r->cpu_count; i++) {
+        const struct lk_mp_info *c = r->cpus[i];
+        EXPECT(lk_is_hhdm_ptr(c), "cpus[%lu] %p not in the HHDM", i, (const void *)c);
+        EXPECT(c->goto_address == NULL, "cpus[%lu].goto_address %p at entry (must be NULL)", i, (void *)c->goto_address);
+        bsp_seen += c->lapic_id == r->bsp_lapic_id;
+        for (uint64_t j = 0; j < i; j++)
+            EXPECT(r->cpus[j]->lapic_id != c->lapic_id, "APIC ID %u listed twice", c->lapic_id);
+        if (a->valid)
+            EXPECT(madt_has(a, c->processor_id, c->lapic_id), "cpus[%lu] uid %u apic %u not an enabled MADT entry", i,
+                   c->processor_id, c->lapic_id);
+    }
+    EXPECT(bsp_seen == 1, "the BSP is listed %d times", bsp_seen);
+    if (a->valid)
+        EXPECT((int)r->cpu_count == a->cpu_count, "%lu CPUs, the MADT enables %d", r->cpu_count, a->cpu_count);
+    const struct lk_exec_cmdline_resp *cl = lk_req_cmdline.response;
+    uint64_t want;
+    if (cl && lk_cmdline_u64(cl->cmdline, "lk.cpus", &want))
+        EXPECT(r->cpu_count == want, "%lu CPUs, QEMU was given %lu", r->cpu_count, want);
+    PASS("cpus=%lu bsp=%u x2apic=%d madt=%s", r->cpu_count, r->bsp_lapic_id, x2, a->valid ? "agrees" : "unread");
+}
+
+static const char *ap_problem(const struct lk_mp_resp *r, uint64_t i, const struct ap_record *rec)
+{
+    static char why[128];
+    const struct lk_mp_info *c = r->cpus[i];
+    uint64_t want_rflags_clear = RFLAGS_IF | RFLAGS_DF | RFLAGS_VM;
+    if (rec->rdi != (uint64_t)c)
+        return "rdi is not its own info struct";
+    if (rec->cr3 != READ_CR(3))
+        return "cr3 differs from the BSP's";
+    if (rec->cr0 != READ_CR(0) || rec->cr4 != READ_CR(4) || rec->efer != rdmsr(MSR_EFER))
+        return "cr0/cr4/efer differ from the BSP's";
+    if (rec->pat != rdmsr(MSR_PAT))
+        return "PAT differs from the BSP's";
+    if ((rec->rflags & want_rflags_clear) || (LK_BASE_REVISION >= 5 && rec->rflags != RFLAGS_FIXED))
+        return "rflags";
+    if (rec->lapic_id != c->lapic_id) {
+        lk_snprintf(why, sizeof why, "its LAPIC says %u, the response %u", rec->lapic_id, c->lapic_id);
+        return why;
+    }
+    if (rec->lapic_problem)
+        return rec->lapic_problem;
+    struct lk_walk w;
+    /* The page holding the first byte a push would write, and the ones below
+     * it down to the requested size (the loader may or may not have pushed a
+     * return address before the jump). */
+    uint64_t top_page = (rec->rsp - 1) & ~PAGE_MASK;
+    for (uint64_t va = top_page - LK_STACK_SIZE + PAGE_SIZE; va <= top_page; va += PAGE_SIZE) {
+        if (lk_walk(va, &w) || !(w.pte & PTE_W))
+            return "stack smaller than the requested size";
+        if (lk_req_memmap.response && !lk_memmap_covers(w.pa & ~PAGE_MASK, PAGE_SIZE, TYPE_BIT(LK_MEM_RECLAIMABLE)))
+            return "stack not in bootloader-reclaimable memory";
+    }
+    for (uint64_t j = 0; j < LK_MAX_CPUS; j++)
+        if (&records[j] != rec && records[j].rsp && (records[j].rsp >> 12) == (rec->rsp >> 12))
+            return "shares its stack with another CPU";
+    if ((rec->rsp >> 12) == (lk_entry_state[ES_RSP] >> 12))
+        return "runs on the BSP's stack";
+    return NULL;
+}
+
+void lk_check_mp_ap(void)
+{
+    CHECK("mp_ap");
+    const struct lk_mp_resp *r = lk_req_mp.response;
+    NEED(r);
+    EXPECT(r->cpu_count >= 1 && r->cpu_count <= LK_MAX_CPUS, "cpu_count %lu", r->cpu_count);
+    EXPECT(lk_window_init() == 0, "no private window for the LAPIC");
+    uint64_t aps = 0;
+    for (uint64_t i = 0; i < r->cpu_count; i++) {
+        struct lk_mp_info *c = r->cpus[i];
+        if (c->lapic_id == r->bsp_lapic_id)
+            continue;
+        c->extra_argument = i;
+        __atomic_store_n(&c->goto_address, lk_ap_entry, __ATOMIC_RELEASE);
+        aps++;
+    }
+    int all = lk_wait_rtc_seconds(&arrived, aps, AP_WAIT_SECONDS);
+    EXPECT(all, "%lu of %lu APs arrived within %d s", arrived, aps, AP_WAIT_SECONDS);
+    for (uint64_t i = 0; i < r->cpu_count; i++) {
+        if (r->cpus[i]->lapic_id == r->bsp_lapic_id)
+            continue;
+        const char *why = ap_problem(r, i, &records[i]);
+        EXPECT(!why, "AP %lu (APIC %u): %s", i, r->cpus[i]->lapic_id, why);
+    }
+    PASS("aps=%lu arrived with rdi=own info, own stack, BSP's cr3, own LAPIC ID", aps);
+}
