@@ -7,7 +7,10 @@
 #     -c N        CPUs (default 2); -S TOPO for a full -smp string (e.g. 6,sockets=2,cores=3)
 #     -m SIZE     guest RAM (default 1G); 16G and up are backed by a sparse file
 #     -p MODEL    CPU model (default max; qemu64 has no 1 GiB pages)
-#     -k FILE     boot this kernel ELF instead of the embedded one (copied to the ESP)
+#     -k FILE     boot this kernel ELF instead of the embedded one (copied to the ESP
+#                 as \EFI\pagoda\kernel.elf, also with -C)
+#     -M 'FILE [STRING]'  a module: FILE is copied to \EFI\pagoda\ on the ESP and,
+#                 unless -C, listed as module=\EFI\pagoda\NAME [STRING]; repeatable
 #     -a ARGS     kernel command line (pagoda.conf cmdline=)
 #     -C FILE     use FILE as \EFI\pagoda\pagoda.conf (overrides -k/-a)
 #     -e DIR      ESP directory to boot (default esp/)
@@ -25,6 +28,8 @@
 #                 save the screen to FILE through the QEMU monitor (PPM; PNG if FILE ends
 #                 in .png), stop QEMU; exit 0 if the kernel passed, 1 if it failed
 #     -l FILE     also write the serial log to FILE (-t/-r/-s)
+#     -E FILE     log QEMU's debug console (port 0xE9, where many Limine kernels
+#                 print) to FILE, next to serial
 #     -g          debug with gdb: QEMU's gdb stub on tcp::$PAGODA_GDB_PORT (1234), the
 #                 loader prints its image base and waits (pagoda.conf gdb=1); the
 #                 serial log also goes to $PAGODA_SERIAL_LOG (build/gdb-serial.log),
@@ -44,18 +49,19 @@ FIRMWARE_FAULT_MARKER='!!!! X64 Exception'   # OVMF's exception dump: the loader
 SPARSE_RAM_MIN_GIB=16
 
 cpus=2 smp= mem=1G model=max kernel= cmdline= conf= esp=esp mode=interactive timeout=60
-log= gdb=0 extra= shot= disk=
+log= gdb=0 extra= shot= disk= debugcon=
+modules=()
 GDB_PORT=${PAGODA_GDB_PORT:-1234}
 GDB_SERIAL=${PAGODA_SERIAL_LOG:-build/gdb-serial.log}
 
-usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "run.sh: $*" >&2; exit 2; }
 
-while getopts "c:S:m:p:k:a:C:e:d:trs:T:l:gq:h" opt; do
+while getopts "c:S:m:p:k:M:a:C:e:d:trs:T:l:E:gq:h" opt; do
     case $opt in
         c) cpus=$OPTARG ;;  S) smp=$OPTARG ;;  m) mem=$OPTARG ;;  p) model=$OPTARG ;;
         k) kernel=$OPTARG ;; a) cmdline=$OPTARG ;; C) conf=$OPTARG ;; e) esp=$OPTARG ;;
-        d) disk=$OPTARG ;;
+        d) disk=$OPTARG ;;  M) modules+=("$OPTARG") ;;  E) debugcon=$OPTARG ;;
         t) mode=test ;;     r) mode=reject ;;   T) timeout=$OPTARG ;; l) log=$OPTARG ;;
         s) mode=screenshot; shot=$OPTARG ;;
         g) gdb=1 ;;         q) extra=$OPTARG ;;  h) usage; exit 0 ;;
@@ -85,15 +91,22 @@ trap cleanup EXIT
 cp -r "$esp" "$work/esp"
 mkdir -p "$work/esp/EFI/pagoda"
 [ "$mode" = test ] && cmdline="pagoda.test${cmdline:+ $cmdline}"
+[ -n "$kernel" ] && [ -e "$kernel" ] && cp "$kernel" "$work/esp/EFI/pagoda/kernel.elf"
+module_lines=()
+for m in "${modules[@]}"; do
+    m_file=${m%% *} m_string=
+    [ "$m_file" != "$m" ] && m_string=${m#* }
+    [ -f "$m_file" ] || die "no module file $m_file"
+    cp "$m_file" "$work/esp/EFI/pagoda/$(basename "$m_file")"
+    module_lines+=("module=\\EFI\\pagoda\\$(basename "$m_file")${m_string:+ $m_string}")
+done
 if [ -n "$conf" ]; then
     cp "$conf" "$work/esp/EFI/pagoda/pagoda.conf"
-elif [ -n "$kernel" ] || [ -n "$cmdline" ] || [ "$gdb" = 1 ]; then
+elif [ -n "$kernel" ] || [ -n "$cmdline" ] || [ "$gdb" = 1 ] || [ ${#modules[@]} -gt 0 ]; then
     {
-        if [ -n "$kernel" ]; then
-            [ -e "$kernel" ] && cp "$kernel" "$work/esp/EFI/pagoda/kernel.elf"
-            echo 'kernel=\EFI\pagoda\kernel.elf'
-        fi
+        [ -n "$kernel" ] && echo 'kernel=\EFI\pagoda\kernel.elf'
         [ -n "$cmdline" ] && echo "cmdline=$cmdline"
+        [ ${#module_lines[@]} -gt 0 ] && printf '%s\n' "${module_lines[@]}"
         true
     } > "$work/esp/EFI/pagoda/pagoda.conf"
 fi
@@ -127,11 +140,14 @@ if [ -n "$disk" ]; then
     [ -f "$disk" ] || die "no disk image $disk (make image)"
     command -v mcopy >/dev/null || die "no mcopy (apt-get install mtools)"
     disk_esp="$disk@@$("$(dirname "$0")/tools/esp-offset.sh" "$disk")" || exit 2
-    if [ -n "$conf" ] || [ -n "$kernel" ] || [ -n "$cmdline" ] || [ "$gdb" = 1 ]; then
+    if [ -n "$conf" ] || [ -n "$kernel" ] || [ -n "$cmdline" ] || [ "$gdb" = 1 ] || [ ${#modules[@]} -gt 0 ]; then
         disk_put_file EFI/pagoda/pagoda.conf
         if [ -n "$kernel" ] && [ -f "$work/esp/EFI/pagoda/kernel.elf" ]; then
             disk_put_file EFI/pagoda/kernel.elf
         fi
+        for m in "${modules[@]}"; do
+            disk_put_file "EFI/pagoda/$(basename "${m%% *}")"
+        done
     fi
     boot_drive="format=raw,file=$disk"
 fi
@@ -165,6 +181,12 @@ if [ "$gdb" = 1 ]; then
     mkdir -p "$(dirname "$GDB_SERIAL")"
     rm -f "$GDB_SERIAL"
     echo "run.sh: gdb stub on tcp::$GDB_PORT; serial log $GDB_SERIAL; now, from $(cd "$(dirname "$0")" && pwd): gdb -x tools/pagoda.gdb" >&2
+fi
+if [ -n "$debugcon" ]; then
+    mkdir -p "$(dirname "$debugcon")"
+    : > "$debugcon"
+    args+=(-debugcon "file:$(cd "$(dirname "$debugcon")" && pwd)/$(basename "$debugcon")"
+           -global isa-debugcon.iobase=0xe9)
 fi
 # shellcheck disable=SC2206
 [ -n "$extra" ] && args+=($extra)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: host unit/property tests (cmocka, ASan+UBSan), short libFuzzer
-# runs, then the QEMU boot tests. Ends with one line "N passed, N failed".
+# runs, then the QEMU boot tests. Ends with one line "N passed, N failed, N skipped"
+# (skipped: SKIP lines, cases whose feature the build does not have yet).
 # `make test` builds everything first and runs this.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 LOGDIR=${LOGDIR:-build/test-logs}
 export LOGDIR
 mkdir -p "$LOGDIR"
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 
 # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)...".
 host_tests() {
@@ -65,10 +66,11 @@ lint() {
 boot_tests() {
     local out
     out=$(tests/boot/boot-tests.sh; tests/elf/elf-tests.sh; tests/boot/screen-test.sh; tests/boot/outside-view.sh; tests/replay/capture-test.sh
-          tests/boot/gdb-test.sh; tests/boot/headless-test.sh)
+          tests/boot/gdb-test.sh; tests/boot/headless-test.sh; tests/limine/limine-tests.sh)
     echo "$out"
     passed=$((passed + $(grep -c '^PASS' <<<"$out")))
     failed=$((failed + $(grep -c '^FAIL' <<<"$out")))
+    skipped=$((skipped + $(grep -c '^SKIP' <<<"$out")))
 }
 
 host_tests
@@ -76,5 +78,5 @@ count_lines tests/replay/replay-test.sh
 lint
 fuzz_smoke
 [ "${SKIP_BOOT:-0}" = 1 ] || boot_tests
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

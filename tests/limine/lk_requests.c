@@ -3,7 +3,7 @@
  * segment (the loader writes the response pointers). Build flags pick the
  * variant:
  *   LK_BASE_REVISION=N   the base-revision tag asks for N
- *   LK_PAGING_5LVL       paging mode request: 5-level preferred and minimum
+ *   LK_NEED_5LVL         paging mode request: 5-level preferred and minimum
  *                        (a 4-level-only CPU must be refused)
  *   LK_DUP_REQUEST       a second HHDM request inside the markers (refused)
  *   LK_REQUIRED_MODULE   an internal module that is REQUIRED and absent (refused)
@@ -26,7 +26,7 @@ REQ volatile struct lk_firmware_type_req lk_req_firmware = { .id = LK_ID_FIRMWAR
 REQ volatile struct lk_stack_size_req lk_req_stack = { .id = LK_ID_STACK_SIZE, .stack_size = LK_STACK_SIZE };
 REQ volatile struct lk_hhdm_req lk_req_hhdm = { .id = LK_ID_HHDM };
 REQ volatile struct lk_framebuffer_req lk_req_fb = { .id = LK_ID_FRAMEBUFFER, .revision = 1 };
-#ifdef LK_PAGING_5LVL
+#ifdef LK_NEED_5LVL
 REQ volatile struct lk_paging_mode_req lk_req_paging = {
     .id = LK_ID_PAGING_MODE, .revision = 1,
     .mode = LK_PAGING_5LVL, .max_mode = LK_PAGING_5LVL, .min_mode = LK_PAGING_5LVL };
@@ -78,7 +78,7 @@ volatile struct lk_bootloader_info_req lk_req_decoy;   /* markers are hints: no 
 
 uint64_t lk_expected_paging_mode(void)
 {
-#ifdef LK_PAGING_5LVL
+#ifdef LK_NEED_5LVL
     return LK_PAGING_5LVL;
 #else
     return LK_PAGING_4LVL;

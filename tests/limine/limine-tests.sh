@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# The Limine-protocol test kernels (build/limine/lk-*.elf, tests/limine/)
+# against Pagoda's loader. Prints "PASS name", "FAIL name: why" or
+# "SKIP name: why" lines; logs go to $LOGDIR/limine/.
+#
+# static-*  no QEMU: each build holds the requests, markers and ELF shapes it
+#           is meant to (tests/limine/lk-scan.py, readelf) - a test of the
+#           test kernels, so a boot failure is the loader's, not the build's.
+# boot-*    one VM each, ./run.sh -t with the kernel (-k), our own pagoda.conf
+#           (-C: cmdline, module= lines) and the module files (-M); the
+#           kernel's report on the debug console (-E, port 0xE9) must be
+#           exactly the expected check lines, all pass, in order, the same
+#           lines on serial, and the isa-debug-exit status "pass".
+# refuse-*  ./run.sh -r: the loader prints its reason and
+#           "not booting; returning to the firmware", and no kernel code runs.
+#
+# While the loader does not serve the Limine protocol (no "$LK_LOADER_MARKER"
+# in BOOTX64.EFI) the boot and refuse cases print SKIP. LK_ALLOW_MISSING="mp
+# mp_ap" accepts those checks as "missing" (a loader without MP yet).
+# ONLY=REGEX picks cases by name; JOBS (default 2) VMs at a time.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+LOGDIR=${LOGDIR:-build/test-logs}/limine
+JOBS=${JOBS:-2}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-180}
+LK_DIR=build/limine
+LK_LOADER_MARKER=${LK_LOADER_MARKER:-protocol=limine}
+LK_ALLOW_MISSING=${LK_ALLOW_MISSING:-}
+LOADER=esp/EFI/BOOT/BOOTX64.EFI
+mkdir -p "$LOGDIR"
+
+# The report order of tests/limine/lk_main.c for base revision $1, with
+# optional extra checks after it.
+checks_for() {
+    local rev=$1; shift
+    echo base_revision
+    [ "$rev" -ge 2 ] && echo markers
+    echo entry_regs entry_flags entry_cr entry_segs | tr ' ' '\n'
+    [ "$rev" -ge 5 ] && echo entry_tables
+    echo pat pic stack bootloader_info firmware_type hhdm identity memmap memmap_efi efi_memmap \
+         executable_address executable_file cmdline entry_point paging_mode framebuffer modules \
+         rsdp smbios efi_system_table date ioapic | tr ' ' '\n'
+    [ "$rev" -ge 5 ] && echo lapic
+    echo mp mp_ap | tr ' ' '\n'
+    for extra in "$@"; do echo "$extra"; done
+}
+
+# report_ok LOG REV EXTRA...: LOG's check lines are the expected names, in
+# order, each pass (or missing when allowed), and the result line counts them.
+report_ok() {
+    local log=$1 rev=$2 want got name verdict n=0 m=0 line; shift 2
+    want=$(checks_for "$rev" "$@")
+    got=$(grep -oE '^lk: check [a-z0-9_]+=[a-z]+' "$log" | sed 's/^lk: check //')
+    [ "$(sed 's/=.*//' <<<"$got")" = "$want" ] ||
+        { echo "check names: got [$(echo $(sed 's/=.*//' <<<"$got"))] want [$(echo $want)]"; return 1; }
+    while IFS= read -r line; do
+        name=${line%%=*} verdict=${line#*=}
+        n=$((n + 1))
+        if [ "$verdict" = missing ] && [[ " $LK_ALLOW_MISSING " == *" $name "* ]]; then
+            m=$((m + 1)); continue
+        fi
+        [ "$verdict" = pass ] || { echo "$(grep -m1 "^lk: check $name=" "$log")"; return 1; }
+    done <<<"$got"
+    grep -qx "lk: result=pass checks=$n missing=$m" "$log" || { echo "no 'lk: result=pass checks=$n missing=$m'"; return 1; }
+}
+
+# boot NAME KERNEL REV RUN-ARGS [EXTRA-CHECK...]: a test-mode boot with two
+# configured modules and the kernel's internal one; RUN-ARGS split at spaces.
+boot() {
+    local name=$1 kernel=$2 rev=$3 args=$4 log="$LOGDIR/$1" dir="$LOGDIR/$1.files" cpus why; shift 4
+    cpus=$(sed -n 's/.*-c \([0-9]*\).*/\1/p' <<<"$args"); cpus=${cpus:-2}
+    rm -rf "$dir"; mkdir -p "$dir"
+    tests/limine/lk-pattern.py 1 70001 "$dir/lk-mod1.bin"
+    tests/limine/lk-pattern.py 2 4096 "$dir/lk-mod2.bin"
+    tests/limine/lk-pattern.py 3 5000 "$dir/lk-internal.bin"   # lk_requests.c's internal module
+    {
+        echo 'kernel=\EFI\pagoda\kernel.elf'
+        echo "cmdline=lk.probe=1 lk.cpus=$cpus lk.modules=2 lk.now=$(date +%s)"
+        echo 'module=\EFI\pagoda\lk-mod1.bin lk-pattern 1 70001'
+        echo 'module=\EFI\pagoda\lk-mod2.bin lk-pattern 2 4096'
+    } > "$dir/pagoda.conf"
+    # shellcheck disable=SC2086
+    ./run.sh -t $args -k "$kernel" -C "$dir/pagoda.conf" -M "$dir/lk-mod1.bin" -M "$dir/lk-mod2.bin" \
+        -M "$dir/lk-internal.bin" -T "$BOOT_TIMEOUT" -l "$log.serial" -E "$log.e9" >/dev/null 2>"$log.stderr"
+    local rc=$?
+    why=$(report_ok "$log.e9" "$rev" "$@") || { echo "FAIL $name: $why (run.sh exit $rc; $log.e9)"; return; }
+    [ "$(grep '^lk: ' "$log.serial")" = "$(grep '^lk: ' "$log.e9")" ] ||
+        { echo "FAIL $name: serial and port 0xE9 reports differ"; return; }
+    [ $rc -eq 0 ] || { echo "FAIL $name: run.sh exit $rc after a passing report"; return; }
+    echo "PASS $name"
+}
+
+# refuse NAME REASON-REGEX RUN-ARGS: the loader refuses with a message
+# matching REASON-REGEX (case-insensitive) and returns to the firmware.
+refuse() {
+    local name=$1 reason=$2 args=$3 log="$LOGDIR/$1"
+    # shellcheck disable=SC2086
+    ./run.sh -r $args -T "$BOOT_TIMEOUT" -l "$log.serial" -E "$log.e9" >/dev/null 2>"$log.stderr"
+    local rc=$?
+    if grep -q '^lk: ' "$log.serial" "$log.e9"; then echo "FAIL $name: the kernel ran"; return; fi
+    [ $rc -eq 0 ] || { echo "FAIL $name: run.sh -r exit $rc"; return; }
+    grep -Eiq -- "$reason" "$log.serial" || { echo "FAIL $name: no message matching /$reason/"; return; }
+    grep -Fq 'not booting; returning to the firmware' "$log.serial" || { echo "FAIL $name: no return"; return; }
+    echo "PASS $name"
+}
+
+# static NAME KERNEL SCAN-SUMMARY READELF-REGEX...: the build holds what it should.
+static() {
+    local name=$1 kernel=$2 summary=$3 out re; shift 3
+    [ -f "$kernel" ] || { echo "FAIL $name: no $kernel (make limine-kernels)"; return; }
+    out=$(tests/limine/lk-scan.py "$kernel") || { echo "FAIL $name: lk-scan.py failed"; return; }
+    grep -qx "summary $summary" <<<"$out" ||
+        { echo "FAIL $name: scan says '$(tail -1 <<<"$out")', want 'summary $summary'"; return; }
+    out=$(readelf -hlrdW "$kernel" 2>&1)
+    for re in "$@"; do
+        grep -Eq -- "$re" <<<"$out" || { echo "FAIL $name: readelf shows no /$re/"; return; }
+    done
+    echo "PASS $name"
+}
+
+HIGH_ENTRY='Entry point address: +0xffffffff8'
+static static-rev0 $LK_DIR/lk-rev0.elf "type=EXEC requests=18 outside=0 duplicates=0 revision=0 markers=ok" "$HIGH_ENTRY"
+static static-rev1 $LK_DIR/lk-rev1.elf "type=EXEC requests=18 outside=0 duplicates=0 revision=1 markers=ok" "$HIGH_ENTRY"
+for rev in 2 3 6; do
+    static static-rev$rev $LK_DIR/lk-rev$rev.elf \
+        "type=EXEC requests=18 outside=1 duplicates=0 revision=$rev markers=ok" "$HIGH_ENTRY"
+done
+static static-pie $LK_DIR/lk-pie.elf "type=DYN requests=18 outside=1 duplicates=0 revision=6 markers=ok" \
+    'LOAD +0x[0-9a-f]+ 0x0000000000000000 ' 'DYNAMIC ' 'R_X86_64_RELATIVE'
+static static-pie-relr $LK_DIR/lk-pie-relr.elf "type=DYN requests=18 outside=1 duplicates=0 revision=6 markers=ok" \
+    'LOAD +0x[0-9a-f]+ 0x0000000000000000 ' '\(RELR\) ' '\(RELRSZ\) +[1-9]'
+static static-quirks $LK_DIR/lk-quirks.elf "type=EXEC requests=18 outside=1 duplicates=0 revision=6 markers=ok" \
+    'LOAD +0x[0-9a-f]+ 0xffffffff8[0-9a-f]*[1-9a-f][0-9a-f]{0,2} .* RW ' \
+    'LOAD +0x[0-9a-f]+ 0x0+ 0x0+ 0x000000 0x000000 ' 'LOAD .* 0x000468 0x100[0-9a-f]{4} RW' 'GNU_STACK'
+static static-la57 $LK_DIR/lk-la57.elf "type=EXEC requests=18 outside=1 duplicates=0 revision=6 markers=ok" "$HIGH_ENTRY"
+static static-dup $LK_DIR/lk-dup.elf "type=EXEC requests=19 outside=1 duplicates=1 revision=6 markers=ok" "$HIGH_ENTRY"
+static static-reqmod $LK_DIR/lk-reqmod.elf "type=EXEC requests=18 outside=1 duplicates=0 revision=6 markers=ok" "$HIGH_ENTRY"
+
+cases=()
+for rev in 0 1 2 3 6; do
+    cases+=("boot boot-rev$rev $LK_DIR/lk-rev$rev.elf $rev '-c 2'")
+done
+cases+=("boot boot-rev6-cpu1 $LK_DIR/lk-rev6.elf 6 '-c 1'")
+cases+=("boot boot-rev6-cpu8 $LK_DIR/lk-rev6.elf 6 '-c 8'")
+cases+=("boot boot-rev6-cpu32 $LK_DIR/lk-rev6.elf 6 '-c 32 -m 2G'")
+cases+=("boot boot-rev6-qemu64 $LK_DIR/lk-rev6.elf 6 '-c 2 -p qemu64'")
+cases+=("boot boot-rev3-qemu64 $LK_DIR/lk-rev3.elf 3 '-c 2 -p qemu64'")
+cases+=("boot boot-pie $LK_DIR/lk-pie.elf 6 '-c 2' pie_reloc")
+cases+=("boot boot-pie-relr $LK_DIR/lk-pie-relr.elf 6 '-c 2' pie_reloc")
+cases+=("boot boot-quirks $LK_DIR/lk-quirks.elf 6 '-c 2' quirks")
+cases+=("boot boot-la57-max $LK_DIR/lk-la57.elf 6 '-c 2 -p max'")
+cases+=("refuse refuse-la57-on-4-level 'paging|5-level|la57' '-p qemu64 -k $LK_DIR/lk-la57.elf'")
+cases+=("refuse refuse-duplicate-request 'duplicate' '-k $LK_DIR/lk-dup.elf'")
+cases+=("refuse refuse-required-module 'module' '-k $LK_DIR/lk-reqmod.elf'")
+printf 'kernel=\\EFI\\pagoda\\kernel.elf\nmodule=\\EFI\\pagoda\\lk-not-there.bin\n' > "$LOGDIR/missing-module.conf"
+cases+=("refuse refuse-module-file-missing 'lk-not-there|module' '-k $LK_DIR/lk-rev6.elf -C $LOGDIR/missing-module.conf'")
+
+if [ -f "$LOADER" ] && ! strings "$LOADER" | grep -qF -- "$LK_LOADER_MARKER"; then
+    printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re { print "SKIP " $2 ": loader does not serve the Limine protocol yet" }'
+    exit 0
+fi
+export -f boot refuse report_ok checks_for
+export LOGDIR BOOT_TIMEOUT LK_ALLOW_MISSING
+printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'
