@@ -65,6 +65,16 @@ report_ok() {
     grep -qx "lk: result=pass checks=$n missing=$m" "$log" || { echo "no 'lk: result=pass checks=$n missing=$m'"; return 1; }
 }
 
+# file_facts FILE: its size and FNV-1a-32 (lk_fnv1a32 in lk_lib.c) as cmdline keys.
+file_facts() {
+    python3 -c 'import sys
+h = 2166136261
+data = open(sys.argv[1], "rb").read()
+for b in data:
+    h = ((h ^ b) * 16777619) & 0xffffffff
+print("lk.file_size=%d lk.file_fnv=%d" % (len(data), h))' "$1"
+}
+
 # boot NAME KERNEL REV RUN-ARGS [EXTRA-CHECK...]: a test-mode boot with two
 # configured modules and the kernel's internal one; RUN-ARGS split at spaces.
 boot() {
@@ -76,7 +86,7 @@ boot() {
     tests/limine/lk-pattern.py 3 5000 "$dir/lk-internal.bin"   # lk_requests.c's internal module
     {
         echo 'kernel=\EFI\pagoda\kernel.elf'
-        echo "cmdline=lk.probe=1 lk.cpus=$cpus lk.modules=2 lk.now=$(date +%s)"
+        echo "cmdline=lk.probe=1 lk.cpus=$cpus lk.modules=2 lk.now=$(date +%s) $(file_facts "$kernel")"
         echo 'module=\EFI\pagoda\lk-mod1.bin lk-pattern 1 70001'
         echo 'module=\EFI\pagoda\lk-mod2.bin lk-pattern 2 4096'
     } > "$dir/pagoda.conf"
@@ -160,6 +170,6 @@ if [ -f "$LOADER" ] && ! strings "$LOADER" | grep -qF -- "$LK_LOADER_MARKER"; th
     printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re { print "SKIP " $2 ": loader does not serve the Limine protocol yet" }'
     exit 0
 fi
-export -f boot refuse report_ok checks_for
+export -f boot refuse report_ok checks_for file_facts
 export LOGDIR BOOT_TIMEOUT LK_ALLOW_MISSING
 printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'

@@ -197,7 +197,6 @@ void lk_check_ioapic(void)
 
 /* Revision 5+: this CPU's local APIC in the specified state. Returns NULL
  * or what is wrong (static text). Also used by the APs. */
-const char *lk_lapic_state_problem(void);
 const char *lk_lapic_state_problem(void)
 {
     static const uint32_t lvt[] = { 0x320, 0x350, 0x360, 0x370, 0x340, 0x330, 0x2f0 };  /* timer LINT0 LINT1 error perf thermal CMCI */

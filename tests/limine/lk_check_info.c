@@ -91,6 +91,12 @@ void lk_check_executable_file(void)
     /* GNU ld writes the section headers last: they end the file. */
     EXPECT(f->size == eh->e_shoff + (uint64_t)eh->e_shnum * eh->e_shentsize, "size %lu, the ELF ends at %lu", f->size,
            eh->e_shoff + (uint64_t)eh->e_shnum * eh->e_shentsize);
+    uint64_t want_size, want_fnv;
+    if (lk_cmdline_u64(cmdline(), "lk.file_size", &want_size) && lk_cmdline_u64(cmdline(), "lk.file_fnv", &want_fnv)) {
+        EXPECT(f->size == want_size, "size %lu, the file on the ESP has %lu", f->size, want_size);
+        EXPECT(lk_fnv1a32(f->address, f->size) == want_fnv, "bytes differ from the file on the ESP (fnv %x, want %lx)",
+               lk_fnv1a32(f->address, f->size), want_fnv);
+    }
     uint64_t slide = (uint64_t)lk_elf_entry - eh->e_entry;
     const Elf64_Phdr *ph = (const void *)((const uint8_t *)f->address + eh->e_phoff);
     int compared = 0;

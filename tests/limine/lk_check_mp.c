@@ -8,7 +8,6 @@
 
 #define AP_WAIT_SECONDS 5
 
-const char *lk_lapic_state_problem(void);
 
 struct ap_record {
     uint64_t rdi, rsp, rflags, cr0, cr3, cr4, efer, pat;

@@ -46,6 +46,13 @@ static uint64_t to_phys(uint64_t ptr, int physical, const char **why)
     return lk_virt_to_phys_hint(ptr);
 }
 
+/* Memory-map promises are checked when there is a map (without one, the
+ * memmap check already reports it missing). */
+static int map_covers(uint64_t base, uint64_t len, uint32_t mask)
+{
+    return !lk_req_memmap.response || lk_memmap_covers(base, len, mask);
+}
+
 static int hhdm_same(uint64_t pa, const void *copy, size_t len)
 {
     return lk_hhdm() && !memcmp((const void *)(lk_hhdm() + pa), copy, len);
@@ -70,7 +77,7 @@ void lk_check_rsdp(void)
         EXPECT(lk_sum8(rsdp, len) == 0, "extended checksum wrong");
     }
     if (LK_BASE_REVISION >= 4) {
-        EXPECT(lk_memmap_covers(pa, sizeof rsdp, TYPE_BIT(LK_MEM_ACPI_RECLAIM) | TYPE_BIT(LK_MEM_ACPI_NVS) |
+        EXPECT(map_covers(pa, sizeof rsdp, TYPE_BIT(LK_MEM_ACPI_RECLAIM) | TYPE_BIT(LK_MEM_ACPI_NVS) |
                                                     TYPE_BIT(LK_MEM_RESERVED_MAPPED)),
                "revision 4+: RSDP at %lx not in an ACPI or reserved-mapped entry", pa);
         EXPECT(hhdm_same(pa, rsdp, sizeof rsdp), "revision 4+: RSDP not readable through the HHDM");
@@ -89,14 +96,14 @@ static const char *smbios_problem(uint64_t pa, int is64)
     if (len < 0x18 || len > sizeof ep || lk_sum8(ep, len))
         return "entry point checksum wrong";
     if (LK_BASE_REVISION >= 5) {
-        if (!lk_memmap_covers(pa, len, TYPE_BIT(LK_MEM_RESERVED_MAPPED)) || !hhdm_same(pa, ep, len))
+        if (!map_covers(pa, len, TYPE_BIT(LK_MEM_RESERVED_MAPPED)) || !hhdm_same(pa, ep, len))
             return "revision 5+: entry point not reserved-mapped in the HHDM";
         if (is64) {
             uint32_t max;
             uint64_t table;
             memcpy(&max, ep + SMBIOS3_TABLE_MAX_AT, 4);
             memcpy(&table, ep + SMBIOS3_TABLE_AT, 8);
-            if (!lk_memmap_covers(table, max ? max : 1, TYPE_BIT(LK_MEM_RESERVED_MAPPED)))
+            if (!map_covers(table, max ? max : 1, TYPE_BIT(LK_MEM_RESERVED_MAPPED)))
                 return "revision 5+: structure table not reserved-mapped";
         }
     }
@@ -183,10 +190,10 @@ void lk_check_efi_system_table(void)
         memcpy(&n, st + EFI_SYSTAB_NTABLES_AT, 8);
         memcpy(&tables, st + EFI_SYSTAB_TABLES_AT, 8);
         uint32_t rm = TYPE_BIT(LK_MEM_RESERVED_MAPPED);
-        EXPECT(lk_memmap_covers(pa, hdr_size, rm) && hhdm_same(pa, st, sizeof st),
+        EXPECT(map_covers(pa, hdr_size, rm) && hhdm_same(pa, st, sizeof st),
                "revision 5+: system table not reserved-mapped in the HHDM");
-        EXPECT(lk_memmap_covers(rt, 24, rm), "revision 5+: runtime services table %lx not reserved-mapped", rt);
-        EXPECT(lk_memmap_covers(tables, n * EFI_CONFIG_ENTRY, rm), "revision 5+: configuration tables not reserved-mapped");
+        EXPECT(map_covers(rt, 24, rm), "revision 5+: runtime services table %lx not reserved-mapped", rt);
+        EXPECT(map_covers(tables, n * EFI_CONFIG_ENTRY, rm), "revision 5+: configuration tables not reserved-mapped");
     }
     PASS("phys=%lx signature ok, configuration table agrees with rsdp/smbios", pa);
 }

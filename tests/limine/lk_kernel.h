@@ -78,6 +78,8 @@ uint64_t lk_parse_u64(const char *s, const char **end);
 int lk_cmdline_u64(const char *cmdline, const char *key, uint64_t *out);
 uint8_t lk_sum8(const void *p, size_t n);
 uint8_t lk_pattern_byte(uint64_t seed, uint64_t i);
+uint32_t lk_fnv1a32(const void *p, size_t n);
+const char *lk_lapic_state_problem(void);   /* NULL when this CPU's LAPIC is in the revision-5 state */
 int lk_wait_rtc_seconds(volatile uint64_t *counter, uint64_t target, unsigned seconds);
 
 /* lk_mem.c: views of physical memory that do not trust the responses. */

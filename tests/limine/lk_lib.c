@@ -86,6 +86,17 @@ uint8_t lk_sum8(const void *p, size_t n)
     return s;
 }
 
+/* FNV-1a, 32 bits: limine-tests.sh passes the kernel file's value on the
+ * command line (lk.file_fnv) to compare with the executable file response. */
+uint32_t lk_fnv1a32(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    uint32_t h = 2166136261u;
+    while (n--)
+        h = (h ^ *b++) * 16777619u;
+    return h;
+}
+
 /* Must match tests/limine/lk-pattern.py: byte i of a module made with SEED. */
 uint8_t lk_pattern_byte(uint64_t seed, uint64_t i)
 {
