@@ -33,7 +33,6 @@
 #define LAPIC_SVR_EXPECTED 0x1ff
 #define PIC_ALL_MASKED 0xff
 
-struct __attribute__((packed)) dtr { uint16_t limit; uint64_t base; };
 
 static int has_nx(void)
 {
@@ -108,14 +107,13 @@ void lk_check_entry_segs(void)
         { DESC_EXEC | DESC_RW, DESC_L, 0, "64-bit code" },
         { DESC_RW, 0, 0, "64-bit data" },
     };
-    struct dtr gdtr;
-    __asm__ volatile("sgdt %0" : "=m"(gdtr));
+    struct lk_dtr gdtr = lk_entry_tables_seen.gdtr;
     EXPECT(lk_entry_state[ES_CS] == LK_SEL_CODE64, "cs=%lx (want 0x28)", lk_entry_state[ES_CS]);
     for (int s = ES_DS; s <= ES_GS; s++)
         EXPECT(lk_entry_state[s] == LK_SEL_DATA64, "data selector %d = %lx (want 0x30 in ds/es/ss/fs/gs)", s - ES_DS,
                lk_entry_state[s]);
-    EXPECT(rdmsr(MSR_FS_BASE) == 0 && rdmsr(MSR_GS_BASE) == 0, "fs/gs base %lx/%lx (want 0)", rdmsr(MSR_FS_BASE),
-           rdmsr(MSR_GS_BASE));
+    EXPECT(lk_entry_tables_seen.fs_base == 0 && lk_entry_tables_seen.gs_base == 0, "fs/gs base %lx/%lx (want 0)",
+           lk_entry_tables_seen.fs_base, lk_entry_tables_seen.gs_base);
     EXPECT(gdtr.limit + 1u >= GDT_ENTRIES_REQUIRED * 8u, "gdt limit %x: fewer than 7 descriptors", gdtr.limit);
     const uint64_t *gdt = (const uint64_t *)gdtr.base;
     for (int i = 1; i < GDT_ENTRIES_REQUIRED; i++)
@@ -131,19 +129,18 @@ void lk_check_entry_segs(void)
 void lk_check_entry_tables(void)
 {
     CHECK("entry_tables");
-    struct dtr idtr, gdtr;
-    uint16_t ldtr, tr;
-    __asm__ volatile("sidt %0; sgdt %1; sldt %2; str %3" : "=m"(idtr), "=m"(gdtr), "=r"(ldtr), "=r"(tr));
-    EXPECT(idtr.base == 0 && idtr.limit == 0, "idtr=%lx/%x (revision 5+: base 0 limit 0)", idtr.base, idtr.limit);
-    EXPECT(ldtr == 0, "ldtr=%x (revision 5+: null selector)", ldtr);
-    if (tr) {
-        EXPECT(tr + 16u <= gdtr.limit + 1u, "tr=%x outside the gdt", tr);
-        const uint64_t *d = (const uint64_t *)(gdtr.base + tr);
+    const struct lk_tables_seen *t = &lk_entry_tables_seen;   /* recorded before lk_fault_install */
+    EXPECT(t->idtr.base == 0 && t->idtr.limit == 0, "idtr=%lx/%x (revision 5+: base 0 limit 0)", t->idtr.base,
+           t->idtr.limit);
+    EXPECT(t->ldtr == 0, "ldtr=%x (revision 5+: null selector)", t->ldtr);
+    if (t->tr) {
+        EXPECT(t->tr + 16u <= t->gdtr.limit + 1u, "tr=%x outside the gdt", t->tr);
+        const uint64_t *d = (const uint64_t *)(t->gdtr.base + t->tr);
         uint64_t base = ((d[0] >> 16) & 0xffffff) | (((d[0] >> 56) & 0xff) << 24) | (d[1] << 32);
         uint64_t limit = (d[0] & 0xffff) | (((d[0] >> 48) & 0xf) << 16);
-        EXPECT(base == 0 && limit == 0, "tr=%x: tss base %lx limit %lx (want 0/0)", tr, base, limit);
+        EXPECT(base == 0 && limit == 0, "tr=%x: tss base %lx limit %lx (want 0/0)", t->tr, base, limit);
     }
-    PASS("idtr=0/0 ldtr=0 tr=%x", tr);
+    PASS("idtr=0/0 ldtr=0 tr=%x", t->tr);
 }
 
 void lk_check_pat(void)

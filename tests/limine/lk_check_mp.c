@@ -11,6 +11,7 @@
 
 struct ap_record {
     uint64_t rdi, rsp, rflags, cr0, cr3, cr4, efer, pat;
+    struct lk_tables_seen tables;
     uint32_t lapic_id;
     const char *lapic_problem;
 };
@@ -24,6 +25,8 @@ void lk_ap_main(struct lk_mp_info *info, uint64_t rsp, uint64_t rflags)
     if (i >= LK_MAX_CPUS)
         return;
     struct ap_record *r = &records[i];
+    lk_tables_record(&r->tables);
+    lk_fault_load();
     r->rdi = (uint64_t)info;
     r->rsp = rsp;
     r->rflags = rflags;
@@ -98,6 +101,10 @@ static const char *ap_problem(const struct lk_mp_resp *r, uint64_t i, const stru
         lk_snprintf(why, sizeof why, "its LAPIC says %u, the response %u", rec->lapic_id, c->lapic_id);
         return why;
     }
+    if (LK_BASE_REVISION >= 5 && (rec->tables.idtr.base || rec->tables.idtr.limit || rec->tables.ldtr))
+        return "revision 5+: IDTR/LDTR not null";
+    if (rec->tables.gdtr.limit + 1u < 7u * 8u)
+        return "its GDT holds fewer than the 7 protocol descriptors";
     if (rec->lapic_problem)
         return rec->lapic_problem;
     struct lk_walk w;

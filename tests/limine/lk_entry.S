@@ -78,3 +78,43 @@ lk_ap_entry:
     jmp 2b
 
     .section .note.GNU-stack, "", @progbits
+
+/* Exception stubs: vectors 0-31, each pushing a 0 where the CPU pushes no
+ * error code, then its vector; lk_fault_common hands the frame to lk_fault
+ * (which reports and exits). lk_fault_stubs lists their addresses. */
+    .section .text
+.altmacro
+.macro FAULT_STUB v
+lk_fault_stub_\v:
+    .if !(\v == 8 || (\v >= 10 && \v <= 14) || \v == 17 || \v == 21 || \v == 29 || \v == 30)
+    pushq $0
+    .endif
+    pushq $\v
+    jmp lk_fault_common
+.endm
+.set vec, 0
+.rept 32
+    FAULT_STUB %vec
+    .set vec, vec + 1
+.endr
+
+lk_fault_common:
+    mov %rsp, %rdi
+    and $-16, %rsp
+    call lk_fault
+3:  cli
+    hlt
+    jmp 3b
+
+.macro FAULT_ADDR v
+    .quad lk_fault_stub_\v
+.endm
+    .section .data.rel.ro, "aw"
+    .balign 8
+    .globl lk_fault_stubs
+lk_fault_stubs:
+.set vec, 0
+.rept 32
+    FAULT_ADDR %vec
+    .set vec, vec + 1
+.endr

@@ -39,5 +39,12 @@ void lk_elf_entry(void);
 void lk_ap_entry(struct lk_mp_info *info);
 void lk_main(void);
 void lk_ap_main(struct lk_mp_info *info, uint64_t rsp, uint64_t rflags);
+
+/* A fault frame as lk_fault_common leaves it: vector and error code (0 when
+ * the CPU pushes none), then what the CPU pushed. */
+#define LK_FAULT_VECTORS 32
+struct lk_fault_frame { uint64_t vector, error, rip, cs, rflags, rsp, ss; };
+void lk_fault(struct lk_fault_frame *f) __attribute__((noreturn));
+extern const uint64_t lk_fault_stubs[LK_FAULT_VECTORS];
 #endif
 #endif

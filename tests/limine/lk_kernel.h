@@ -62,7 +62,20 @@ int lk_snprintf(char *buf, size_t size, const char *fmt, ...) LK_PRINTF(3, 4);
 
 /* A check is a function that ends in exactly one lk_pass/lk_fail/lk_missing.
  * CHECK names it; EXPECT fails it at the first broken fact and returns. */
-#define CHECK(n) const char *const check_name_ = (n)
+#define CHECK(n) const char *const check_name_ = lk_check_begin(n)
+const char *lk_check_begin(const char *name);   /* names the check a fault would be blamed on */
+
+/* lk_fault.c: a GDT and an IDT of our own, so a fault in a check (a loader
+ * bug such as an unmapped response or GDT) ends the run with a report line
+ * instead of a triple fault. What the loader handed over (descriptor-table
+ * registers, FS/GS bases) is recorded first, in lk_entry_tables_seen, for the
+ * entry checks. */
+struct lk_dtr { uint16_t limit; uint64_t base; } __attribute__((packed));
+struct lk_tables_seen { struct lk_dtr idtr, gdtr; uint16_t ldtr, tr; uint64_t fs_base, gs_base; };
+extern struct lk_tables_seen lk_entry_tables_seen;
+void lk_tables_record(struct lk_tables_seen *t);
+void lk_fault_install(void);                    /* BSP: build the IDT, load both tables */
+void lk_fault_load(void);                       /* APs: load the same GDT and IDT */
 #define NEED(resp) do { if (!(resp)) { lk_missing(check_name_); return; } } while (0)
 #define EXPECT(cond, ...) do { if (!(cond)) { lk_fail(check_name_, __VA_ARGS__); return; } } while (0)
 #define PASS(...) lk_pass(check_name_, __VA_ARGS__)

@@ -9,6 +9,8 @@ uint64_t lk_entry_state[ES_SLOTS];
 
 void lk_main(void)
 {
+    lk_tables_record(&lk_entry_tables_seen);
+    lk_fault_install();
     lk_log("kernel started (base revision %d)", LK_BASE_REVISION);
     lk_check_base_revision();
     if (LK_BASE_REVISION >= 2)

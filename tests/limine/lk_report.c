@@ -9,6 +9,19 @@
 #define SERIAL_SPIN_LIMIT 100000
 
 static unsigned lk_checks, lk_failed, lk_missing_count;
+static const char *lk_current = "startup";
+
+const char *lk_check_begin(const char *name)
+{
+    lk_current = name;
+    return name;
+}
+
+const char *lk_current_check(void);
+const char *lk_current_check(void)
+{
+    return lk_current;
+}
 
 static void put_char(char c)
 {
