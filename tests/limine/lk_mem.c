@@ -106,7 +106,9 @@ volatile void *lk_window(int slot, uint64_t pa, int uncached)
     if (!window_base || slot >= WINDOW_SLOTS)
         return NULL;
     uint64_t va = window_base + (uint64_t)slot * PAGE_SIZE;
-    window_pt[slot] = (pa & ~PAGE_MASK) | PTE_P | PTE_W | PTE_NX | (uncached ? PTE_PCD | PTE_PWT : 0);
+    /* NX only when EFER.NXE is on: otherwise bit 63 is reserved and faults. */
+    uint64_t nx = (rdmsr(MSR_EFER) & EFER_NXE) ? PTE_NX : 0;
+    window_pt[slot] = (pa & ~PAGE_MASK) | PTE_P | PTE_W | nx | (uncached ? PTE_PCD | PTE_PWT : 0);
     invlpg((void *)va);
     return (volatile void *)(va + (pa & PAGE_MASK));
 }
