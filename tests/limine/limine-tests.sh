@@ -142,7 +142,7 @@ static static-pie-relr $LK_DIR/lk-pie-relr.elf "type=DYN requests=18 outside=1 d
     'LOAD +0x[0-9a-f]+ 0x0000000000000000 ' '\(RELR\) ' '\(RELRSZ\) +[1-9]'
 static static-quirks $LK_DIR/lk-quirks.elf "type=EXEC requests=18 outside=1 duplicates=0 revision=6 markers=ok" \
     'LOAD +0x[0-9a-f]+ 0xffffffff8[0-9a-f]*[1-9a-f][0-9a-f]{0,2} .* RW ' \
-    'LOAD +0x[0-9a-f]+ 0x0+ 0x0+ 0x000000 0x000000 ' 'LOAD .* 0x000468 0x100[0-9a-f]{4} RW' 'GNU_STACK'
+    'LOAD +0x[0-9a-f]+ 0x0+ 0x0+ 0x000000 0x000000 ' 'LOAD .* 0x0[0-9a-f]{5} 0x1[0-9a-f]{6} RW' 'GNU_STACK'
 static static-la57 $LK_DIR/lk-la57.elf "type=EXEC requests=18 outside=1 duplicates=0 revision=6 markers=ok" "$HIGH_ENTRY"
 static static-dup $LK_DIR/lk-dup.elf "type=EXEC requests=19 outside=1 duplicates=1 revision=6 markers=ok" "$HIGH_ENTRY"
 static static-reqmod $LK_DIR/lk-reqmod.elf "type=EXEC requests=18 outside=1 duplicates=0 revision=6 markers=ok" "$HIGH_ENTRY"
