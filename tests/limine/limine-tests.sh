@@ -30,11 +30,12 @@ LK_ALLOW_MISSING=${LK_ALLOW_MISSING:-}
 LOADER=esp/EFI/BOOT/BOOTX64.EFI
 mkdir -p "$LOGDIR"
 
-# The report order of tests/limine/lk_main.c for base revision $1, with
-# optional extra checks after it.
+# The report order of tests/limine/lk_main.c for base revision $1 (0-notag:
+# revision 0 without a tag, so no base_revision check), with optional extra
+# checks after it.
 checks_for() {
     local rev=$1; shift
-    echo base_revision
+    [ "$rev" = 0-notag ] && rev=0 || echo base_revision
     [ "$rev" -ge 2 ] && echo markers
     echo entry_regs entry_flags entry_cr entry_segs | tr ' ' '\n'
     [ "$rev" -ge 5 ] && echo entry_tables
@@ -130,27 +131,29 @@ static() {
 }
 
 HIGH_ENTRY='Entry point address: +0xffffffff8'
-static static-rev0 $LK_DIR/lk-rev0.elf "type=EXEC requests=18 outside=0 duplicates=0 revision=0 markers=ok" "$HIGH_ENTRY"
-static static-rev1 $LK_DIR/lk-rev1.elf "type=EXEC requests=18 outside=0 duplicates=0 revision=1 markers=ok" "$HIGH_ENTRY"
+static static-rev0 $LK_DIR/lk-rev0.elf "type=EXEC requests=18 outside=0 duplicates=0 tags=1 revision=0 markers=ok" "$HIGH_ENTRY"
+static static-rev0-notag $LK_DIR/lk-rev0-notag.elf "type=EXEC requests=18 outside=0 duplicates=0 tags=0 revision=0 markers=ok" "$HIGH_ENTRY"
+static static-rev1 $LK_DIR/lk-rev1.elf "type=EXEC requests=18 outside=0 duplicates=0 tags=1 revision=1 markers=ok" "$HIGH_ENTRY"
 for rev in 2 3 6; do
     static static-rev$rev $LK_DIR/lk-rev$rev.elf \
-        "type=EXEC requests=18 outside=1 duplicates=0 revision=$rev markers=ok" "$HIGH_ENTRY"
+        "type=EXEC requests=18 outside=1 duplicates=0 tags=1 revision=$rev markers=ok" "$HIGH_ENTRY"
 done
-static static-pie $LK_DIR/lk-pie.elf "type=DYN requests=18 outside=1 duplicates=0 revision=6 markers=ok" \
+static static-pie $LK_DIR/lk-pie.elf "type=DYN requests=18 outside=1 duplicates=0 tags=1 revision=6 markers=ok" \
     'LOAD +0x[0-9a-f]+ 0x0000000000000000 ' 'DYNAMIC ' 'R_X86_64_RELATIVE'
-static static-pie-relr $LK_DIR/lk-pie-relr.elf "type=DYN requests=18 outside=1 duplicates=0 revision=6 markers=ok" \
+static static-pie-relr $LK_DIR/lk-pie-relr.elf "type=DYN requests=18 outside=1 duplicates=0 tags=1 revision=6 markers=ok" \
     'LOAD +0x[0-9a-f]+ 0x0000000000000000 ' '\(RELR\) ' '\(RELRSZ\) +[1-9]'
-static static-quirks $LK_DIR/lk-quirks.elf "type=EXEC requests=18 outside=1 duplicates=0 revision=6 markers=ok" \
+static static-quirks $LK_DIR/lk-quirks.elf "type=EXEC requests=18 outside=1 duplicates=0 tags=1 revision=6 markers=ok" \
     'LOAD +0x[0-9a-f]+ 0xffffffff8[0-9a-f]*[1-9a-f][0-9a-f]{0,2} .* RW ' \
     'LOAD +0x[0-9a-f]+ 0x0+ 0x0+ 0x000000 0x000000 ' 'LOAD .* 0x0[0-9a-f]{5} 0x1[0-9a-f]{6} RW' 'GNU_STACK'
-static static-la57 $LK_DIR/lk-la57.elf "type=EXEC requests=18 outside=1 duplicates=0 revision=6 markers=ok" "$HIGH_ENTRY"
-static static-dup $LK_DIR/lk-dup.elf "type=EXEC requests=19 outside=1 duplicates=1 revision=6 markers=ok" "$HIGH_ENTRY"
-static static-reqmod $LK_DIR/lk-reqmod.elf "type=EXEC requests=18 outside=1 duplicates=0 revision=6 markers=ok" "$HIGH_ENTRY"
+static static-la57 $LK_DIR/lk-la57.elf "type=EXEC requests=18 outside=1 duplicates=0 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
+static static-dup $LK_DIR/lk-dup.elf "type=EXEC requests=19 outside=1 duplicates=1 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
+static static-reqmod $LK_DIR/lk-reqmod.elf "type=EXEC requests=18 outside=1 duplicates=0 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
 
 cases=()
 for rev in 0 1 2 3 6; do
     cases+=("boot boot-rev$rev $LK_DIR/lk-rev$rev.elf $rev '-c 2'")
 done
+cases+=("boot boot-rev0-notag $LK_DIR/lk-rev0-notag.elf 0-notag '-c 2'")
 cases+=("boot boot-rev6-cpu1 $LK_DIR/lk-rev6.elf 6 '-c 1'")
 cases+=("boot boot-rev6-cpu8 $LK_DIR/lk-rev6.elf 6 '-c 8'")
 cases+=("boot boot-rev6-cpu32 $LK_DIR/lk-rev6.elf 6 '-c 32 -m 2G'")

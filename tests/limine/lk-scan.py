@@ -10,7 +10,7 @@ usage: lk-scan.py KERNEL.elf        prints one line per find, then a summary:
   marker start|end VADDR
   base-revision N VADDR [outside]
   request NAME VADDR [outside]
-  summary type=EXEC|DYN requests=N outside=N duplicates=N revision=N markers=ok|none|bad
+  summary type=EXEC|DYN requests=N outside=N duplicates=N tags=N revision=N markers=ok|none|bad
 """
 import struct
 import sys
@@ -81,7 +81,7 @@ def main(path):
     def inside(va):
         return (lo is None or va > lo) and (hi is None or va < hi)
 
-    seen, dups, outside, revision = set(), 0, 0, 0
+    seen, dups, outside, revision, tags = set(), 0, 0, 0, 0
     for va, kind, value in finds:
         tag = "" if kind == "marker" or inside(va) else " outside"
         if kind == "marker":
@@ -95,9 +95,10 @@ def main(path):
             seen.add(value)
         else:
             revision = value
+            tags += 1
     count = sum(1 for va, k, v in finds if k == "request" and inside(va))
-    print("summary type=%s requests=%d outside=%d duplicates=%d revision=%d markers=%s" %
-          ({2: "EXEC", 3: "DYN"}.get(e_type, str(e_type)), count, outside, dups, revision, markers))
+    print("summary type=%s requests=%d outside=%d duplicates=%d tags=%d revision=%d markers=%s" %
+          ({2: "EXEC", 3: "DYN"}.get(e_type, str(e_type)), count, outside, dups, tags, revision, markers))
 
 
 if __name__ == "__main__":

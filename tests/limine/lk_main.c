@@ -12,7 +12,9 @@ void lk_main(void)
     lk_tables_record(&lk_entry_tables_seen);
     lk_fault_install();
     lk_log("kernel started (base revision %d)", LK_BASE_REVISION);
+#ifndef LK_NO_TAG
     lk_check_base_revision();
+#endif
     if (LK_BASE_REVISION >= 2)
         lk_check_markers();
     lk_check_entry_regs();
