@@ -201,7 +201,10 @@ static uint32_t allowed_for_efi(uint32_t efi_type)
 {
     uint32_t mapped_reserved = LK_BASE_REVISION >= 4 ? TYPE_BIT(LK_MEM_RESERVED_MAPPED) : 0;
     switch (efi_type) {
-    case EFI_CONVENTIONAL: return TYPE_BIT(LK_MEM_USABLE);
+    /* Conventional memory the loader took after its last EFI allocation
+     * (page tables, responses built after ExitBootServices) is legitimately
+     * bootloader-reclaimable; it never becomes anything else. */
+    case EFI_CONVENTIONAL: return TYPE_BIT(LK_MEM_USABLE) | TYPE_BIT(LK_MEM_RECLAIMABLE);
     case EFI_LOADER_CODE: case EFI_LOADER_DATA: case EFI_BS_CODE: case EFI_BS_DATA:
         return TYPE_BIT(LK_MEM_RECLAIMABLE) | TYPE_BIT(LK_MEM_EXEC_MODULES) | (LK_BASE_REVISION >= 5 ? mapped_reserved : 0);
     case EFI_RT_CODE: case EFI_RT_DATA:
@@ -234,7 +237,8 @@ void lk_check_memmap_efi(void)
                "EFI descriptor %lx+%lx type %u is not covered by the Limine types it maps to", d->phys, d->pages * PAGE_SIZE,
                d->type);
     }
-    uint32_t bs_mask = (1u << EFI_LOADER_CODE) | (1u << EFI_LOADER_DATA) | (1u << EFI_BS_CODE) | (1u << EFI_BS_DATA);
+    uint32_t bs_mask = (1u << EFI_LOADER_CODE) | (1u << EFI_LOADER_DATA) | (1u << EFI_BS_CODE) | (1u << EFI_BS_DATA) |
+                       (1u << EFI_CONVENTIONAL);
     for (uint64_t i = 0; i < m->count; i++) {
         const struct lk_memmap_entry *e = m->entries[i];
         if (e->type == LK_MEM_USABLE)
@@ -242,7 +246,8 @@ void lk_check_memmap_efi(void)
                    "usable %lx+%lx is not EfiConventionalMemory", e->base, e->length);
         if (e->type == LK_MEM_RECLAIMABLE)
             EXPECT(efi_covers(r, e->base, e->length, bs_mask),
-                   "bootloader-reclaimable %lx+%lx is not loader/boot-services memory", e->base, e->length);
+                   "bootloader-reclaimable %lx+%lx is not EFI RAM (loader, boot services, conventional)", e->base,
+                   e->length);
     }
     PASS("efi-descriptors=%lu ram=%lu KiB each mapped to its Limine type and back", n, ram >> 10);
 }
