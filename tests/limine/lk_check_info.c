@@ -15,7 +15,7 @@
 static int printable(const char *s, size_t max)
 {
     size_t n = 0;
-    for (; s[n] && n < max; n++)
+    for (; n < max && s[n]; n++)
         if (s[n] < 0x20 || s[n] > 0x7e)
             return 0;
     return n > 0 && n < max;

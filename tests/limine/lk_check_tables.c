@@ -73,7 +73,7 @@ void lk_check_rsdp(void)
     if (rsdp[15] >= RSDP_REV2) {
         uint32_t len;
         memcpy(&len, rsdp + 20, 4);
-        EXPECT(len >= sizeof rsdp && len <= sizeof rsdp, "RSDP length %u", len);
+        EXPECT(len == sizeof rsdp, "RSDP length %u (want 36)", len);
         EXPECT(lk_sum8(rsdp, len) == 0, "extended checksum wrong");
     }
     if (LK_BASE_REVISION >= 4) {

@@ -131,7 +131,7 @@ void lk_log(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    emit("lk: ", NULL, NULL, fmt, ap);
+    emit("lk: ", NULL, "", fmt, ap);
     va_end(ap);
 }
 
