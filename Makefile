@@ -285,7 +285,7 @@ LK_LDFLAGS      := -nostdlib -z max-page-size=4096 -z noexecstack
 LK_LDFLAGS_exec := -static -no-pie
 LK_LDFLAGS_pie  := -pie --no-dynamic-linker -z norelro -z text
 # name: -D flags, kind, linker script
-LK_VARIANTS := rev0 rev0-notag rev1 rev2 rev3 rev6 pie pie-relr quirks la57 dup reqmod
+LK_VARIANTS := rev0 rev0-notag rev1 rev2 rev3 rev6 pie pie-relr quirks la57 x2apic dup reqmod
 LK_DEFS_rev0 := -DLK_BASE_REVISION=0
 LK_DEFS_rev0-notag := -DLK_BASE_REVISION=0 -DLK_NO_TAG
 LK_DEFS_rev1 := -DLK_BASE_REVISION=1
@@ -296,6 +296,7 @@ LK_DEFS_pie  := -DLK_BASE_REVISION=6 -DLK_PIE
 LK_DEFS_pie-relr := -DLK_BASE_REVISION=6 -DLK_PIE
 LK_DEFS_quirks := -DLK_BASE_REVISION=6 -DLK_QUIRKS
 LK_DEFS_la57 := -DLK_BASE_REVISION=6 -DLK_NEED_5LVL
+LK_DEFS_x2apic := -DLK_BASE_REVISION=6 -DLK_MP_X2APIC
 LK_DEFS_dup  := -DLK_BASE_REVISION=6 -DLK_DUP_REQUEST
 LK_DEFS_reqmod := -DLK_BASE_REVISION=6 -DLK_REQUIRED_MODULE
 LK_KIND_pie := pie

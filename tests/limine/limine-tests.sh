@@ -38,6 +38,7 @@ checks_for() {
     local rev=$1; shift
     [ "$rev" = 0-notag ] && rev=0 || echo base_revision
     [ "$rev" -ge 2 ] && echo markers
+    echo unknown_request
     echo entry_regs entry_flags entry_cr entry_segs | tr ' ' '\n'
     [ "$rev" -ge 5 ] && echo entry_tables
     echo pat pic stack bootloader_info firmware_type hhdm identity memmap memmap_efi efi_memmap \
@@ -140,23 +141,24 @@ static() {
 }
 
 HIGH_ENTRY='Entry point address: +0xffffffff8'
-static static-rev0 $LK_DIR/lk-rev0.elf "type=EXEC requests=18 outside=0 duplicates=0 tags=1 revision=0 markers=ok" "$HIGH_ENTRY"
-static static-rev0-notag $LK_DIR/lk-rev0-notag.elf "type=EXEC requests=18 outside=0 duplicates=0 tags=0 revision=0 markers=ok" "$HIGH_ENTRY"
-static static-rev1 $LK_DIR/lk-rev1.elf "type=EXEC requests=18 outside=0 duplicates=0 tags=1 revision=1 markers=ok" "$HIGH_ENTRY"
+static static-rev0 $LK_DIR/lk-rev0.elf "type=EXEC requests=19 outside=0 duplicates=0 tags=1 revision=0 markers=ok" "$HIGH_ENTRY"
+static static-rev0-notag $LK_DIR/lk-rev0-notag.elf "type=EXEC requests=19 outside=0 duplicates=0 tags=0 revision=0 markers=ok" "$HIGH_ENTRY"
+static static-rev1 $LK_DIR/lk-rev1.elf "type=EXEC requests=19 outside=0 duplicates=0 tags=1 revision=1 markers=ok" "$HIGH_ENTRY"
 for rev in 2 3 6; do
     static static-rev$rev $LK_DIR/lk-rev$rev.elf \
-        "type=EXEC requests=18 outside=1 duplicates=0 tags=1 revision=$rev markers=ok" "$HIGH_ENTRY"
+        "type=EXEC requests=19 outside=1 duplicates=0 tags=1 revision=$rev markers=ok" "$HIGH_ENTRY"
 done
-static static-pie $LK_DIR/lk-pie.elf "type=DYN requests=18 outside=1 duplicates=0 tags=1 revision=6 markers=ok" \
+static static-pie $LK_DIR/lk-pie.elf "type=DYN requests=19 outside=1 duplicates=0 tags=1 revision=6 markers=ok" \
     'LOAD +0x[0-9a-f]+ 0x0000000000000000 ' 'DYNAMIC ' 'R_X86_64_RELATIVE'
-static static-pie-relr $LK_DIR/lk-pie-relr.elf "type=DYN requests=18 outside=1 duplicates=0 tags=1 revision=6 markers=ok" \
+static static-pie-relr $LK_DIR/lk-pie-relr.elf "type=DYN requests=19 outside=1 duplicates=0 tags=1 revision=6 markers=ok" \
     'LOAD +0x[0-9a-f]+ 0x0000000000000000 ' '\(RELR\) ' '\(RELRSZ\) +[1-9]'
-static static-quirks $LK_DIR/lk-quirks.elf "type=EXEC requests=18 outside=1 duplicates=0 tags=1 revision=6 markers=ok" \
+static static-quirks $LK_DIR/lk-quirks.elf "type=EXEC requests=19 outside=1 duplicates=0 tags=1 revision=6 markers=ok" \
     'LOAD +0x[0-9a-f]+ 0xffffffff8[0-9a-f]*[1-9a-f][0-9a-f]{0,2} .* RW ' \
     'LOAD +0x[0-9a-f]+ 0x0+ 0x0+ 0x000000 0x000000 ' 'LOAD .* 0x0[0-9a-f]{5} 0x1[0-9a-f]{6} RW' 'GNU_STACK'
-static static-la57 $LK_DIR/lk-la57.elf "type=EXEC requests=18 outside=1 duplicates=0 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
-static static-dup $LK_DIR/lk-dup.elf "type=EXEC requests=19 outside=1 duplicates=1 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
-static static-reqmod $LK_DIR/lk-reqmod.elf "type=EXEC requests=18 outside=1 duplicates=0 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
+static static-la57 $LK_DIR/lk-la57.elf "type=EXEC requests=19 outside=1 duplicates=0 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
+static static-x2apic $LK_DIR/lk-x2apic.elf "type=EXEC requests=19 outside=1 duplicates=0 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
+static static-dup $LK_DIR/lk-dup.elf "type=EXEC requests=20 outside=1 duplicates=1 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
+static static-reqmod $LK_DIR/lk-reqmod.elf "type=EXEC requests=19 outside=1 duplicates=0 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
 
 cases=()
 for rev in 0 1 2 3 6; do
@@ -171,6 +173,7 @@ cases+=("boot boot-rev3-qemu64 $LK_DIR/lk-rev3.elf 3 '-c 2 -p qemu64'")
 cases+=("boot boot-pie $LK_DIR/lk-pie.elf 6 '-c 2' pie_reloc")
 cases+=("boot boot-pie-relr $LK_DIR/lk-pie-relr.elf 6 '-c 2' pie_reloc")
 cases+=("boot boot-quirks $LK_DIR/lk-quirks.elf 6 '-c 2' quirks")
+cases+=("boot boot-x2apic $LK_DIR/lk-x2apic.elf 6 '-c 4'")
 cases+=("boot boot-la57-max $LK_DIR/lk-la57.elf 6 '-c 2 -p max'")
 cases+=("refuse refuse-la57-on-4-level 'paging|5-level|la57' '-p qemu64 -k $LK_DIR/lk-la57.elf'")
 cases+=("refuse refuse-duplicate-request 'duplicate' '-k $LK_DIR/lk-dup.elf'")

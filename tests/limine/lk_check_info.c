@@ -49,6 +49,13 @@ void lk_check_markers(void)
     PASS("request after the end marker ignored");
 }
 
+void lk_check_unknown_request(void)
+{
+    CHECK("unknown_request");
+    EXPECT(lk_req_unknown.response == NULL, "a request with an unknown ID got a response");
+    PASS("no response, boot went on");
+}
+
 void lk_check_bootloader_info(void)
 {
     CHECK("bootloader_info");

@@ -45,6 +45,7 @@ extern volatile struct lk_efi_memmap_req lk_req_efimap;
 extern volatile struct lk_date_req lk_req_date;
 extern volatile struct lk_exec_address_req lk_req_addr;
 extern volatile struct lk_bootloader_info_req lk_req_decoy;   /* after the end marker */
+extern volatile struct lk_bootloader_info_req lk_req_unknown; /* an ID no loader knows */
 extern const char lk_internal_module_path[], lk_internal_module_string[];
 uint64_t lk_expected_paging_mode(void);
 
@@ -133,6 +134,7 @@ uint32_t lk_lapic_id(void);
 /* Check groups in report order (lk_main.c calls them). */
 void lk_check_base_revision(void);
 void lk_check_markers(void);
+void lk_check_unknown_request(void);
 void lk_check_entry_regs(void);
 void lk_check_entry_flags(void);
 void lk_check_entry_cr(void);

@@ -17,6 +17,7 @@ void lk_main(void)
 #endif
     if (LK_BASE_REVISION >= 2)
         lk_check_markers();
+    lk_check_unknown_request();
     lk_check_entry_regs();
     lk_check_entry_flags();
     lk_check_entry_cr();

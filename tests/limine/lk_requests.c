@@ -8,6 +8,7 @@
  *                        (a 4-level-only CPU must be refused)
  *   LK_DUP_REQUEST       a second HHDM request inside the markers (refused)
  *   LK_REQUIRED_MODULE   an internal module that is REQUIRED and absent (refused)
+ *   LK_MP_X2APIC         the MP request asks for x2APIC
  * From base revision 2 on, a decoy request (a second bootloader-info ID) sits
  * after the end marker: a loader honouring the markers never sees it; one that
  * does not finds a duplicate and refuses to boot. */
@@ -40,7 +41,11 @@ REQ volatile struct lk_paging_mode_req lk_req_paging = {
     .id = LK_ID_PAGING_MODE, .revision = 1,
     .mode = LK_PAGING_4LVL, .max_mode = LK_PAGING_5LVL, .min_mode = LK_PAGING_4LVL };
 #endif
+#ifdef LK_MP_X2APIC
+REQ volatile struct lk_mp_req lk_req_mp = { .id = LK_ID_MP, .flags = LK_MP_REQ_X2APIC };
+#else
 REQ volatile struct lk_mp_req lk_req_mp = { .id = LK_ID_MP };
+#endif
 REQ volatile struct lk_memmap_req lk_req_memmap = { .id = LK_ID_MEMMAP };
 REQ volatile struct lk_entry_point_req lk_req_entry = { .id = LK_ID_ENTRY_POINT, .entry = lk_entry };
 REQ volatile struct lk_exec_file_req lk_req_file = { .id = LK_ID_EXEC_FILE };
@@ -69,6 +74,10 @@ REQ volatile struct lk_efi_system_table_req lk_req_systab = { .id = LK_ID_EFI_SY
 REQ volatile struct lk_efi_memmap_req lk_req_efimap = { .id = LK_ID_EFI_MEMMAP };
 REQ volatile struct lk_date_req lk_req_date = { .id = LK_ID_DATE_AT_BOOT };
 REQ volatile struct lk_exec_address_req lk_req_addr = { .id = LK_ID_EXEC_ADDRESS };
+/* An ID no loader knows (common magic, two words of our own): it must get
+ * no response and must not stop the boot. */
+REQ volatile struct lk_bootloader_info_req lk_req_unknown = {
+    .id = LK_ID(0x6c6b2d756e6b6e6fUL, 0x776e2d7265717565UL) };
 #ifdef LK_DUP_REQUEST
 REQ volatile struct lk_hhdm_req lk_req_hhdm_again = { .id = LK_ID_HHDM };
 #endif
