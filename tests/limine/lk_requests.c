@@ -74,6 +74,12 @@ REQ volatile struct lk_efi_system_table_req lk_req_systab = { .id = LK_ID_EFI_SY
 REQ volatile struct lk_efi_memmap_req lk_req_efimap = { .id = LK_ID_EFI_MEMMAP };
 REQ volatile struct lk_date_req lk_req_date = { .id = LK_ID_DATE_AT_BOOT };
 REQ volatile struct lk_exec_address_req lk_req_addr = { .id = LK_ID_EXEC_ADDRESS };
+/* The HHDM ID again, 4 bytes off an 8-byte boundary: not a request (requests
+ * are 8-byte aligned). A loader that scans at a finer step finds a duplicate
+ * and refuses every kernel, which every boot case then shows. */
+struct misaligned_id { uint32_t pad; uint64_t id[4]; uint64_t rest[2]; } __attribute__((packed));
+REQ volatile struct misaligned_id lk_misaligned_hhdm = { .id = LK_ID_HHDM };
+
 /* An ID no loader knows (common magic, two words of our own): it must get
  * no response and must not stop the boot. */
 REQ volatile struct lk_bootloader_info_req lk_req_unknown = {
