@@ -196,7 +196,9 @@ static int efi_covers(const struct lk_efi_memmap_resp *r, uint64_t base, uint64_
 }
 
 /* Limine types an EFI descriptor's pages may carry (PROTOCOL.md "EFI Memory
- * Map Entry Type to Limine Memory Map Type", plus the overriding rules). */
+ * Map Entry Type to Limine Memory Map Type", plus the overriding rules: from
+ * revision 4 ACPI tables, from 5 SMBIOS and EFI tables, are reserved-mapped
+ * wherever the firmware put them). */
 static uint32_t allowed_for_efi(uint32_t efi_type)
 {
     uint32_t mapped_reserved = LK_BASE_REVISION >= 4 ? TYPE_BIT(LK_MEM_RESERVED_MAPPED) : 0;
@@ -206,12 +208,12 @@ static uint32_t allowed_for_efi(uint32_t efi_type)
      * bootloader-reclaimable; it never becomes anything else. */
     case EFI_CONVENTIONAL: return TYPE_BIT(LK_MEM_USABLE) | TYPE_BIT(LK_MEM_RECLAIMABLE);
     case EFI_LOADER_CODE: case EFI_LOADER_DATA: case EFI_BS_CODE: case EFI_BS_DATA:
-        return TYPE_BIT(LK_MEM_RECLAIMABLE) | TYPE_BIT(LK_MEM_EXEC_MODULES) | (LK_BASE_REVISION >= 5 ? mapped_reserved : 0);
+        return TYPE_BIT(LK_MEM_RECLAIMABLE) | TYPE_BIT(LK_MEM_EXEC_MODULES) | mapped_reserved;
     case EFI_RT_CODE: case EFI_RT_DATA:
         return LK_BASE_REVISION >= 5 ? TYPE_BIT(LK_MEM_RESERVED_MAPPED) : TYPE_BIT(LK_MEM_RESERVED) | mapped_reserved;
     case EFI_ACPI_RECLAIM: return TYPE_BIT(LK_MEM_ACPI_RECLAIM);
     case EFI_ACPI_NVS: return TYPE_BIT(LK_MEM_ACPI_NVS);
-    case EFI_UNUSABLE: return TYPE_BIT(LK_MEM_RESERVED) | TYPE_BIT(LK_MEM_BAD);
+    case EFI_UNUSABLE: return TYPE_BIT(LK_MEM_RESERVED) | TYPE_BIT(LK_MEM_BAD) | mapped_reserved;
     default: return TYPE_BIT(LK_MEM_RESERVED) | TYPE_BIT(LK_MEM_FRAMEBUFFER) | mapped_reserved;
     }
 }
