@@ -100,9 +100,10 @@ void lk_check_hhdm(void)
                        "HHDM and the page tables disagree on the bytes at %lx", e->base);
                 compared++;
             }
-        } else if (LK_BASE_REVISION >= 3 && (e->type == LK_MEM_RESERVED || e->type == LK_MEM_BAD) &&
-                   !page_shared_with_mapped(first)) {
-            EXPECT(!hhdm_maps(first), "revision %d: reserved %lx+%lx is in the HHDM", LK_BASE_REVISION, e->base, e->length);
+        } else if (LK_BASE_REVISION >= 3 && !page_shared_with_mapped(first)) {
+            /* Revision 3+: "the only memory map regions mapped" are the listed types. */
+            EXPECT(!hhdm_maps(first), "revision %d: %lx+%lx of type %lu is in the HHDM", LK_BASE_REVISION, e->base,
+                   e->length, e->type);
             unmapped++;
         }
     }
