@@ -112,8 +112,9 @@ boot() {
     echo "PASS $name"
 }
 
-# refuse NAME REASON-REGEX RUN-ARGS: the loader refuses with a message
-# matching REASON-REGEX (case-insensitive) and returns to the firmware.
+# refuse NAME REASON-REGEX RUN-ARGS: the loader refuses, with a reason line
+# matching REASON-REGEX (case-insensitive) just before its return to the
+# firmware, and no kernel code runs.
 refuse() {
     local name=$1 reason=$2 args=$3 log="$LOGDIR/$1"
     # shellcheck disable=SC2086
@@ -121,8 +122,11 @@ refuse() {
     local rc=$?
     if grep -q '^lk: ' "$log.serial" "$log.e9"; then echo "FAIL $name: the kernel ran"; return; fi
     [ $rc -eq 0 ] || { echo "FAIL $name: run.sh -r exit $rc"; return; }
-    grep -Eiq -- "$reason" "$log.serial" || { echo "FAIL $name: no message matching /$reason/"; return; }
     grep -Fq 'not booting; returning to the firmware' "$log.serial" || { echo "FAIL $name: no return"; return; }
+    # The reason is one of the lines just before the return, not any line
+    # (the loader's config echo names modules and kernels too).
+    grep -B3 -F 'not booting; returning to the firmware' "$log.serial" | grep -Eiq -- "$reason" ||
+        { echo "FAIL $name: the refusal$(loader_said "$log.serial") does not match /$reason/"; return; }
     echo "PASS $name"
 }
 
