@@ -181,9 +181,9 @@ cases+=("boot boot-x2apic $LK_DIR/lk-x2apic.elf 6 '-c 4'")
 cases+=("boot boot-la57-max $LK_DIR/lk-la57.elf 6 '-c 2 -p max'")
 cases+=("refuse refuse-la57-on-4-level 'paging|5-level|la57' '-p qemu64 -k $LK_DIR/lk-la57.elf'")
 cases+=("refuse refuse-duplicate-request 'duplicate' '-k $LK_DIR/lk-dup.elf'")
-cases+=("refuse refuse-required-module 'module' '-k $LK_DIR/lk-reqmod.elf'")
+cases+=("refuse refuse-required-module 'lk-not-there' '-k $LK_DIR/lk-reqmod.elf'")
 printf 'kernel=\\EFI\\pagoda\\kernel.elf\nmodule=\\EFI\\pagoda\\lk-not-there.bin\n' > "$LOGDIR/missing-module.conf"
-cases+=("refuse refuse-module-file-missing 'lk-not-there|module' '-k $LK_DIR/lk-rev6.elf -C $LOGDIR/missing-module.conf'")
+cases+=("refuse refuse-module-file-missing 'lk-not-there' '-k $LK_DIR/lk-rev6.elf -C $LOGDIR/missing-module.conf'")
 
 # Does the loader serve the protocol? Its binary names it, or, failing that,
 # a probe boot shows it answering the base-revision tag. Only a kernel that
