@@ -93,7 +93,7 @@ void lk_check_hhdm(void)
             EXPECT(hhdm_maps(first) && hhdm_maps(last), "memmap entry %lx+%lx type %lu not fully in the HHDM", e->base,
                    e->length, e->type);
             mapped++;
-            if (e->type != LK_MEM_FRAMEBUFFER && e->type != LK_MEM_RESERVED && compared < 16) {
+            if (e->type != LK_MEM_FRAMEBUFFER && e->type != LK_MEM_RESERVED && e->type != LK_MEM_BAD && compared < 16) {
                 uint8_t via_window[SAMPLE];
                 EXPECT(lk_phys_copy(via_window, e->base, SAMPLE) == 0, "window read at %lx failed", e->base);
                 EXPECT(!memcmp(via_window, (const void *)(off + e->base), SAMPLE),
