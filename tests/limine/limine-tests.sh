@@ -13,6 +13,8 @@
 #           lines on serial, and the isa-debug-exit status "pass".
 # refuse-*  ./run.sh -r: the loader prints its reason and
 #           "not booting; returning to the firmware", and no kernel code runs.
+# run-sh-debugcon  a probe boot of lk-rev6.elf (any protocol): run.sh -E logs
+#           port 0xE9 with the same report lines as serial.
 #
 # While the loader does not serve the Limine protocol (no "$LK_LOADER_MARKER"
 # in BOOTX64.EFI, and a probe boot of lk-rev6.elf finds its base-revision tag
@@ -185,20 +187,30 @@ cases+=("refuse refuse-required-module 'lk-not-there' '-k $LK_DIR/lk-reqmod.elf'
 printf 'kernel=\\EFI\\pagoda\\kernel.elf\nmodule=\\EFI\\pagoda\\lk-not-there.bin\n' > "$LOGDIR/missing-module.conf"
 cases+=("refuse refuse-module-file-missing 'lk-not-there' '-k $LK_DIR/lk-rev6.elf -C $LOGDIR/missing-module.conf'")
 
-# Does the loader serve the protocol? Its binary names it, or, failing that,
-# a probe boot shows it answering the base-revision tag. Only a kernel that
-# ran with its tag untouched (the loader booted it some other way) means
-# "not yet": anything else runs the cases, so a loader that serves the
-# protocol badly fails them instead of being skipped.
+# A probe boot of lk-rev6.elf, whatever protocol the loader boots it with:
+# run.sh -E must log port 0xE9, the same report lines as serial. It also
+# tells whether the loader serves the protocol: a kernel that ran with its
+# base-revision tag unanswered was booted some other way.
+probe="$LOGDIR/probe"
+./run.sh -t -k $LK_DIR/lk-rev6.elf -a lk.probe=1 -T "$BOOT_TIMEOUT" -l "$probe.serial" -E "$probe.e9" >/dev/null 2>&1
+if [ -z "$(grep '^lk: ' "$probe.serial" 2>/dev/null)" ]; then
+    echo "FAIL run-sh-debugcon: the probe kernel printed nothing on serial ($probe.serial)"
+elif [ "$(grep '^lk: ' "$probe.serial")" != "$(grep '^lk: ' "$probe.e9" 2>/dev/null)" ]; then
+    echo "FAIL run-sh-debugcon: port 0xE9 log $probe.e9 differs from serial"
+else
+    echo "PASS run-sh-debugcon"
+fi
+
+# Does the loader serve the protocol? Its binary names it, or the probe saw
+# the tag answered. Only a kernel that ran with its tag untouched means "not
+# yet": anything else runs the cases, so a loader that serves the protocol
+# badly fails them instead of being skipped.
 loader_serves_limine() {
-    local probe="$LOGDIR/probe"
     # grep without -q reads all of strings' output: no SIGPIPE under pipefail
     strings "$LOADER" | grep -F -- "$LK_LOADER_MARKER" >/dev/null && return 0
-    ./run.sh -t -k $LK_DIR/lk-rev6.elf -a lk.probe=1 -T "$BOOT_TIMEOUT" -l "$probe.serial" -E "$probe.e9" \
-        >/dev/null 2>&1
     ! grep -q '^lk: check base_revision=fail tag word 2 still 6' "$probe.e9"
 }
-if [ -n "$(printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re')" ] && ! loader_serves_limine; then
+if ! loader_serves_limine; then
     printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re { print "SKIP " $2 ": loader does not serve the Limine protocol yet" }'
     exit 0
 fi
