@@ -285,13 +285,14 @@ LK_LDFLAGS      := -nostdlib -z max-page-size=4096 -z noexecstack
 LK_LDFLAGS_exec := -static -no-pie
 LK_LDFLAGS_pie  := -pie --no-dynamic-linker -z norelro -z text
 # name: -D flags, kind, linker script
-LK_VARIANTS := rev0 rev0-notag rev1 rev2 rev3 rev6 pie pie-relr quirks la57 x2apic dup reqmod
+LK_VARIANTS := rev0 rev0-notag rev1 rev2 rev3 rev6 rev7 pie pie-relr quirks la57 x2apic dup reqmod
 LK_DEFS_rev0 := -DLK_BASE_REVISION=0
 LK_DEFS_rev0-notag := -DLK_BASE_REVISION=0 -DLK_NO_TAG
 LK_DEFS_rev1 := -DLK_BASE_REVISION=1
 LK_DEFS_rev2 := -DLK_BASE_REVISION=2
 LK_DEFS_rev3 := -DLK_BASE_REVISION=3
 LK_DEFS_rev6 := -DLK_BASE_REVISION=6
+LK_DEFS_rev7 := -DLK_BASE_REVISION=6 -DLK_TAG_REVISION=7
 LK_DEFS_pie  := -DLK_BASE_REVISION=6 -DLK_PIE
 LK_DEFS_pie-relr := -DLK_BASE_REVISION=6 -DLK_PIE
 LK_DEFS_quirks := -DLK_BASE_REVISION=6 -DLK_QUIRKS

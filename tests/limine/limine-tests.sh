@@ -132,6 +132,21 @@ refuse() {
     echo "PASS $name"
 }
 
+# newer NAME: a kernel asking for base revision 7 (newer than any served).
+# The spec allows two answers and recommends the first: refuse it (reason
+# naming the revision), or boot it with revision 6 (word 2 left at 7, word 1
+# = 6) and pass every revision-6 check.
+newer() {
+    local name=$1 log="$LOGDIR/$1"
+    if ! boot "$name.boot" $LK_DIR/lk-rev7.elf 6 '-c 2' >"$log.verdict"; then :; fi
+    if grep -q '^PASS' "$log.verdict"; then echo "PASS $name (booted at revision 6)"; return; fi
+    if ! grep -q '^lk: ' "$log.boot.serial" && grep -B3 -F 'not booting; returning to the firmware' "$log.boot.serial" |
+        grep -Eiq 'revision'; then
+        echo "PASS $name (refused)"; return
+    fi
+    echo "FAIL $name: neither refused for its revision nor booted at 6: $(cut -c6- "$log.verdict")"
+}
+
 # static NAME KERNEL SCAN-SUMMARY READELF-REGEX...: the build holds what it should.
 static() {
     local name=$1 kernel=$2 summary=$3 out re; shift 3
@@ -154,6 +169,7 @@ for rev in 2 3 6; do
     static static-rev$rev $LK_DIR/lk-rev$rev.elf \
         "type=EXEC requests=19 outside=1 duplicates=0 tags=1 revision=$rev markers=ok" "$HIGH_ENTRY"
 done
+static static-rev7 $LK_DIR/lk-rev7.elf "type=EXEC requests=19 outside=1 duplicates=0 tags=1 revision=7 markers=ok" "$HIGH_ENTRY"
 static static-pie $LK_DIR/lk-pie.elf "type=DYN requests=19 outside=1 duplicates=0 tags=1 revision=6 markers=ok" \
     'LOAD +0x[0-9a-f]+ 0x0000000000000000 ' 'DYNAMIC ' 'R_X86_64_RELATIVE'
 static static-pie-relr $LK_DIR/lk-pie-relr.elf "type=DYN requests=19 outside=1 duplicates=0 tags=1 revision=6 markers=ok" \
@@ -181,6 +197,7 @@ cases+=("boot boot-pie-relr $LK_DIR/lk-pie-relr.elf 6 '-c 2' pie_reloc")
 cases+=("boot boot-quirks $LK_DIR/lk-quirks.elf 6 '-c 2' quirks")
 cases+=("boot boot-x2apic $LK_DIR/lk-x2apic.elf 6 '-c 4'")
 cases+=("boot boot-la57-max $LK_DIR/lk-la57.elf 6 '-c 2 -p max'")
+cases+=("newer newer-revision-7")
 cases+=("refuse refuse-la57-on-4-level 'paging|5-level|la57' '-p qemu64 -k $LK_DIR/lk-la57.elf'")
 cases+=("refuse refuse-duplicate-request 'duplicate' '-k $LK_DIR/lk-dup.elf'")
 cases+=("refuse refuse-required-module 'lk-not-there' '-k $LK_DIR/lk-reqmod.elf'")
@@ -214,6 +231,6 @@ if ! loader_serves_limine; then
     printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re { print "SKIP " $2 ": loader does not serve the Limine protocol yet" }'
     exit 0
 fi
-export -f boot refuse report_ok checks_for file_facts loader_said
-export LOGDIR BOOT_TIMEOUT LK_ALLOW_MISSING
+export -f boot refuse newer report_ok checks_for file_facts loader_said
+export LOGDIR BOOT_TIMEOUT LK_ALLOW_MISSING LK_DIR
 printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'

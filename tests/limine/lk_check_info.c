@@ -37,6 +37,13 @@ void lk_check_base_revision(void)
 {
     CHECK("base_revision");
     uint64_t t1 = lk_base_revision[1], t2 = lk_base_revision[2];
+    if (LK_TAG_REVISION != LK_BASE_REVISION) {
+        /* Newer than served: word 2 stays as asked, word 1 says what was used. */
+        EXPECT(t2 == LK_TAG_REVISION, "tag word 2 = %lu: revision %d claimed as supported", t2, LK_TAG_REVISION);
+        EXPECT(t1 == LK_BASE_REVISION, "tag word 1 = %lx, want the loaded revision %d", t1, LK_BASE_REVISION);
+        PASS("asked=%d unsupported, loaded=%lu", LK_TAG_REVISION, t1);
+        return;
+    }
     EXPECT(t2 == 0, "tag word 2 still %lu: revision %d not supported", t2, LK_BASE_REVISION);
     EXPECT(t1 == LK_BASE_REVISION, "tag word 1 = %lx: loaded with another revision than the %d asked", t1, LK_BASE_REVISION);
     PASS("asked=%d loaded=%lu", LK_BASE_REVISION, t1);

@@ -17,6 +17,9 @@
 #ifndef LK_BASE_REVISION
 #error "build with -DLK_BASE_REVISION=N"
 #endif
+#ifndef LK_TAG_REVISION
+#define LK_TAG_REVISION LK_BASE_REVISION      /* what the tag asks for */
+#endif
 #define LK_STACK_SIZE 0x20000         /* asked for; the default is 64 KiB */
 #define LK_DEFAULT_STACK 0x10000
 #define LK_HIGHER_HALF_MIN 0xffffffff80000000UL

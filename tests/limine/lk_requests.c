@@ -4,6 +4,9 @@
  * variant:
  *   LK_BASE_REVISION=N   the base-revision tag asks for N
  *   LK_NO_TAG            no base-revision tag (means revision 0; build with N=0)
+ *   LK_TAG_REVISION=M    the tag asks for M instead of N (a revision newer than
+ *                        any loader serves; the checks follow N, the one the
+ *                        loader must then boot with)
  *   LK_NEED_5LVL         paging mode request: 5-level preferred and minimum
  *                        (a 4-level-only CPU must be refused)
  *   LK_DUP_REQUEST       a second HHDM request inside the markers (refused)
@@ -23,7 +26,7 @@ SECTION(".lkreq.0start") volatile uint64_t lk_start_marker[4] = LK_START_MARKER;
 #ifdef LK_NO_TAG
 volatile uint64_t lk_base_revision[3];          /* no tag at all: the kernel is revision 0 */
 #else
-REQ volatile uint64_t lk_base_revision[3] = { LK_BASE_REV_MAGIC0, LK_BASE_REV_MAGIC1, LK_BASE_REVISION };
+REQ volatile uint64_t lk_base_revision[3] = { LK_BASE_REV_MAGIC0, LK_BASE_REV_MAGIC1, LK_TAG_REVISION };
 #endif
 
 REQ volatile struct lk_bootloader_info_req lk_req_info = { .id = LK_ID_BOOTLOADER_INFO };
