@@ -7,6 +7,13 @@
  *                   \EFI\pagoda\memmap.txt (docs/memmap-capture.md)
  *   gdb=0|1         wait for a debugger after printing the loader's image
  *                   base (run.sh -g, tools/pagoda.gdb)
+ *   protocol=auto|pagoda|limine
+ *                   boot protocol: auto (default) serves the Limine protocol
+ *                   to a kernel whose image holds Limine requests, Pagoda's
+ *                   own otherwise (docs/limine.md)
+ *   module=PATH [STRING]
+ *                   a Limine module (repeatable, in order): a file on the
+ *                   boot volume and an optional string (rest of the line)
  * Blank lines and lines starting with '#' are ignored; spaces around the key
  * and the value are trimmed. */
 #ifndef PAGODA_CONFIG_H
@@ -17,6 +24,18 @@
 #define CONFIG_PATH_MAX    128
 #define CONFIG_CMDLINE_MAX 256
 #define CONFIG_ERR_MAX     128
+#define CONFIG_MODULES_MAX 16
+
+enum config_protocol {
+    CONFIG_PROTOCOL_AUTO = 0,          /* Limine if the image holds requests */
+    CONFIG_PROTOCOL_PAGODA,
+    CONFIG_PROTOCOL_LIMINE,
+};
+
+struct config_module {
+    char path[CONFIG_PATH_MAX];       /* '\' separators, as `kernel` */
+    char string[CONFIG_CMDLINE_MAX];  /* "" when none was given */
+};
 
 struct config {
     char kernel[CONFIG_PATH_MAX];     /* "" = use the embedded kernel */
@@ -24,11 +43,14 @@ struct config {
     int verbose;
     int capture;                      /* 1: write the memory-map capture */
     int gdb;                          /* 1: wait for gdb (efi/main.c) */
+    enum config_protocol protocol;
+    size_t nmodules;
+    struct config_module modules[CONFIG_MODULES_MAX];
 };
 
 /* Parse `len` bytes of `text` into *cfg (defaults first). Returns 0, or -1
  * with a message naming the line and the problem in err (unknown key, bad
- * value, missing '=', value too long, NUL byte). Stops at the first error. */
+ * value, missing '=', value too long, NUL byte, unknown protocol, too many modules). Stops at the first error. */
 int config_parse(const char *text, size_t len, struct config *cfg, char err[CONFIG_ERR_MAX]);
 
 #endif

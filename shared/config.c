@@ -64,16 +64,64 @@ static int parse_flag(int *out, struct span val, unsigned line, char *err, const
     return fail(err, line, what, val);
 }
 
+/* Copy a path, '/' separators turned into '\\' (the firmware's). */
+static bool path_copy(struct span s, char *dst, size_t cap)
+{
+    if (!span_copy(s, dst, cap))
+        return false;
+    for (char *c = dst; *c; c++)
+        if (*c == '/')
+            *c = '\\';
+    return true;
+}
+
+static int parse_protocol(struct config *cfg, struct span val, unsigned line, char *err)
+{
+    static const struct { const char *name; enum config_protocol p; } names[] = {
+        { "auto", CONFIG_PROTOCOL_AUTO },
+        { "pagoda", CONFIG_PROTOCOL_PAGODA },
+        { "limine", CONFIG_PROTOCOL_LIMINE },
+    };
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (span_eq(val, names[i].name)) {
+            cfg->protocol = names[i].p;
+            return 0;
+        }
+    }
+    return fail(err, line, "protocol must be auto, pagoda or limine, not", val);
+}
+
+/* module=PATH [STRING]: the path ends at the first blank, the string is the
+ * rest of the line (trimmed). */
+static int parse_module(struct config *cfg, struct span val, unsigned line, char *err)
+{
+    size_t n = 0;
+
+    if (cfg->nmodules == CONFIG_MODULES_MAX)
+        return fail(err, line, "too many modules (16 at most), at", val);
+    if (val.n == 0)
+        return fail(err, line, "empty module path", val);
+    while (n < val.n && !is_space(val.p[n]))
+        n++;
+    struct config_module *m = &cfg->modules[cfg->nmodules];
+    struct span path = { val.p, n };
+    struct span str = trim((struct span){ val.p + n, val.n - n });
+    if (!path_copy(path, m->path, sizeof(m->path)))
+        return fail(err, line, "module path too long", path);
+    if (!span_copy(str, m->string, sizeof(m->string)))
+        return fail(err, line, "module string too long", str);
+    cfg->nmodules++;
+    return 0;
+}
+
 static int apply(struct config *cfg, struct span key, struct span val, unsigned line, char *err)
 {
     if (span_eq(key, "kernel")) {
         if (val.n == 0)
             return fail(err, line, "empty kernel path", key);
-        if (!span_copy(val, cfg->kernel, sizeof(cfg->kernel)))
+        if (!path_copy(val, cfg->kernel, sizeof(cfg->kernel)))
             return fail(err, line, "kernel path too long", val);
-        for (char *c = cfg->kernel; *c; c++)
-            if (*c == '/')
-                *c = '\\';
         return 0;
     }
     if (span_eq(key, "cmdline")) {
@@ -87,6 +135,10 @@ static int apply(struct config *cfg, struct span key, struct span val, unsigned 
         return parse_flag(&cfg->capture, val, line, err, "capture must be 0 or 1, not");
     if (span_eq(key, "gdb"))
         return parse_flag(&cfg->gdb, val, line, err, "gdb must be 0 or 1, not");
+    if (span_eq(key, "protocol"))
+        return parse_protocol(cfg, val, line, err);
+    if (span_eq(key, "module"))
+        return parse_module(cfg, val, line, err);
     return fail(err, line, "unknown key", key);
 }
 

@@ -41,6 +41,44 @@ static void test_defaults_on_empty(void **state)
     assert_int_equal(c.gdb, 0);
 }
 
+static void test_protocol_and_modules(void **state)
+{
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+    (void)state;
+    assert_int_equal(parse("protocol=limine\nmodule=/boot/a.bin  hello  world \nmodule = b.bin\n"
+                           "module=/x\tt\n", &c, err), 0);
+    assert_int_equal(c.protocol, CONFIG_PROTOCOL_LIMINE);
+    assert_int_equal(c.nmodules, 3);
+    assert_string_equal(c.modules[0].path, "\\boot\\a.bin");
+    assert_string_equal(c.modules[0].string, "hello  world");
+    assert_string_equal(c.modules[1].path, "b.bin");
+    assert_string_equal(c.modules[1].string, "");
+    assert_string_equal(c.modules[2].path, "\\x");
+    assert_string_equal(c.modules[2].string, "t");
+    assert_int_equal(parse("protocol=pagoda\n", &c, err), 0);
+    assert_int_equal(c.protocol, CONFIG_PROTOCOL_PAGODA);
+    assert_int_equal(parse("protocol=auto\n", &c, err), 0);
+    assert_int_equal(c.protocol, CONFIG_PROTOCOL_AUTO);
+    assert_int_equal(parse("", &c, err), 0);
+    assert_int_equal(c.protocol, CONFIG_PROTOCOL_AUTO);
+    assert_int_equal(c.nmodules, 0);
+}
+
+static void test_module_limit(void **state)
+{
+    struct config c;
+    char err[CONFIG_ERR_MAX], text[CONFIG_MODULES_MAX * 16 + 32] = "";
+    (void)state;
+    for (int i = 0; i < CONFIG_MODULES_MAX; i++)
+        strcat(text, "module=m.bin s\n");
+    assert_int_equal(parse(text, &c, err), 0);
+    assert_int_equal(c.nmodules, CONFIG_MODULES_MAX);
+    strcat(text, "module=one-more\n");
+    assert_int_equal(parse(text, &c, err), -1);
+    assert_non_null(strstr(err, "line 17: too many modules"));
+}
+
 static void test_errors_table(void **state)
 {
     static const struct { const char *text; const char *msg; } rows[] = {
@@ -53,6 +91,9 @@ static void test_errors_table(void **state)
         { "capture=\n", "line 1: capture must be 0 or 1, not ''" },
         { "captures=1\n", "line 1: unknown key 'captures'" },
         { "gdb=yes\n", "line 1: gdb must be 0 or 1, not 'yes'" },
+        { "protocol=multiboot\n", "line 1: protocol must be auto, pagoda or limine, not 'multiboot'" },
+        { "protocol=\n", "line 1: protocol must be auto, pagoda or limine, not ''" },
+        { "module=\n", "line 1: empty module path" },
     };
     (void)state;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -81,6 +122,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_keys), cmocka_unit_test(test_defaults_on_empty),
         cmocka_unit_test(test_errors_table), cmocka_unit_test(test_too_long_and_nul),
+        cmocka_unit_test(test_protocol_and_modules), cmocka_unit_test(test_module_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
