@@ -71,6 +71,11 @@ void hhdm_plan_init(struct hhdm_plan *p, struct pt_mapping *storage, size_t cap)
  * through the direct map (reserved, bad, unaccepted, PMEM_NONE). */
 bool hhdm_plan_flags(enum pmem_type type, unsigned *flags);
 
+/* The kernel's segments at their link addresses, physical image at phys
+ * (segment at v lives at phys + (v - k->lo)), per-segment W/X, global.
+ * Also used for Limine kernels (efi/limine_paging.c). */
+void hhdm_plan_kernel(struct hhdm_plan *p, const struct elf_image *k, paddr_t phys);
+
 /* Append a mapping, merging it into the previous one when it continues it
  * exactly (same flags, contiguous in both va and pa). */
 void hhdm_plan_add(struct hhdm_plan *p, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);

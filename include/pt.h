@@ -16,7 +16,11 @@
 #define PT_MAP_WC      (1u << 4)   /* write-combining (framebuffer) */
 #define PT_MAP_UC      (1u << 5)   /* uncached (MMIO) */
 #define PT_MAP_MAX_4K  (1u << 6)   /* never use huge leaves for this range */
-#define PT_MAP_ALL     ((1u << 7) - 1)
+/* Set the leaf's PAT bit: PAT index 4 + the index WC/UC/WB pick. Only for a
+ * PAT layout other than Pagoda's: the Limine protocol's WC is index 5
+ * (PT_MAP_WC | PT_MAP_PAT_HIGH under efi/limine.h's LIMINE_PAT_VALUE). */
+#define PT_MAP_PAT_HIGH (1u << 7)
+#define PT_MAP_ALL     ((1u << 8) - 1)
 
 /* CPU capabilities the mapper may use. */
 #define PT_CAP_1G      (1u << 0)   /* 1 GiB leaves (CPUID 0x80000001 EDX.26) */

@@ -125,7 +125,7 @@ static unsigned segment_flags(uint32_t pf)
     return f;
 }
 
-static void plan_kernel(struct hhdm_plan *p, const struct elf_image *k, paddr_t phys)
+void hhdm_plan_kernel(struct hhdm_plan *p, const struct elf_image *k, paddr_t phys)
 {
     for (size_t i = 0; i < k->nsegs; i++) {
         const struct elf_segment *s = &k->segs[i];
@@ -156,8 +156,8 @@ void hhdm_plan_all(struct hhdm_plan *p, const struct pmem *pm, const struct hhdm
         hhdm_plan_add(p, id.base, id.base, id.end - id.base, PT_MAP_EXEC);
     hhdm_plan_direct_map(p, pm, hhdm_end);
     if (kernel_below_stack)
-        plan_kernel(p, l->kernel, l->kernel_phys);
+        hhdm_plan_kernel(p, l->kernel, l->kernel_phys);
     plan_stack(p, l);
     if (l->kernel && !kernel_below_stack)
-        plan_kernel(p, l->kernel, l->kernel_phys);
+        hhdm_plan_kernel(p, l->kernel, l->kernel_phys);
 }

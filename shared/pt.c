@@ -16,8 +16,9 @@
  *     leaf alone decides access and caching.
  *  I5 A leaf is PTE_PS at levels 2 and 3 (never at 4 or 5) and holds an
  *     address aligned to its size. Its cache type is a PAT index 0..3 in
- *     PWT/PCD; pt_map and pt_protect never set the PAT bit (bit 7 in a 4 KiB
- *     PTE, bit 12 in a huge leaf), splits carry it over to the new position.
+ *     PWT/PCD; pt_map and pt_protect set the PAT bit (bit 7 in a 4 KiB
+ *     PTE, bit 12 in a huge leaf) only for PT_MAP_PAT_HIGH (the Limine
+ *     path's PAT layout), splits carry it over to the new position.
  *  I6 Only tables are touched, never the mapped memory, CR3 or the TLB.
  *  I7 Once pt_pin_kernel_half ran, every upper root entry but the recursive
  *     slot points to a table that is never freed: the upper root entries are
@@ -217,13 +218,15 @@ static uint64_t pte_leaf_bits(const struct pt *pt, unsigned flags, int level)
         bits |= PTE_U;
     if (flags & PT_MAP_GLOBAL)
         bits |= PTE_G;
+    if (flags & PT_MAP_PAT_HIGH)
+        bits |= pte_pat_bit(level);
     if (!(flags & PT_MAP_EXEC) && (pt->caps & PT_CAP_NX))
         bits |= PTE_NX;
     return bits;
 }
 
 /* The leaf with new flags: same address, accessed/dirty kept, PAT bit
- * dropped (the cache type comes from `flags` alone, I5). */
+ * from `flags` (the cache type comes from `flags` alone, I5). */
 static uint64_t pte_reprotect(const struct pt *pt, uint64_t pte, int level, unsigned flags)
 {
     uint64_t kept = pte_leaf_addr_mask(level) | PTE_A | PTE_D;

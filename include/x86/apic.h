@@ -9,12 +9,17 @@
 
 /* Register offsets in the xAPIC MMIO page; x2APIC MSR = 0x800 + offset / 16. */
 #define LAPIC_ID          0x020
+#define LAPIC_VERSION     0x030     /* bits 23:16: index of the last LVT entry */
+#define LAPIC_TPR         0x080
 #define LAPIC_EOI         0x0B0
 #define LAPIC_SVR         0x0F0
 #define LAPIC_ESR         0x280
 #define LAPIC_ICR_LOW     0x300
 #define LAPIC_ICR_HIGH    0x310
+#define LAPIC_LVT_CMCI    0x2F0     /* LVT entry 6 */
 #define LAPIC_LVT_TIMER   0x320
+#define LAPIC_LVT_THERMAL 0x330     /* LVT entry 5 */
+#define LAPIC_LVT_PERF    0x340     /* LVT entry 4 */
 #define LAPIC_LVT_LINT0   0x350
 #define LAPIC_LVT_LINT1   0x360
 #define LAPIC_LVT_ERROR   0x370
@@ -26,6 +31,8 @@
 
 #define XAPIC_ID_SHIFT    24        /* xAPIC ID register: ID in bits 31:24 */
 #define LAPIC_SVR_ENABLE  BIT32(8)
+#define LAPIC_SPURIOUS_VECTOR 0xFF  /* the SVR's vector after reset */
+#define LAPIC_VERSION_MAXLVT(v) (((v) >> 16) & 0xFF)
 #define LAPIC_LVT_MASKED  BIT32(16)
 #define LAPIC_TIMER_DIV16 0x3       /* divide configuration: bus clock / 16 */
 #define LAPIC_TIMER_MAX_COUNT X86_U(0xFFFFFFFF)

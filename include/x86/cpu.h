@@ -7,7 +7,7 @@
 
 #include "bits.h"
 
-/* Assembler-safe: kernel/trampoline.S includes this header. */
+/* Assembler-safe: the trampolines and efi/limine*.S include this header. */
 #define CR0_PE   BIT64(0)
 #define CR0_ET   BIT64(4)    /* reads as 1 on every x86_64 CPU */
 #define CR0_NE   BIT64(5)    /* native x87 error reporting */
@@ -29,6 +29,7 @@
 #define MSR_FS_BASE   X86_U(0xC0000100)
 #define MSR_GS_BASE   X86_U(0xC0000101)
 #define EFER_LME      BIT64(8)
+#define EFER_LMA      BIT64(10)   /* long mode active (read-only) */
 #define EFER_NXE      BIT64(11)
 
 #define APIC_BASE_BSP    BIT64(8)

@@ -48,6 +48,7 @@
 #define PAT_TYPE_UC   0x00ULL
 #define PAT_TYPE_WC   0x01ULL
 #define PAT_TYPE_WT   0x04ULL
+#define PAT_TYPE_WP   0x05ULL
 #define PAT_TYPE_WB   0x06ULL
 #define PAT_TYPE_UCM  0x07ULL   /* UC- */
 #define PAT_ENTRY_BITS  8

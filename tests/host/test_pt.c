@@ -493,6 +493,35 @@ static void test_split_moves_pat_bit(void **state)
     fx_fini(&f);
 }
 
+/* PT_MAP_PAT_HIGH sets the PAT bit at its position per leaf size (bit 12 in
+ * 2M/1G leaves, bit 7 in 4K PTEs), never in tables, and pt_protect keeps or
+ * drops it by flags. */
+static void test_pat_high(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct pt_check c = { 0 };
+    const unsigned wc5 = PT_MAP_WC | PT_MAP_PAT_HIGH | PT_MAP_WRITE;
+    fx_init(&f, PT_LEVELS_MIN, CAPS_ALL);
+    assert_int_equal(pt_map(&f.pt, VA_B, PA_B, 2 * MiB + PAGE_SIZE, wc5), 0);
+    fx_check(&f, &c);
+    uint64_t pd = *raw_entry(&f, VA_B, PT_LEVEL_2M);
+    assert_int_equal(pd & (PTE_PS | PTE_PAT_HUGE | PTE_PWT | PTE_PCD), PTE_PS | PTE_PAT_HUGE | PTE_PWT);
+    assert_int_equal(pd & PTE_ADDR_MASK_2M, PA_B);
+    uint64_t pte = *raw_entry(&f, VA_B + 2 * MiB, PT_LEVEL_4K);
+    assert_int_equal(pte & (PTE_PAT_4K | PTE_PWT | PTE_PCD), PTE_PAT_4K | PTE_PWT);
+    assert_int_equal(pte & PTE_ADDR_MASK, PA_B + 2 * MiB);
+    uint64_t pdpt = *raw_entry(&f, VA_B + 2 * MiB, PT_LEVEL_1G);
+    assert_int_equal(pdpt & (PTE_PS | PTE_PAT_HUGE | PTE_PWT | PTE_PCD), 0);   /* a table: I4 */
+    assert_int_equal(pt_protect(&f.pt, VA_B + 2 * MiB, PAGE_SIZE, PT_MAP_WC), 0);
+    pte = *raw_entry(&f, VA_B + 2 * MiB, PT_LEVEL_4K);
+    assert_int_equal(pte & (PTE_PAT_4K | PTE_PWT | PTE_PCD), PTE_PWT);
+    assert_int_equal(pt_protect(&f.pt, VA_B + 2 * MiB, PAGE_SIZE, wc5), 0);
+    pte = *raw_entry(&f, VA_B + 2 * MiB, PT_LEVEL_4K);
+    assert_int_equal(pte & (PTE_PAT_4K | PTE_PWT | PTE_PCD), PTE_PAT_4K | PTE_PWT);
+    fx_fini(&f);
+}
+
 /* ---- clone, 5-level, top of the address space ---------------------------- */
 
 static void test_clone_kernel_half(void **state)
@@ -676,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_split_on_unmap),
         cmocka_unit_test(test_split_on_protect),
         cmocka_unit_test(test_split_moves_pat_bit),
+        cmocka_unit_test(test_pat_high),
         cmocka_unit_test(test_clone_kernel_half),
         cmocka_unit_test(test_five_level),
         cmocka_unit_test(test_top_of_address_space),
