@@ -23,6 +23,7 @@ EFI_SRCS    := $(wildcard efi/*.c)
 EFI_ASRCS   := $(wildcard efi/*.S)
 KERNEL_SRCS := $(wildcard kernel/*.c)
 KERNEL_ASRCS:= $(wildcard kernel/*.S)
+SHARED_ASRCS:= $(wildcard shared/*.S)   # assembly both the loader and the kernel run (AP start)
 
 # ---- EFI (gnu-efi) --------------------------------------------------------
 GNUEFI_INC  := /usr/include/efi
@@ -36,7 +37,8 @@ EFI_CFLAGS  := $(COMMON) -std=gnu11 -O2 -g -ffreestanding -fpic -fshort-wchar -m
 EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(GNUEFI_LIB)/elf_x86_64_efi.lds \
                -L$(GNUEFI_LIB)
 EFI_OBJS    := $(EFI_SRCS:%.c=$(BUILD)/efi/%.o) $(EFI_ASRCS:%.S=$(BUILD)/efi/%.o) \
-               $(SHARED_SRCS:%.c=$(BUILD)/efi/%.o) $(NOLIBC_SRCS:%.c=$(BUILD)/efi/%.o)
+               $(SHARED_SRCS:%.c=$(BUILD)/efi/%.o) $(SHARED_ASRCS:%.S=$(BUILD)/efi/%.o) \
+               $(NOLIBC_SRCS:%.c=$(BUILD)/efi/%.o)
 EFI_APP     := esp/EFI/BOOT/BOOTX64.EFI
 
 # ---- Kernel ---------------------------------------------------------------
@@ -46,8 +48,13 @@ KERNEL_CFLAGS := $(COMMON) -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -m
                  -DPAGODA_KERNEL
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
                   -T kernel/kernel.ld
+# The Limine protocol core is the loader's business: kept out of Pagoda's
+# kernel, whose image must not hold the protocol's magic numbers (the loader
+# looks for them to choose the protocol).
+KERNEL_SHARED := $(filter-out shared/limine_%.c,$(SHARED_SRCS))
 KERNEL_OBJS := $(KERNEL_ASRCS:%.S=$(BUILD)/kernel/%.o) $(KERNEL_SRCS:%.c=$(BUILD)/kernel/%.o) \
-               $(SHARED_SRCS:%.c=$(BUILD)/kernel/%.o) $(NOLIBC_SRCS:%.c=$(BUILD)/kernel/%.o)
+               $(KERNEL_SHARED:%.c=$(BUILD)/kernel/%.o) $(SHARED_ASRCS:%.S=$(BUILD)/kernel/%.o) \
+               $(NOLIBC_SRCS:%.c=$(BUILD)/kernel/%.o)
 KERNEL_ELF  := $(BUILD)/kernel/pagoda.elf
 
 # ---- Host (tests, fuzzers, bench, tools) ----------------------------------
@@ -102,12 +109,16 @@ $(BUILD)/efi/%.o: %.c
 	$(CC) $(EFI_CFLAGS) -c $< -o $@
 $(BUILD)/efi/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) -D__ASSEMBLER__ -c $< -o $@
+	$(CC) -D__ASSEMBLER__ -Iinclude -c $< -o $@
 $(BUILD)/efi/efi/kernel_blob.o: efi/kernel_blob.S $(KERNEL_ELF:.elf=.stripped.elf)
 	@mkdir -p $(dir $@)
 	$(CC) -c -DKERNEL_PATH='"$(KERNEL_ELF:.elf=.stripped.elf)"' $< -o $@
+# A shared object links with undefined symbols; in the PE they would be
+# PLT jumps through an unrelocated GOT (a compiler helper such as
+# __popcountdi2, a libc function): refuse them here.
 $(BUILD)/efi/loader.so: $(EFI_OBJS)
 	$(LD) $(EFI_LDFLAGS) $(GNUEFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJS) -o $@ -lefi -lgnuefi
+	@if nm -u $@ | grep .; then echo "$@: undefined symbols (above)" >&2; rm -f $@; exit 1; fi
 $(EFI_APP): $(BUILD)/efi/loader.so
 	@mkdir -p $(dir $@)
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \

@@ -19,12 +19,3 @@ void *memcpy(void *dst, const void *src, size_t n)
 {
     return memmove(dst, src, n);
 }
-
-size_t strlen(const char *s);
-size_t strlen(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}

@@ -1,6 +1,6 @@
 /* Code/data segment descriptors by field (Intel SDM Vol. 3A 3.4.5, 5.2.1),
  * for the kernel's GDT (kernel/cpu.c) and the AP trampoline's
- * (kernel/trampoline.S). Assembler-safe. In 64-bit mode base and limit are
+ * (shared/ap_trampoline.S). Assembler-safe. In 64-bit mode base and limit are
  * ignored for code and data; every descriptor here is flat: base 0, limit
  * 4 GiB in 4 KiB units. */
 #ifndef PAGODA_X86_SEG_H

@@ -1,6 +1,8 @@
 /* The AP start-up trampoline's parameter block and slot table, declared once
- * for kernel/trampoline.S and kernel/smp.c (offsets for the assembler, a
- * struct for C, pinned together by _Static_asserts below).
+ * for shared/ap_trampoline.S and its two users: the kernel (kernel/smp.c,
+ * kernel/trampoline.S) and the loader for a Limine kernel (efi/limine_mp.c,
+ * efi/limine_ap.S); offsets for the assembler, a struct for C, pinned
+ * together by _Static_asserts below.
  *
  * The trampoline is copied to a 4 KiB page below 1 MiB (SIPI vector =
  * page >> 12). Every AP runs it at once: nothing in it is written by an AP,
@@ -17,7 +19,7 @@
 #define TRAMP_EFER_SET     (TRAMP_PARAMS + 0x1C)  /* u32: EFER bits to set (LME, NXE) */
 #define TRAMP_ENTRY64      (TRAMP_PARAMS + 0x20)  /* u64: higher-half ap_entry64 */
 #define TRAMP_CR3_FINAL    (TRAMP_PARAMS + 0x28)  /* u64: the kernel's shared PML4 */
-#define TRAMP_CR4          (TRAMP_PARAMS + 0x30)  /* u32: CR4 bits for paging (PAE; 4-level only) */
+#define TRAMP_CR4          (TRAMP_PARAMS + 0x30)  /* u32: CR4 bits for paging (PAE, + LA57 for 5 levels) */
 #define TRAMP_PARAMS_END   (TRAMP_PARAMS + 0x38)
 
 /* The trampoline's own GDT: null, then one descriptor per selector. */

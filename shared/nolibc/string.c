@@ -1,4 +1,4 @@
-/* memmove and memcmp for the two targets that have no C library: the
+/* memmove, memcmp and strlen for the two targets that have no C library: the
  * loader (gnu-efi's libefi brings only memset and memcpy) and the kernel.
  * Not built for host tests, which use the real libc. The compiler may emit
  * calls to these on its own, so both are plain external functions. */
@@ -6,6 +6,7 @@
 
 void *memmove(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
 
 /* Forward copies use REP MOVSB (fast-string microcode on every x86_64;
  * TCG emulates it in bulk); an overlapping copy to a higher address must
@@ -32,4 +33,12 @@ int memcmp(const void *a, const void *b, size_t n)
         if (x[i] != y[i])
             return x[i] - y[i];
     return 0;
+}
+
+size_t strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
 }
