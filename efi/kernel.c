@@ -1,6 +1,7 @@
 /* Placing the kernel: validate the ELF (shared/elf.c) before trusting any
- * byte of it, check that it stays out of the loader's own windows
- * (paging_check_placement), then copy its PT_LOAD segments into one
+ * byte of it, check that a Pagoda kernel stays out of the loader's own
+ * windows (paging_check_placement; a Limine kernel's address space has none
+ * of them), then copy its PT_LOAD segments into one
  * physically contiguous allocation typed PAGODA_MEM_KERNEL, zero-filling
  * p_memsz beyond p_filesz, and apply its dynamic relocations there
  * (shared/elf_reloc.c). All of it runs before ExitBootServices: a kernel
@@ -51,7 +52,7 @@ static EFI_STATUS relocate(const struct kernel_load *k)
     return EFI_SUCCESS;
 }
 
-EFI_STATUS kernel_load(const void *file, UINTN size, struct kernel_load *out)
+EFI_STATUS kernel_load(const void *file, UINTN size, enum kernel_windows windows, struct kernel_load *out)
 {
     EFI_PHYSICAL_ADDRESS phys = 0;
     enum elf_error err;
@@ -62,7 +63,7 @@ EFI_STATUS kernel_load(const void *file, UINTN size, struct kernel_load *out)
         con_printf("pagoda: kernel rejected: %s\n", elf_strerror(err));
         return EFI_LOAD_ERROR;
     }
-    if ((st = paging_check_placement(&out->elf)) != EFI_SUCCESS)
+    if (windows == KERNEL_WINDOWS_PAGODA && (st = paging_check_placement(&out->elf)) != EFI_SUCCESS)
         return st;
     out->size = out->elf.hi - out->elf.lo;
     st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, PAGODA_MEM_KERNEL,

@@ -51,7 +51,10 @@ struct kernel_load {
     paddr_t phys;            /* image span [elf.lo, elf.hi) lives at [phys, phys + size) */
     uint64_t size;
 };
-EFI_STATUS kernel_load(const void *file, UINTN size, struct kernel_load *out);
+/* Which virtual windows the kernel must keep out of: Pagoda's ABI reserves
+ * some (paging_check_placement); the Limine path checks its own. */
+enum kernel_windows { KERNEL_WINDOWS_PAGODA, KERNEL_WINDOWS_LIMINE };
+EFI_STATUS kernel_load(const void *file, UINTN size, enum kernel_windows windows, struct kernel_load *out);
 
 /* memmap.c: firmware map and the exit. */
 struct memmap {
@@ -62,6 +65,9 @@ struct memmap {
     UINTN desc_size;
     UINT32 desc_version;
 };
+/* AllocatePages of `type` (PAGODA_MEM_*), bytes rounded up to pages; a
+ * failure is reported on the console. `max` is AllocateMaxAddress's limit. */
+EFI_STATUS alloc_pages(UINT32 type, uint64_t bytes, EFI_ALLOCATE_TYPE how, paddr_t max, paddr_t *out);
 EFI_STATUS memmap_alloc(struct memmap *mm);
 EFI_STATUS memmap_get(struct memmap *mm);
 UINTN memmap_count(const struct memmap *mm);
@@ -80,6 +86,9 @@ struct frame_pool {
     uint64_t frames;
     uint64_t used;
 };
+/* Frames from the pool, reached through the identity map (the loader's
+ * page-table builders: Pagoda's here, Limine's in limine_paging.c). */
+struct pt_env paging_pool_env(struct frame_pool *pool);
 size_t paging_plan_capacity(const struct pmem *pm);
 void paging_set_plan_storage(struct pt_mapping *storage, size_t capacity);
 /* 0 if the plan storage is too small. */

@@ -4,6 +4,7 @@
  * except for broken invariants, which are reported on COM1 before a reset. */
 #include <string.h>
 
+#include "limine.h"
 #include "loader.h"
 #include "platform_ranges.h"
 #include "x86/cpu.h"
@@ -22,6 +23,9 @@ struct loader {
     EFI_HANDLE image;
     struct config cfg;
     struct kernel_load kernel;
+    bool limine;                   /* the Limine protocol (efi/limine.c) */
+    void *kernel_file;             /* the file as read (NULL: embedded); Pagoda path: freed in step 3 */
+    UINTN kernel_file_size;
     struct bootinfo *bi;
     struct memmap mm;
     struct pmem pm;
@@ -31,21 +35,6 @@ struct loader {
     paddr_t stack_phys;
     unsigned caps;                 /* PT_CAP_* */
 };
-
-static EFI_STATUS alloc_pages(UINT32 type, uint64_t bytes, EFI_ALLOCATE_TYPE how, paddr_t max,
-                              paddr_t *out)
-{
-    EFI_PHYSICAL_ADDRESS a = max;
-    EFI_STATUS st = uefi_call_wrapper(BS->AllocatePages, 4, how, type,
-                                      ALIGN_UP(bytes, PAGE_SIZE) >> PAGE_SHIFT, &a);
-    if (EFI_ERROR(st)) {
-        con_printf("pagoda: cannot allocate %lu KiB: %s\n", (unsigned long)(bytes / KiB),
-                   efi_status_str(st));
-        return st;
-    }
-    *out = a;
-    return EFI_SUCCESS;
-}
 
 /* Cleared by the debugger (tools/pagoda.gdb) once it has the loader's
  * symbols: with gdb=1 the loader spins on it (volatile: gdb writes it
@@ -75,29 +64,30 @@ static void wait_for_gdb(void)
         __asm__ volatile("pause");
 }
 
-/* Step 2: the configured kernel file, or the embedded one. */
+/* Step 2: the configured kernel file, or the embedded one; the protocol,
+ * from the file (its requests); the kernel placed. The file stays in
+ * L->kernel_file for the Limine executable-file response. */
 static EFI_STATUS load_kernel(struct loader *L)
 {
     const void *file = kernel_blob_start;
     UINTN size = (UINTN)(kernel_blob_end - kernel_blob_start);
-    void *buf = NULL;
     CHAR16 path[CONFIG_PATH_MAX];
     EFI_STATUS st;
 
     if (L->cfg.kernel[0]) {
         for (size_t i = 0; i < CONFIG_PATH_MAX; i++)
             path[i] = (CHAR16)(unsigned char)L->cfg.kernel[i];
-        st = fs_read_file(L->image, path, &buf, &size);
+        st = fs_read_file(L->image, path, &L->kernel_file, &size);
         if (EFI_ERROR(st)) {
             con_printf("pagoda: kernel file %s: %s\n", L->cfg.kernel, efi_status_str(st));
             return st;
         }
-        file = buf;
+        file = L->kernel_file;
     }
-    st = kernel_load(file, size, &L->kernel);
-    if (buf)
-        uefi_call_wrapper(BS->FreePool, 1, buf);   /* fails only for a foreign buffer */
-    return st;
+    L->kernel_file_size = size;
+    if ((st = limine_selected(&L->cfg, file, size, &L->limine)))
+        return st;
+    return kernel_load(file, size, L->limine ? KERNEL_WINDOWS_LIMINE : KERNEL_WINDOWS_PAGODA, &L->kernel);
 }
 
 /* Step 4: boot info, stack, trampoline page, tracker and plan storage. */
@@ -324,8 +314,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         con_printf("pagoda: cannot disarm the firmware watchdog (%s): it may reset the machine "
                    "5 minutes after the loader started\n", efi_status_str(st));
 
-    /* 2. configuration (gdb=1: wait for the debugger) and kernel (ELF and
-     * placement validated) */
+    /* 2. configuration (gdb=1: wait for the debugger), the protocol and the
+     * kernel (ELF and placement validated) */
     st = config_load(image, &L.cfg);
     if (!EFI_ERROR(st) && L.cfg.gdb)
         wait_for_gdb();
@@ -334,9 +324,16 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     if (EFI_ERROR(st))
         return refuse(st);
 
-    /* 3. CPU features decide the HHDM page size and NX */
+    /* 3. CPU features decide the HHDM page size and NX. A Limine kernel
+     * continues in efi/limine.c, which returns only to refuse. */
     features = platform_cpu_features();
     L.caps = ((features & BI_CPU_1G_PAGES) ? PT_CAP_1G : 0) | ((features & BI_CPU_NX) ? PT_CAP_NX : 0);
+    if (L.limine)
+        return refuse(limine_boot(image, &L.cfg, &L.kernel,
+                                  L.kernel_file ? L.kernel_file : (const void *)kernel_blob_start,
+                                  L.kernel_file_size, L.caps));
+    if (L.kernel_file)
+        uefi_call_wrapper(BS->FreePool, 1, L.kernel_file);   /* fails only for a foreign buffer */
 
     /* 4. memory the kernel keeps; 5. the page-table pool */
     if ((st = allocate_boot_memory(&L)) || (st = allocate_page_table_pool(&L)))

@@ -15,6 +15,21 @@
 #define MEMMAP_SLACK_DESCRIPTORS 64
 #define EXIT_MAX_ATTEMPTS        16
 
+EFI_STATUS alloc_pages(UINT32 type, uint64_t bytes, EFI_ALLOCATE_TYPE how, paddr_t max,
+                              paddr_t *out)
+{
+    EFI_PHYSICAL_ADDRESS a = max;
+    EFI_STATUS st = uefi_call_wrapper(BS->AllocatePages, 4, how, type,
+                                      ALIGN_UP(bytes, PAGE_SIZE) >> PAGE_SHIFT, &a);
+    if (EFI_ERROR(st)) {
+        con_printf("pagoda: cannot allocate %lu KiB: %s\n", (unsigned long)(bytes / KiB),
+                   efi_status_str(st));
+        return st;
+    }
+    *out = a;
+    return EFI_SUCCESS;
+}
+
 EFI_STATUS memmap_alloc(struct memmap *mm)
 {
     EFI_STATUS st;

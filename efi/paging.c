@@ -36,6 +36,12 @@ static void *identity(void *ctx, paddr_t pa)
     return (void *)(uintptr_t)pa;
 }
 
+struct pt_env paging_pool_env(struct frame_pool *pool)
+{
+    return (struct pt_env){ .alloc_frame = pool_alloc, .free_frame = NULL, .phys_to_ptr = identity,
+                            .ctx = pool };
+}
+
 /* Plan storage, set by paging_set_plan_storage before the exit. */
 static struct pt_mapping *plan_storage;
 static size_t plan_capacity;
@@ -116,8 +122,7 @@ uint64_t paging_estimate_frames(const struct pmem *pm, const struct kernel_load 
 int paging_build(struct pt *pt, struct frame_pool *pool, const struct pmem *pm, const struct kernel_load *k,
                  paddr_t stack_phys, unsigned caps, uint64_t *min_frames, uint64_t *hhdm_end)
 {
-    const struct pt_env env = { .alloc_frame = pool_alloc, .free_frame = NULL,
-                                .phys_to_ptr = identity, .ctx = pool };
+    const struct pt_env env = paging_pool_env(pool);
     const struct hhdm_plan_layout l = layout_for(k, stack_phys);
     struct hhdm_plan p = make_plan(pm, &l, hhdm_end);
     int rc;

@@ -1,0 +1,135 @@
+/* A Limine kernel's AP, from the shared trampoline (shared/ap_trampoline.S)
+ * to the kernel's goto_address. Entered at this code's HHDM alias on the
+ * transitional root (limine_paging.c: the kernel's upper half, the
+ * trampoline page and, in xAPIC mode, the local APIC page identity-mapped),
+ * RBX = the trampoline page. Loader globals are read RIP-relative, so
+ * through the HHDM like the code. Steps:
+ *   1. revision 5+: the local APIC software-enabled, SVR = 0x1FF (INIT left
+ *      TPR 0 and every LVT entry masked), while its page is mapped;
+ *   2. the kernel's root; this CPU's APIC ID (CPUID, as kernel/trampoline.S);
+ *      its slot in limine_ap_slots; READY -> ALIVE with a compare-and-swap
+ *      (the BSP's apslots_decide may have parked the slot: then halt);
+ *   3. its stack; the BSP's GDT and segments, revision 5+ null IDTR/LDTR;
+ *      PAT, EFER, CR4, CR0 as the BSP's (the handoff block);
+ *   4. spin on goto_address in its info struct; then RDI = the info struct,
+ *      RSP = stack top - 8 holding 0, other GPRs 0, RFLAGS = 0x2, jump.
+ * Nothing here writes shared memory but the slot's state. */
+#include "limine.h"
+#include "x86/apic.h"
+#include "x86/cpu.h"
+#include "x86/limine_gdt.h"
+#include "x86/trampoline.h"
+
+#define INFO_GOTO_ADDRESS 16         /* struct limine_mp_info (limine_proto.h) */
+
+    .text
+    .hidden limine_ap_slots, limine_ap_count, limine_ap_block   /* loader-internal: no GOT */
+    .globl limine_ap_entry64
+limine_ap_entry64:
+    mov     TRAMP_CR3_FINAL(%rbx), %r12
+    mov     limine_ap_block(%rip), %r13     /* the handoff block, HHDM */
+    cmpq    $0, LH_STRICT(%r13)
+    je      1f
+    mov     $MSR_APIC_BASE, %ecx
+    rdmsr
+    test    $APIC_BASE_EXTD, %eax
+    jz      2f
+    mov     $X2APIC_MSR(LAPIC_SVR), %ecx
+    mov     $(LAPIC_SVR_ENABLE | LAPIC_SPURIOUS_VECTOR), %eax
+    xor     %edx, %edx
+    wrmsr
+    jmp     1f
+2:  shl     $32, %rdx
+    or      %rdx, %rax
+    and     $~0xFFF, %rax                   /* the xAPIC page, identity-mapped here */
+    movl    $(LAPIC_SVR_ENABLE | LAPIC_SPURIOUS_VECTOR), LAPIC_SVR(%rax)
+1:  mov     %r12, %cr3                      /* the kernel's root: the low pages are gone */
+    mov     $CPUID_TOPOLOGY, %eax           /* the x2APIC ID if leaf 0xB exists */
+    xor     %ecx, %ecx
+    cpuid
+    mov     %edx, %esi
+    xor     %eax, %eax
+    cpuid
+    cmp     $CPUID_TOPOLOGY, %eax
+    jae     3f
+    mov     $CPUID_FEATURES, %eax
+    cpuid
+    shr     $24, %ebx
+    mov     %ebx, %esi                      /* xAPIC: the initial APIC ID */
+3:  lea     limine_ap_slots(%rip), %rdi
+    mov     limine_ap_count(%rip), %ecx
+4:  test    %ecx, %ecx
+    jz      park                            /* not in the table: not ours to start */
+    cmp     %esi, AP_SLOT_APIC_ID(%rdi)
+    je      5f
+    add     $AP_SLOT_SIZE, %rdi
+    dec     %ecx
+    jmp     4b
+5:  mov     $AP_STATE_READY, %eax
+    mov     $AP_STATE_ALIVE, %ecx
+    lock cmpxchg %ecx, AP_SLOT_STATE(%rdi)
+    jne     park                            /* the BSP parked the slot first */
+    mov     AP_SLOT_STACK_TOP(%rdi), %rsp
+    mov     AP_SLOT_CPU(%rdi), %r14         /* its limine_mp_info, HHDM */
+    lgdt    LH_GDTR(%r13)
+    pushq   $LIMINE_SEL_CODE64
+    lea     6f(%rip), %rax
+    pushq   %rax
+    lretq
+6:  mov     $LIMINE_SEL_DATA64, %eax
+    mov     %eax, %ds
+    mov     %eax, %es
+    mov     %eax, %ss
+    mov     %eax, %fs
+    mov     %eax, %gs
+    cmpq    $0, LH_STRICT(%r13)
+    je      7f
+    lidt    LH_NULL_IDTR(%r13)
+    xor     %eax, %eax
+    lldt    %ax
+7:  mov     $MSR_PAT, %ecx
+    mov     LH_PAT(%r13), %rax
+    mov     %rax, %rdx
+    shr     $32, %rdx
+    wrmsr
+    mov     $MSR_EFER, %ecx
+    mov     LH_EFER(%r13), %rax
+    mov     %rax, %rdx
+    shr     $32, %rdx
+    wrmsr
+    mov     LH_CR4(%r13), %rax
+    mov     %rax, %cr4
+    mov     LH_CR0(%r13), %rax
+    mov     %rax, %cr0
+8:  mov     INFO_GOTO_ADDRESS(%r14), %rax   /* parked until the kernel writes it */
+    test    %rax, %rax
+    jnz     9f
+    pause
+    jmp     8b
+9:  mov     %r14, %rdi
+    pushq   $0                              /* the return address */
+    pushq   %rax
+    pushq   LH_RFLAGS(%r13)
+    xor     %eax, %eax
+    xor     %ebx, %ebx
+    xor     %ecx, %ecx
+    xor     %edx, %edx
+    xor     %esi, %esi
+    xor     %ebp, %ebp
+    xor     %r8d, %r8d
+    xor     %r9d, %r9d
+    xor     %r10d, %r10d
+    xor     %r11d, %r11d
+    xor     %r12d, %r12d
+    xor     %r13d, %r13d
+    xor     %r14d, %r14d
+    xor     %r15d, %r15d
+    popfq
+    ret
+
+park:
+    cli
+    hlt
+    jmp     park
+
+    .section .note.GNU-stack, "", @progbits

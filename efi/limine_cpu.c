@@ -1,0 +1,92 @@
+/* The machine state a Limine kernel starts in (PROTOCOL.md, x86-64 "Machine
+ * State at Entry"), set after ExitBootServices, before limine_entry.S:
+ *   - PAT: PAT0 WB, PAT1 WT, PAT2 UC-, PAT3 UC, PAT4 WP, PAT5 WC;
+ *   - the legacy PIC and every I/O APIC redirection entry masked (every
+ *     delivery mode: the revision 5+ rule for NMI/ExtINT entries is then
+ *     met at every revision);
+ *   - revision 5+: the local APIC enabled with SVR 0x1FF, TPR 0 and every
+ *     LVT entry masked; CR0 = PE|ET|WP|PG, CR4 = PAE (+LA57), EFER = LME|LMA|NXE
+ *     exactly (limine_entry.S writes them last, and loads the null IDTR
+ *     and LDTR);
+ *   - older revisions: CR0.WP and EFER.NXE set, the rest as the firmware
+ *     left it.
+ * RFLAGS is 0x2 at entry at every revision (IF, DF and VM clear). */
+#include "limine.h"
+#include "x86/apic.h"
+#include "x86/cpu.h"
+#include "x86/ioapic.h"
+#include "x86/pic.h"
+
+#define RFLAGS_FIXED 0x2ULL   /* bit 1 always reads 1 */
+
+static void mask_ioapic(paddr_t base)
+{
+    volatile uint32_t *io = (volatile uint32_t *)(uintptr_t)base;   /* identity, firmware tables */
+
+    io[IOAPIC_REGSEL / 4] = IOAPIC_REG_VERSION;
+    unsigned last = IOAPIC_VERSION_MAXREDIR(io[IOAPIC_WINDOW / 4]);
+    for (unsigned e = 0; e <= last; e++) {
+        io[IOAPIC_REGSEL / 4] = IOAPIC_REG_REDIR(e);
+        io[IOAPIC_WINDOW / 4] |= IOAPIC_REDIR_MASKED;
+    }
+}
+
+/* The local APIC through MMIO (xAPIC) or MSRs (x2APIC), whichever mode the
+ * firmware left it in: the kernel's x2APIC choice belongs to the MP request. */
+static uint32_t lapic_rd(uint64_t apic_base, uint32_t reg)
+{
+    if (apic_base & APIC_BASE_EXTD)
+        return (uint32_t)rdmsr(X2APIC_MSR(reg));
+    return *(volatile uint32_t *)(uintptr_t)((apic_base & APIC_BASE_ADDR_MASK) + reg);
+}
+
+static void lapic_wr(uint64_t apic_base, uint32_t reg, uint32_t v)
+{
+    if (apic_base & APIC_BASE_EXTD)
+        wrmsr(X2APIC_MSR(reg), v);
+    else
+        *(volatile uint32_t *)(uintptr_t)((apic_base & APIC_BASE_ADDR_MASK) + reg) = v;
+}
+
+static void lapic_reset_state(void)
+{
+    static const struct { uint32_t reg; unsigned min_maxlvt; } lvts[] = {
+        { LAPIC_LVT_TIMER, 0 }, { LAPIC_LVT_LINT0, 0 }, { LAPIC_LVT_LINT1, 0 }, { LAPIC_LVT_ERROR, 0 },
+        { LAPIC_LVT_PERF, 4 }, { LAPIC_LVT_THERMAL, 5 }, { LAPIC_LVT_CMCI, 6 },
+    };
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+
+    if (!(base & APIC_BASE_EN))
+        wrmsr(MSR_APIC_BASE, base |= APIC_BASE_EN);
+    unsigned maxlvt = LAPIC_VERSION_MAXLVT(lapic_rd(base, LAPIC_VERSION));
+    for (size_t i = 0; i < ARRAY_LEN(lvts); i++)   /* registers past maxlvt do not exist */
+        if (maxlvt >= lvts[i].min_maxlvt)
+            lapic_wr(base, lvts[i].reg, lapic_rd(base, lvts[i].reg) | LAPIC_LVT_MASKED);
+    lapic_wr(base, LAPIC_TPR, 0);
+    lapic_wr(base, LAPIC_SVR, LAPIC_SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
+}
+
+void limine_machine_state(struct limine_boot *B)
+{
+    struct limine_handoff *h = B->handoff;
+    const uint64_t nxe = (B->caps & PT_CAP_NX) ? EFER_NXE : 0;
+    const uint64_t la57 = B->levels == 5 ? CR4_LA57 : 0;   /* limine_entry.S turned it on */
+
+    cpu_cli();                          /* the firmware's IDT is no longer ours to take interrupts on */
+    wrmsr(MSR_PAT, h->pat);             /* entries 0-3 as at power-on: the firmware's tables keep theirs */
+    outb(PIC1_DATA, PIC_MASK_ALL);
+    outb(PIC2_DATA, PIC_MASK_ALL);
+    for (size_t i = 0; i < B->tables.nioapics; i++)
+        mask_ioapic(B->tables.ioapics[i]);
+    if (B->rules.strict_entry_state) {
+        lapic_reset_state();
+        h->cr0 = CR0_PE | CR0_ET | CR0_WP | CR0_PG;
+        h->cr4 = CR4_PAE | la57;
+        h->efer = (rdmsr(MSR_EFER) & EFER_LMA) | EFER_LME | nxe;
+    } else {
+        h->cr0 = read_cr0() | CR0_WP;
+        h->cr4 = read_cr4() | la57;
+        h->efer = rdmsr(MSR_EFER) | nxe;
+    }
+    h->rflags = RFLAGS_FIXED;
+}

@@ -1,0 +1,135 @@
+/* The last instructions before a Limine kernel: called identity-mapped on
+ * the firmware's tables with RDI = the handoff block (efi/limine.h), after
+ * limine_machine_state. This page is identity-mapped in the transitional
+ * root, whose upper half is the kernel's, so:
+ *   1. load the transitional root; jump to this code's HHDM alias and
+ *      switch to the kernel's stack (HHDM) and the block's HHDM address.
+ *      For 5-level paging the root is loaded on the way through 32-bit
+ *      code instead (CR4.LA57 changes only with paging off): GDT at its
+ *      physical address, compatibility mode, paging off (long mode
+ *      inactive), LA57 on, CR3, paging on (long mode again), 64-bit code.
+ *      That part runs identity-mapped below 4 GiB with a scratch stack in
+ *      the block's page (limine.c checks and allocates for it);
+ *   2. load the spec's GDT (HHDM address) and reload every segment register
+ *      (CS = 0x28, the rest 0x30); at revision 5+ the null IDTR and LDTR
+ *      and, when the firmware left a TR, a zero TSS;
+ *   3. EFER, CR4, CR0 as computed (CR4/CR0 last: clearing CR4.OSFXSR makes
+ *      SSE fault, and no compiler-made code runs after this point);
+ *   4. load the final root (the lower half empty from revision 1 on);
+ *   5. push a return address of 0, zero every GPR but RSP, RFLAGS = 0x2,
+ *      and return into the entry point.
+ * Nothing here can fail. */
+#include "limine.h"
+#include "x86/cpu.h"
+#include "x86/limine_gdt.h"
+
+    .section .text.limine_entry, "ax"
+    .balign 4096
+    .globl limine_entry_start, limine_entry_end, limine_enter
+limine_entry_start:
+limine_enter:
+    cli
+    cld
+    mov     %rdi, %rbx
+    cmpq    $0, LH_LA57(%rbx)
+    jne     la57_switch
+    mov     LH_HHDM(%rbx), %rcx         /* read while the block is identity-mapped */
+    mov     LH_TRANS_CR3(%rbx), %rax
+    mov     %rax, %cr3                  /* from here only this page is identity-mapped */
+on_transitional_root:
+    add     %rcx, %rbx                  /* the block through the HHDM */
+    lea     1f(%rip), %rax
+    add     %rcx, %rax
+    jmp     *%rax                       /* to this code's HHDM alias */
+1:  mov     LH_STACK_TOP(%rbx), %rsp
+    lgdt    LH_GDTR(%rbx)
+    pushq   $LIMINE_SEL_CODE64
+    lea     2f(%rip), %rax
+    pushq   %rax
+    lretq
+2:  mov     $LIMINE_SEL_DATA64, %eax
+    mov     %eax, %ds
+    mov     %eax, %es
+    mov     %eax, %ss
+    mov     %eax, %fs                   /* also zeroes the FS and GS bases */
+    mov     %eax, %gs
+    cmpq    $0, LH_STRICT(%rbx)
+    je      3f
+    lidt    LH_NULL_IDTR(%rbx)
+    xor     %eax, %eax
+    lldt    %ax
+    str     %ax
+    test    %ax, %ax
+    jz      3f
+    mov     $LIMINE_SEL_TSS, %eax       /* TR cannot be loaded null: a zero TSS instead */
+    ltr     %ax
+3:  mov     $MSR_EFER, %ecx
+    mov     LH_EFER(%rbx), %rax
+    mov     %rax, %rdx
+    shr     $32, %rdx
+    wrmsr
+    mov     LH_CR4(%rbx), %rax
+    mov     %rax, %cr4
+    mov     LH_CR0(%rbx), %rax
+    mov     %rax, %cr0
+    mov     LH_FINAL_CR3(%rbx), %rax
+    mov     %rax, %cr3
+    mov     LH_STACK_TOP(%rbx), %rsp
+    pushq   $0                          /* the return address the spec asks for */
+    pushq   LH_ENTRY(%rbx)
+    pushq   LH_RFLAGS(%rbx)
+    xor     %eax, %eax
+    xor     %ebx, %ebx
+    xor     %ecx, %ecx
+    xor     %edx, %edx
+    xor     %esi, %esi
+    xor     %edi, %edi
+    xor     %ebp, %ebp
+    xor     %r8d, %r8d
+    xor     %r9d, %r9d
+    xor     %r10d, %r10d
+    xor     %r11d, %r11d
+    xor     %r12d, %r12d
+    xor     %r13d, %r13d
+    xor     %r14d, %r14d
+    xor     %r15d, %r15d
+    popfq
+    ret                                 /* RSP = top - 8, holding the 0 */
+
+/* 5-level: rbx = the block (identity, below 4 GiB, like this code). */
+la57_switch:
+    mov     %cr4, %rax
+    and     $~CR4_PCIDE, %rax           /* PCIDE set would make clearing CR0.PG fault */
+    mov     %rax, %cr4
+    lgdt    LH_GDTR_PHYS(%rbx)
+    mov     LH_SCRATCH(%rbx), %rsp
+    lea     5f(%rip), %rsi              /* the 64-bit re-entry, for the far return below */
+    lea     4f(%rip), %rax
+    pushq   $LIMINE_SEL_CODE32
+    pushq   %rax
+    lretq                               /* compatibility mode */
+    .code32
+4:  mov     $LIMINE_SEL_DATA32, %eax
+    mov     %eax, %ds
+    mov     %eax, %es
+    mov     %eax, %ss
+    mov     %cr0, %eax
+    and     $~CR0_PG, %eax
+    mov     %eax, %cr0                  /* paging off: long mode inactive */
+    mov     %cr4, %eax
+    or      $CR4_LA57, %eax
+    mov     %eax, %cr4
+    mov     LH_TRANS_CR3(%ebx), %eax
+    mov     %eax, %cr3
+    mov     %cr0, %eax
+    or      $CR0_PG, %eax
+    mov     %eax, %cr0                  /* EFER.LME still set: long mode, 5 levels */
+    pushl   $LIMINE_SEL_CODE64
+    pushl   %esi
+    lret
+    .code64
+5:  mov     %ebx, %ebx                  /* upper halves are undefined after compatibility mode */
+    mov     LH_HHDM(%rbx), %rcx         /* the block's page is identity-mapped in this root */
+    jmp     on_transitional_root
+limine_entry_end:
+    .section .note.GNU-stack, "", @progbits

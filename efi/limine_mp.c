@@ -1,0 +1,302 @@
+/* The MP request: the loader starts every AP itself (the Limine protocol
+ * requires it) and parks it on the kernel's page tables until the kernel
+ * writes the AP's goto_address.
+ *
+ * Before the exit: the CPUs are the MADT's enabled processors; which of
+ * them to start is shared/apslots.c's choice (the BSP, duplicates, IDs an
+ * xAPIC cannot address are left out), as for Pagoda's own kernel. Each AP
+ * gets a slot (APIC ID, stack, info struct), a stack of the requested size
+ * and an info struct in bootloader-reclaimable memory; the trampoline page
+ * lies below 1 MiB; the response lists the BSP and every slot.
+ *
+ * After the exit, before the BSP's own jump: the trampoline the kernel also
+ * uses (shared/ap_trampoline.S) is copied to its page, and every AP gets
+ * INIT, then two SIPIs, all at once, with lapic.c's ICR encoding. Each AP
+ * finds its slot by APIC ID (limine_ap.S), says alive (READY -> ALIVE, the
+ * handshake of include/apslots.h), sets the protocol's entry state and
+ * spins on its goto_address. At the deadline apslots_decide settles every
+ * slot once: an AP that never said alive is INITed (back to
+ * wait-for-SIPI) and left out of the response. */
+#include <string.h>
+
+#include "lapic.h"
+#include "limine.h"
+#include "x86/cpu.h"
+#include "x86/trampoline.h"
+
+#define INIT_DELAY_US        10000    /* SDM 3A 8.4.4.1 */
+#define SIPI_DELAY_US        200
+/* The deadline for saying alive, from the first INIT; as kernel/smp.c's
+ * AP_ALIVE_TIMEOUT_US (32 CPUs under TCG need 15-20 ms; emulator load). */
+#define AP_ALIVE_TIMEOUT_US  500000
+#define US_PER_SECOND        1000000
+#define MP_RESP_REVISION     0
+
+/* Read by limine_ap.S (RIP-relative, at the loader's HHDM alias). */
+struct ap_slot limine_ap_slots[BOOTINFO_MAX_CPUS];
+uint32_t limine_ap_count;
+uint64_t limine_ap_block;
+
+extern char trampoline_start[], trampoline_end[], trampoline_gdt[], trampoline_pm32[], trampoline_lm64[];
+
+/* ---- local APIC access after the exit (firmware tables, identity) ------- */
+
+static uint32_t io_read(void *ctx, uint32_t off)
+{
+    uint64_t base = *(const uint64_t *)ctx;
+
+    if (base & APIC_BASE_EXTD)
+        return (uint32_t)rdmsr(X2APIC_MSR(off));
+    return *(volatile uint32_t *)(uintptr_t)((base & APIC_BASE_ADDR_MASK) + off);
+}
+
+static void io_write(void *ctx, uint32_t off, uint32_t v)
+{
+    uint64_t base = *(const uint64_t *)ctx;
+
+    if (base & APIC_BASE_EXTD)
+        wrmsr(X2APIC_MSR(off), v);
+    else
+        *(volatile uint32_t *)(uintptr_t)((base & APIC_BASE_ADDR_MASK) + off) = v;
+}
+
+static void io_icr64(void *ctx, uint64_t v)
+{
+    (void)ctx;
+    wrmsr(X2APIC_MSR(LAPIC_ICR_LOW), v);
+}
+
+static void io_fence(void *ctx)
+{
+    (void)ctx;
+    __asm__ volatile("mfence; lfence" ::: "memory");
+}
+
+static uint64_t io_irq_save(void *ctx)
+{
+    (void)ctx;
+    return cpu_irq_save();
+}
+
+static void io_irq_restore(void *ctx, uint64_t saved)
+{
+    (void)ctx;
+    cpu_irq_restore(saved);
+}
+
+static uint64_t apic_base_msr;
+
+static struct lapic_io lapic_io_now(void)
+{
+    apic_base_msr = rdmsr(MSR_APIC_BASE);
+    return (struct lapic_io){ .x2apic = (apic_base_msr & APIC_BASE_EXTD) != 0, .read = io_read,
+                              .write = io_write, .write_icr64 = io_icr64, .store_fence = io_fence,
+                              .irq_save = io_irq_save, .irq_restore = io_irq_restore,
+                              .ctx = &apic_base_msr };
+}
+
+/* This CPU's APIC ID from its local APIC. */
+static uint32_t bsp_apic_id(void)
+{
+    struct lapic_io io = lapic_io_now();
+    uint32_t id = io.read(io.ctx, LAPIC_ID);
+
+    return io.x2apic ? id : id >> XAPIC_ID_SHIFT;
+}
+
+/* ---- before the exit ---------------------------------------------------- */
+
+static uint32_t madt_uid(const struct limine_tables *t, uint32_t apic_id)
+{
+    for (size_t i = 0; i < t->ncpus; i++)
+        if (t->cpus[i].apic_id == apic_id)
+            return t->cpus[i].uid;
+    return 0;
+}
+
+/* The MADT's processors as the slot builder's CPU list, the BSP flagged. */
+static uint32_t cpu_list(const struct limine_tables *t, uint32_t bsp, struct bootinfo_cpu *out)
+{
+    uint32_t n = 0;
+
+    for (size_t i = 0; i < t->ncpus; i++)
+        out[n++] = (struct bootinfo_cpu){ .apic_id = t->cpus[i].apic_id,
+                                          .flags = CPU_FLAG_ENABLED | CPU_FLAG_HEALTHY |
+                                                   (t->cpus[i].apic_id == bsp ? CPU_FLAG_BSP : 0) };
+    return n;
+}
+
+static EFI_STATUS arena_full(void)
+{
+    con_printf("pagoda: limine: the response arena is full (MP)\n");
+    return EFI_OUT_OF_RESOURCES;
+}
+
+/* Stacks (one allocation) and the trampoline page; without a page below
+ * 1 MiB no AP can start: the response then lists the BSP alone. */
+static EFI_STATUS allocate_ap_memory(struct limine_boot *B)
+{
+    struct limine_mp *mp = &B->mp;
+    EFI_STATUS st;
+
+    if (limine_ap_count == 0)
+        return EFI_SUCCESS;
+    if (alloc_pages(PAGODA_MEM_TRAMPOLINE, PAGE_SIZE, AllocateMaxAddress, TRAMPOLINE_MAX_ADDR,
+                    &mp->tramp) != EFI_SUCCESS) {
+        con_printf("pagoda: limine: no page below 1 MiB for the AP trampoline: the APs stay off\n");
+        mp->tramp = 0;
+        limine_ap_count = 0;
+        return EFI_SUCCESS;
+    }
+    if ((st = alloc_pages(PAGODA_MEM_BOOTINFO, limine_ap_count * B->stack_size, AllocateAnyPages, 0,
+                          &mp->stacks)))
+        return st;
+    return EFI_SUCCESS;
+}
+
+EFI_STATUS limine_mp_prepare(struct limine_boot *B, const struct limine_req *r)
+{
+    static struct bootinfo_cpu cpus[BOOTINFO_MAX_CPUS];
+    struct limine_mp *mp = &B->mp;
+    const struct limine_tables *t = &B->tables;
+    uint32_t bsp = bsp_apic_id();
+    EFI_STATUS st;
+
+    mp->x2apic = (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) != 0;
+    if (t->cpus_truncated)
+        con_printf("pagoda: limine: the MADT lists more than %d processors; the rest stay off\n",
+                   BOOTINFO_MAX_CPUS);
+    limine_ap_count = apslots_build(cpus, cpu_list(t, bsp, cpus), mp->x2apic, 1, limine_ap_slots,
+                                    BOOTINFO_MAX_CPUS, NULL);
+    if ((st = allocate_ap_memory(B)))
+        return st;
+    uint32_t listed = 1 + limine_ap_count;
+    mp->resp = limine_arena_alloc(&B->arena, sizeof(*mp->resp));
+    mp->cpu_ptrs = limine_arena_alloc(&B->arena, listed * sizeof(uint64_t));
+    struct limine_mp_info *info = limine_arena_alloc(&B->arena, listed * sizeof(*info));
+    if (!mp->resp || !mp->cpu_ptrs || !info)
+        return arena_full();
+    mp->bsp_info = &info[0];
+    info[0] = (struct limine_mp_info){ .processor_id = madt_uid(t, bsp), .lapic_id = bsp };
+    mp->cpu_ptrs[0] = limine_kva(B, &info[0]);
+    for (uint32_t i = 0; i < limine_ap_count; i++) {
+        struct ap_slot *s = &limine_ap_slots[i];
+        info[1 + i] = (struct limine_mp_info){ .processor_id = madt_uid(t, s->apic_id), .lapic_id = s->apic_id };
+        mp->cpu_ptrs[1 + i] = limine_kva(B, &info[1 + i]);
+        s->cpu = (void *)(uintptr_t)limine_kva(B, &info[1 + i]);   /* read by the AP, through the HHDM */
+        s->stack_top = B->hhdm + mp->stacks + (i + 1) * B->stack_size;
+    }
+    *mp->resp = (struct limine_mp_resp){ .revision = MP_RESP_REVISION, .flags = mp->x2apic ? LIMINE_MP_RESP_X2APIC : 0,
+                                         .bsp_lapic_id = bsp, .cpu_count = listed,
+                                         .cpus = limine_kva(B, mp->cpu_ptrs) };
+    limine_req_set_response(r, limine_kva(B, mp->resp));
+    mp->tsc_hz = limine_ap_count ? platform_tsc_hz() : 0;
+    con_printf("pagoda: limine: MP: %u CPUs in the MADT, %u APs to start (%s)\n", (unsigned)t->ncpus,
+               limine_ap_count, mp->x2apic ? "x2APIC" : "xAPIC");
+    return EFI_SUCCESS;
+}
+
+/* ---- after the exit ------------------------------------------------------ */
+
+static void delay_us(const struct limine_mp *mp, uint64_t us)
+{
+    uint64_t end = rdtsc() + mp->tsc_hz / US_PER_SECOND * us;
+
+    while (rdtsc() < end)
+        cpu_pause();
+}
+
+static void trampoline_install(const struct limine_boot *B)
+{
+    uint8_t *page = (uint8_t *)(uintptr_t)B->mp.tramp;
+    uint32_t base = (uint32_t)B->mp.tramp;
+    struct tramp_params *p = (struct tramp_params *)(page + TRAMP_PARAMS);
+
+    memcpy(page, trampoline_start, (size_t)(trampoline_end - trampoline_start));
+    *p = (struct tramp_params){
+        .gdt_limit = TRAMP_GDT_ENTRIES * sizeof(uint64_t) - 1,
+        .gdt_base = base + (uint32_t)(trampoline_gdt - trampoline_start),
+        .far32_offset = base + (uint32_t)(trampoline_pm32 - trampoline_start),
+        .far32_selector = TRAMP_SEL_CODE32,
+        .far64_offset = base + (uint32_t)(trampoline_lm64 - trampoline_start),
+        .far64_selector = TRAMP_SEL_CODE64,
+        .cr3_32 = (uint32_t)B->handoff->trans_cr3,
+        .efer_set = (uint32_t)(EFER_LME | ((B->caps & PT_CAP_NX) ? EFER_NXE : 0)),
+        .entry64 = B->hhdm + (uintptr_t)limine_ap_entry64,
+        .cr3_final = B->handoff->final_cr3,
+        .cr4 = (uint32_t)(CR4_PAE | (B->levels == 5 ? CR4_LA57 : 0)),
+    };
+}
+
+static unsigned slots_ready(void)
+{
+    unsigned n = 0;
+
+    for (uint32_t i = 0; i < limine_ap_count; i++)
+        n += apslots_state(&limine_ap_slots[i]) == AP_STATE_READY;
+    return n;
+}
+
+/* IPI failures after the exit cannot be reported (COM1 only) nor undone:
+ * an AP whose IPI failed never says alive and is left out like any other
+ * that does not answer. */
+static void send_all(const struct lapic_io *io, uint32_t page, bool startup)
+{
+    for (uint32_t i = 0; i < limine_ap_count; i++) {
+        const struct ap_slot *s = &limine_ap_slots[i];
+        if (startup && apslots_state(s) == AP_STATE_READY)
+            (void)lapic_send_startup(io, s->apic_id, page);
+        else if (!startup)
+            (void)lapic_send_init(io, s->apic_id);
+    }
+}
+
+/* The response keeps the BSP and every AP that said alive, in slot order. */
+static void compact_response(struct limine_boot *B)
+{
+    struct limine_mp *mp = &B->mp;
+    uint64_t n = 1;
+
+    for (uint32_t i = 0; i < limine_ap_count; i++)
+        if (apslots_state(&limine_ap_slots[i]) == AP_STATE_RELEASED)
+            mp->cpu_ptrs[n++] = (uint64_t)(uintptr_t)limine_ap_slots[i].cpu;
+    mp->resp->cpu_count = n;
+}
+
+void limine_mp_start(struct limine_boot *B)
+{
+    struct limine_mp *mp = &B->mp;
+
+    if (!mp->resp || !limine_ap_count)
+        return;
+    struct lapic_io io = lapic_io_now();
+    uint32_t page = (uint32_t)(mp->tramp >> PAGE_SHIFT);
+    limine_ap_block = limine_kva(B, B->handoff);
+    trampoline_install(B);
+    for (uint32_t i = 0; i < limine_ap_count; i++)
+        limine_ap_slots[i].state = AP_STATE_READY;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+    uint64_t t0 = rdtsc(), deadline = t0 + mp->tsc_hz / US_PER_SECOND * AP_ALIVE_TIMEOUT_US;
+    send_all(&io, page, false);
+    delay_us(mp, INIT_DELAY_US);
+    send_all(&io, page, true);
+    delay_us(mp, SIPI_DELAY_US);
+    send_all(&io, page, true);
+    while (slots_ready() && rdtsc() < deadline)
+        cpu_pause();
+    for (uint32_t i = 0; i < limine_ap_count; i++) {
+        struct ap_slot *s = &limine_ap_slots[i];
+        enum ap_fate f = apslots_decide(s);
+        if (f == AP_FATE_PARKED) {
+            (void)lapic_send_init(&io, s->apic_id);
+            mp->parked++;
+            con_printf("pagoda: limine: cpu apic=%u did not answer; left out of the MP response\n",
+                       s->apic_id);
+        } else if (f == AP_FATE_RELEASED) {
+            mp->started++;
+        }
+    }
+    mp->bringup_tsc = rdtsc() - t0;
+    compact_response(B);
+}
