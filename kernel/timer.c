@@ -1,57 +1,127 @@
-/* Time: the TSC, calibrated once against the legacy PIT's channel 2 (the
- * one whose gate software controls through port 0x61, and whose output can
- * be polled there), then used for delays and timestamps. The PIT runs at a
- * fixed 1.193182 MHz on every PC, which is why it is the reference here; the
- * loader's estimate (BS->Stall) is only a fallback. */
+/* Time: the TSC's frequency, found once at start-up, then used for delays
+ * and timestamps. Sources (include/tsc_calib.h): CPUID 0x15/0x16 where the
+ * CPU fills them in, the loader's BS->Stall estimate, and PIT channel 2
+ * measured here over a window that grows only until its error bound meets
+ * the target. Each source gives an interval; tsc_choose keeps the sources
+ * whose intervals agree and refuses absurd ones, since under heavy
+ * emulator load one source can be far off (a PIT run once came out 180x
+ * low). The boot report names the winner, why, and its bound. */
 #include "kernel.h"
+#include "tsc_pit.h"
 #include "x86/cpu.h"
+#include "x86/pit.h"
 
-#define PIT_HZ             1193182ULL
-#define PIT_CH2_DATA       0x42
-#define PIT_COMMAND        0x43
-#define PIT_CMD_CH2_MODE0  0xB0   /* channel 2, lobyte/hibyte, mode 0 (interrupt on terminal count) */
-#define PORT_B             0x61   /* NMI status and control: PIT ch2 gate and output */
-#define PORT_B_GATE2       0x01
-#define PORT_B_SPEAKER     0x02
-#define PORT_B_OUT2        0x20
-#define CALIBRATION_MS     10
-#define CALIBRATION_COUNT  (PIT_HZ * CALIBRATION_MS / 1000)
-#define POLL_LIMIT         100000000ULL   /* no PIT at all: give up, never hang */
-#define US_PER_SECOND      1000000ULL
+/* Without an exact CPUID 0x15 ratio the PIT is the precise source: 0.1%.
+ * With one, the PIT only has to confirm it: 1% takes a tenth of the time. */
+#define PIT_TARGET_PPM   1000
+#define PIT_CONFIRM_PPM  10000
+/* Stop before channel 2 counts down past 0 (~51 ms), whatever the bound. */
+#define PIT_WINDOW_MAX   0xF000
+/* Bounded waits: a count that never moves means no PIT; never hang. */
+#define PIT_START_POLLS  20000
+#define PIT_RUN_POLLS    2000000
+#define US_PER_SECOND    1000000ULL
 
 static uint64_t tsc_hz;
 
-/* One measurement: TSC ticks while PIT channel 2 counts CALIBRATION_COUNT
- * down. 0 if the output never rose (no PIT). */
-static uint64_t measure_once(void)
+/* The count is latched by the OUT; the TSC reads bracket that instant,
+ * the two data reads that follow do not matter to the timing. */
+static struct tsc_pit_sample pit_sample(void)
 {
-    uint8_t b = inb(PORT_B) & ~(PORT_B_SPEAKER | PORT_B_GATE2);
-    outb(PORT_B, b);                                  /* gate low: counter holds */
-    outb(PIT_COMMAND, PIT_CMD_CH2_MODE0);
-    outb(PIT_CH2_DATA, CALIBRATION_COUNT & 0xFF);
-    outb(PIT_CH2_DATA, (CALIBRATION_COUNT >> 8) & 0xFF);
-    outb(PORT_B, b | PORT_B_GATE2);                   /* gate high: counting starts */
-    uint64_t start = rdtsc();
-    for (uint64_t i = 0; i < POLL_LIMIT; i++)
-        if (inb(PORT_B) & PORT_B_OUT2)
-            return rdtsc() - start;
-    return 0;
+    struct tsc_pit_sample s;
+
+    s.tsc_before = rdtsc();
+    outb(PIT_COMMAND, PIT_CMD_CH2_LATCH);
+    s.tsc_after = rdtsc();
+    s.count = inb(PIT_CH2_DATA);
+    s.count |= (uint16_t)(inb(PIT_CH2_DATA) << 8);
+    return s;
 }
 
-/* Best (shortest) of three, which discards runs stretched by the host
- * descheduling a vCPU. */
+/* Channel 2, mode 0, from PIT_COUNT_MAX, with the speaker off. The counter
+ * loads on the first input clock after the write: the first sample taken
+ * once the count has moved is from the new run. */
+static bool pit_start(struct tsc_pit_sample *first)
+{
+    uint8_t b = inb(PORT_B) & ~(PORT_B_SPEAKER | PORT_B_GATE2);
+
+    outb(PORT_B, b);                                   /* gate low: counter holds */
+    outb(PIT_COMMAND, PIT_CMD_CH2_MODE0);
+    outb(PIT_CH2_DATA, PIT_COUNT_MAX & 0xFF);
+    outb(PIT_CH2_DATA, PIT_COUNT_MAX >> 8);
+    outb(PORT_B, b | PORT_B_GATE2);                    /* gate high: counting starts */
+    struct tsc_pit_sample prev = pit_sample();
+    for (uint32_t i = 0; i < PIT_START_POLLS; i++) {
+        *first = pit_sample();
+        if (first->count != prev.count)
+            return true;
+        prev = *first;
+    }
+    return false;
+}
+
+static struct tsc_estimate pit_measure(uint32_t target_ppm, uint32_t *samples)
+{
+    struct tsc_pit_sample first, s;
+    struct tsc_pit_run run;
+
+    *samples = 0;
+    if (!pit_start(&first))
+        return (struct tsc_estimate){ 0 };
+    tsc_pit_begin(&run, &first);
+    for (uint32_t i = 0; i < PIT_RUN_POLLS; i++) {
+        s = pit_sample();
+        if (tsc_pit_add(&run, &s, target_ppm) != TSC_PIT_MORE || s.count > first.count ||
+            first.count - s.count >= PIT_WINDOW_MAX)
+            break;
+    }
+    *samples = run.samples;
+    return tsc_pit_result(&run);
+}
+
+static void cpuid_sources(struct tsc_estimate in[TSC_SRC_COUNT])
+{
+    uint32_t max_leaf = cpuid(0, 0).eax;
+
+    if (max_leaf >= CPUID_TSC_CRYSTAL) {
+        struct cpuid_regs r = cpuid(CPUID_TSC_CRYSTAL, 0);
+        in[TSC_SRC_CPUID15] = tsc_from_cpuid15(r.eax, r.ebx, r.ecx);
+    }
+    if (max_leaf >= CPUID_FREQUENCY)
+        in[TSC_SRC_CPUID16] = tsc_from_cpuid16(cpuid(CPUID_FREQUENCY, 0).eax);
+}
+
+static void report(const struct tsc_choice *c, const struct tsc_estimate in[TSC_SRC_COUNT], uint64_t loader_hz,
+                   uint32_t pit_samples, uint64_t calib_ticks)
+{
+    const struct tsc_estimate *pit = &in[TSC_SRC_PIT];
+
+    kprintf("pagoda: timer tsc_hz=%lu source=%s bound_ppm=%u reason=%s loader_estimate=%lu calib_us=%lu "
+            "pit=%lu:%s pit_ppm=%u pit_samples=%u cpuid15=%lu:%s cpuid16=%lu:%s loader=%s\n",
+            (unsigned long)c->hz, tsc_source_name(c->source), c->bound_ppm, tsc_reason_name(c->reason),
+            (unsigned long)loader_hz, (unsigned long)timer_ticks_to_us(calib_ticks), (unsigned long)pit->hz,
+            tsc_verdict_name(c->verdict[TSC_SRC_PIT]), pit->hz ? tsc_bound_ppm(pit) : 0, pit_samples,
+            (unsigned long)in[TSC_SRC_CPUID15].hz, tsc_verdict_name(c->verdict[TSC_SRC_CPUID15]),
+            (unsigned long)in[TSC_SRC_CPUID16].hz, tsc_verdict_name(c->verdict[TSC_SRC_CPUID16]),
+            tsc_verdict_name(c->verdict[TSC_SRC_LOADER]));
+}
+
 void timer_calibrate(const struct bootinfo *bi)
 {
-    uint64_t best = 0;
+    uint64_t t0 = rdtsc();
+    struct tsc_estimate in[TSC_SRC_COUNT] = { 0 };
+    struct tsc_choice c;
+    uint32_t samples;
 
-    for (int i = 0; i < 3; i++) {
-        uint64_t t = measure_once();
-        if (t && (!best || t < best))
-            best = t;
-    }
-    tsc_hz = best ? best * PIT_HZ / CALIBRATION_COUNT : bi->tsc_hz;
-    kprintf("pagoda: timer tsc_hz=%lu source=%s loader_estimate=%lu\n", (unsigned long)tsc_hz,
-            best ? "pit" : "loader", (unsigned long)bi->tsc_hz);
+    cpuid_sources(in);
+    in[TSC_SRC_LOADER] = tsc_from_loader(bi->tsc_hz);
+    in[TSC_SRC_PIT] = pit_measure(in[TSC_SRC_CPUID15].hz ? PIT_CONFIRM_PPM : PIT_TARGET_PPM, &samples);
+    if (tsc_choose(in, &c) != 0)
+        panic("timer: no plausible TSC frequency: pit=%lu loader=%lu cpuid15=%lu cpuid16=%lu",
+              (unsigned long)in[TSC_SRC_PIT].hz, (unsigned long)bi->tsc_hz,
+              (unsigned long)in[TSC_SRC_CPUID15].hz, (unsigned long)in[TSC_SRC_CPUID16].hz);
+    tsc_hz = c.hz;
+    report(&c, in, bi->tsc_hz, samples, rdtsc() - t0);
 }
 
 uint64_t timer_us_to_ticks(uint64_t us)

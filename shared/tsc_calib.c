@@ -10,6 +10,16 @@
 
 #define GROUPS (1u << TSC_SRC_COUNT)
 
+/* Members of a group (no __builtin_popcount: without POPCNT it calls
+ * libgcc, which the kernel and loader do not link). */
+static unsigned members(unsigned mask)
+{
+    unsigned n = 0;
+    for (; mask; mask &= mask - 1)
+        n++;
+    return n;
+}
+
 /* ceil(hz * ppm / 10^6) without overflowing for any uint64_t hz. */
 static uint64_t ppm_of(uint64_t hz, uint64_t ppm)
 {
@@ -88,7 +98,7 @@ static bool group_agrees(const struct tsc_estimate in[TSC_SRC_COUNT], unsigned m
  * preferred source the other lacks (the lowest differing bit). */
 static bool group_beats(unsigned a, unsigned b)
 {
-    int na = __builtin_popcount(a), nb = __builtin_popcount(b);
+    unsigned na = members(a), nb = members(b);
     if (na != nb)
         return na > nb;
     unsigned diff = a ^ b;
@@ -114,7 +124,7 @@ static enum tsc_source narrowest(const struct tsc_estimate in[TSC_SRC_COUNT], un
 /* equal_groups: agreeing groups as large as the winning one, it included. */
 static enum tsc_reason reason_for(unsigned group, unsigned usable, unsigned equal_groups)
 {
-    if (__builtin_popcount(usable) == 1)
+    if (members(usable) == 1)
         return TSC_REASON_ONLY_SOURCE;
     if (group == usable)
         return TSC_REASON_ALL_AGREE;
@@ -136,7 +146,7 @@ int tsc_choose(const struct tsc_estimate in[TSC_SRC_COUNT], struct tsc_choice *o
     for (unsigned g = 1, top = 0; g < GROUPS; g++) {
         if ((g & ~usable) || !group_agrees(in, g))
             continue;
-        unsigned n = (unsigned)__builtin_popcount(g);
+        unsigned n = members(g);
         if (n > top) {
             top = n;
             equal = 0;

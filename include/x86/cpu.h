@@ -46,6 +46,8 @@
 #define CPUID1_EDX_PAT      BIT32(16)
 #define CPUID1_EDX_TSC      BIT32(4)
 #define CPUID_EXT_FEATURES7 X86_U(0x00000007)
+#define CPUID_TSC_CRYSTAL   X86_U(0x00000015)   /* EAX/EBX: TSC to crystal ratio; ECX: crystal Hz */
+#define CPUID_FREQUENCY     X86_U(0x00000016)   /* EAX[15:0]: base frequency, MHz */
 #define CPUID7_ECX_LA57     BIT32(16)
 #define CPUID_EXT_MAX       X86_U(0x80000000)
 #define CPUID_EXT_INFO      X86_U(0x80000001)

@@ -71,6 +71,7 @@ good() {
         '^pagoda: pagetables frames=([0-9]+) minimum=\1$' \
         "^pagoda: cpus expected=$ncpu " \
         '^pagoda: timeline loader_us=[0-9]+ exit_us=[0-9]+ kernel_us=[0-9]+$' \
+        '^pagoda: timer tsc_hz=[1-9][0-9]{8,10} source=(cpuid15|pit|cpuid16|loader) bound_ppm=([0-9]{1,3}|[1-9][0-9]{3}) reason=(all-agree|majority|preferred|only-source) loader_estimate=[0-9]+ calib_us=[0-9]+ pit=[0-9]+:[a-z]+ ' \
         '^pagoda: check accounting=pass .* structures=ok$' \
         "^pagoda: smp online=$ncpu expected=$ncpu bringup_us=[0-9]+ .*( parked=0| reason=single-cpu)$" \
         '^pagoda: result=pass') || { echo "FAIL $name: $why"; return; }
