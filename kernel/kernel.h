@@ -101,6 +101,7 @@ struct smp_options {
     uint32_t late_apic;       /* BSP's deadline (tests the answered-too-late path) */
     bool deaf;                /* pagoda.smp.deaf=APIC: that CPU goes online, then never */
     uint32_t deaf_apic;       /* answers again (tests the bounded cross-CPU waits) */
+    bool init_delay_legacy;   /* pagoda.smp.init_delay=legacy: the SDM's 10 ms/200 us waits */
 };
 void smp_quiesce_firmware_aps(const struct bootinfo *bi);   /* INIT them early; picks the slots */
 void smp_boot(const struct bootinfo *bi, const struct smp_options *opt);

@@ -9,6 +9,7 @@
 #define SMP_WITHHOLD_KEY "pagoda.smp.withhold"   /* =APIC ID: a CPU that never answers */
 #define SMP_LATE_KEY     "pagoda.smp.late"       /* =APIC ID: a CPU that answers too late */
 #define SMP_DEAF_KEY     "pagoda.smp.deaf"       /* =APIC ID: a CPU that stops answering */
+#define SMP_INIT_DELAY_KEY "pagoda.smp.init_delay" /* =legacy: the SDM's waits on any CPU */
 
 static struct smp_options smp_options(const char *cmdline)
 {
@@ -16,6 +17,7 @@ static struct smp_options smp_options(const char *cmdline)
     o.withhold = cmdline_u32(cmdline_value(cmdline, SMP_WITHHOLD_KEY), &o.withhold_apic);
     o.late = cmdline_u32(cmdline_value(cmdline, SMP_LATE_KEY), &o.late_apic);
     o.deaf = cmdline_u32(cmdline_value(cmdline, SMP_DEAF_KEY), &o.deaf_apic);
+    o.init_delay_legacy = cmdline_value_is(cmdline_value(cmdline, SMP_INIT_DELAY_KEY), "legacy");
     return o;
 }
 

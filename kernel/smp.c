@@ -4,9 +4,11 @@
  * stays nearly flat as the CPU count grows. `pagoda.smp=serial` starts them
  * one at a time with the full delays each, as a baseline.
  *
- * Sequence per the SDM (Vol. 3A 8.4.4.1): INIT (level assert), 10 ms, SIPI,
- * 200 us, second SIPI to the CPUs that have not checked in. Delays come from
- * the TSC, calibrated against the PIT (timer.c).
+ * Sequence per the SDM (Vol. 3A 8.4.4.1): INIT (level assert), a wait, SIPI,
+ * a wait, second SIPI to the CPUs that have not checked in. The waits are
+ * the SDM's 10 ms and 200 us only on CPUs that need them, or when
+ * `pagoda.smp.init_delay=legacy` says so; modern CPUs need no wait after
+ * INIT (include/ap_start_timing.h). Delays come from the TSC (timer.c).
  *
  * Handshake (include/apslots.h): an AP says alive, waits for the BSP's
  * release and only then enters cpus[] and the online count. At its deadline
@@ -16,6 +18,7 @@
  * that did not answer. */
 #include <string.h>
 
+#include "ap_start_timing.h"
 #include "apslots.h"
 #include "kernel.h"
 #include "lapic.h"
@@ -23,8 +26,6 @@
 #include "x86/pte.h"
 #include "x86/trampoline.h"
 
-#define INIT_DELAY_US      10000
-#define SIPI_DELAY_US      200
 /* The BSP's deadline for saying alive, per wave (parallel) or per CPU
  * (serial), from the first INIT. 32 CPUs under TCG on 2 host cores say
  * alive in 15-20 ms, but one run beside other emulators left 4 of 32 short
@@ -52,6 +53,7 @@ static unsigned cpu_count = 1;                /* indices handed out, BSP = 0 */
 static volatile unsigned online = 1;
 static uint64_t bsp_pat;                      /* the PAT every AP copies */
 static const struct smp_options *options;
+static struct ap_start_timing timing;
 
 unsigned smp_online_count(void) { return online; }
 unsigned smp_cpu_count(void) { return cpu_count; }
@@ -222,9 +224,9 @@ static void start_wave(uint32_t page, const struct ap_slot *only)
     for (uint32_t i = 0; i < ap_slot_count; i++)
         if (in_scope(&ap_slots[i], only))
             send_or_report(lapic_send_init(apic_io(), ap_slots[i].apic_id), &ap_slots[i], "INIT");
-    timer_delay_us(INIT_DELAY_US);   /* exact; the APs sit in INIT, nothing to yield to */
+    timer_delay_us(timing.init_wait_us);   /* exact; the APs sit in INIT, nothing to yield to */
     sipi_pending(page, only);
-    timer_delay_us(SIPI_DELAY_US);
+    timer_delay_us(timing.sipi_wait_us);
     sipi_pending(page, only);
 }
 
@@ -325,6 +327,17 @@ static void report_online(void *arg)
             (unsigned long)c->cr3);
 }
 
+/* The BSP's vendor and family stand for every CPU's: one machine, one kind. */
+static struct ap_start_timing choose_timing(const struct smp_options *opt)
+{
+    struct cpuid_regs v = cpuid(0, 0);
+
+    if (opt->init_delay_legacy)
+        return ap_start_timing_legacy();
+    return ap_start_timing_for(cpu_vendor_from_cpuid0(v.ebx, v.ecx, v.edx),
+                               cpu_family_from_cpuid1(cpuid(CPUID_FEATURES, 0).eax));
+}
+
 void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
 {
     bool serial = opt->serial;
@@ -343,6 +356,7 @@ void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
         return;
     }
     options = opt;
+    timing = choose_timing(opt);
     mtrr_save_bsp();
     bsp_pat = rdmsr(MSR_PAT);
     cpus[0]->pat = bsp_pat;
@@ -367,9 +381,11 @@ void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
         transitional_free(&t, bi->trampoline);
     smp_call_all(report_online, NULL);   /* each CPU's own line, before the summary */
 
-    kprintf("pagoda: smp online=%u expected=%u bringup_us=%lu mode=%s apic=%s parked=%u\n", online,
-            bi->cpu_count, (unsigned long)timer_ticks_to_us(elapsed), serial ? "serial" : "parallel",
-            apic_is_x2apic() ? "x2apic" : "xapic", parked);
+    kprintf("pagoda: smp online=%u expected=%u bringup_us=%lu mode=%s apic=%s init_wait_us=%u "
+            "sipi_wait_us=%u waits=%s parked=%u\n", online, bi->cpu_count,
+            (unsigned long)timer_ticks_to_us(elapsed), serial ? "serial" : "parallel",
+            apic_is_x2apic() ? "x2apic" : "xapic", timing.init_wait_us, timing.sipi_wait_us,
+            timing.legacy ? (opt->init_delay_legacy ? "legacy-asked" : "legacy-cpu") : "modern", parked);
 }
 
 /* An AP that is not to run on and that no INIT will stop: it reports and

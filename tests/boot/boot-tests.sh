@@ -83,7 +83,12 @@ good() {
         '^pagoda: check ptaccess-window=pass .* maps=4 .*agree=yes$' \
         "^pagoda: check ptaccess-clean=pass slot=empty window=unmapped faulted=$ncpu/$ncpu totals=exact leaves=[1-9][0-9]* unreserved=0 structures=ok\$") ||
         { echo "FAIL $name: $why"; return; }
+    # AP start-up waits: QEMU's CPU models (Intel family 6, AMD family 0xF)
+    # need none after INIT; pagoda.smp.init_delay=legacy brings the SDM's back.
+    local waits='init_wait_us=0 sipi_wait_us=10 waits=modern'
+    [[ " $args " == *" pagoda.smp.init_delay=legacy "* ]] && waits='init_wait_us=10000 sipi_wait_us=200 waits=legacy-asked'
     if [ "$ncpu" -gt 1 ]; then
+        why=$(expect "$log" "^pagoda: smp online=$ncpu .* $waits parked=0\$") || { echo "FAIL $name: $why"; return; }
         why=$(expect "$log" \
             "^pagoda: check smp-translate=pass cpus=$ncpu reads=$((ncpu * (ncpu - 1)))$" \
             "^pagoda: check smp-stress=pass cpus=$ncpu .*errors=0 .*totals=exact structures=ok " \
@@ -196,6 +201,7 @@ for spec in "max 128M 1 1G" "max 1G 2 1G" "max 4G 4 1G" "max 16G 8 1G" \
 done
 cases+=("good boot-max-1G-sparse-apic max 1G 6,sockets=2,cores=3 1G")  # APIC IDs 0,1,2,4,5,6
 cases+=("good boot-max-1G-smp4-serial max 1G 4 1G pagoda.smp=serial")
+cases+=("good boot-max-1G-smp2-legacy-init max 1G 2 1G pagoda.smp.init_delay=legacy")
 cases+=("good boot-max-256G-smp32 max 256G 32 1G")
 cases+=("laggard smp-cpu-never-answers withhold")
 cases+=("deaf smp-cpu-stops-answering")
