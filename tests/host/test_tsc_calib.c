@@ -196,9 +196,9 @@ static void test_pit_steady(void **state)
     assert_true(m2.tsc > m.tsc);
 }
 
-/* The vCPU stops between the TSC read and the latch while the PIT keeps
- * counting (the host ran something else): that sample's interval misses
- * the others and the run says so instead of returning a wrong number. */
+/* One sample whose count is off the steady ratio: its interval misses the
+ * others' intersection and the run says so instead of returning a wrong
+ * number. */
 static void test_pit_unsteady(void **state)
 {
     (void)state;
@@ -210,8 +210,8 @@ static void test_pit_unsteady(void **state)
         struct tsc_pit_sample s = sim_sample(&m, 3000, 1500);
         assert_int_equal(tsc_pit_add(&r, &s, 10), TSC_PIT_MORE);
     }
-    /* The PIT ran 2 ms further than the TSC saw: a TSC that paused (TCG
-     * stops its virtual TSC with the vCPU under some clock settings). */
+    /* The PIT ran 2 ms further than the TSC saw: the two clocks lost
+     * their ratio (a stalled TSC, a PIT emulated off another clock). */
     struct tsc_pit_sample s = sim_sample(&m, 3000, 1500);
     s.count -= (uint16_t)(TSC_PIT_HZ / 500);
     assert_int_equal(tsc_pit_add(&r, &s, 10), TSC_PIT_UNSTEADY);
