@@ -1,5 +1,5 @@
 /* The waits in the INIT-SIPI-SIPI sequence that starts an AP, by CPU.
- * The SDM's sequence (Vol. 3A 9.4.4.1) waits 10 ms after INIT and 200 us
+ * The SDM's sequence (Vol. 3A 8.4.4.1) waits 10 ms after INIT and 200 us
  * between the SIPIs; the 10 ms is for the external-APIC and early
  * integrated-APIC CPUs. Linux (arch/x86/kernel/smpboot.c,
  * smp_quirk_init_udelay) waits nothing after INIT on Intel family >= 6,

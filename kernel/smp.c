@@ -2,7 +2,7 @@
  * once: every AP gets INIT together, then its SIPIs together, and finds its
  * own slot (stack, struct cpu) by APIC ID in the trampoline, so bring-up time
  * stays nearly flat as the CPU count grows. `pagoda.smp=serial` starts them
- * one at a time with the full delays each, as a baseline.
+ * one at a time with the INIT/SIPI waits each, as a baseline.
  *
  * Sequence per the SDM (Vol. 3A 8.4.4.1): INIT (level assert), a wait, SIPI,
  * a wait, second SIPI to the CPUs that have not checked in. The waits are
