@@ -264,9 +264,18 @@ static __attribute__((noreturn)) void finish_and_enter(struct limine_boot *B)
         limine_fatal(what, rc);
     limine_machine_state(B);
     limine_mp_start(B);
-    if (B->mp.resp && B->mp.tsc_hz)   /* COM1 only now; a measurement, not a check */
-        con_printf("pagoda: limine: mp aps=%u parked=%u bringup_us=%lu mode=parallel\n", B->mp.started,
-                   B->mp.parked, (unsigned long)(B->mp.bringup_tsc / (B->mp.tsc_hz / 1000000)));
+    if (B->mp.resp && B->mp.tsc_hz) {   /* COM1 only now; a measurement, not a check */
+        const struct limine_mp *mp = &B->mp;
+        uint64_t per_us = mp->tsc_hz / 1000000;
+        /* ebs_tsc and tsc_hz let the kernel's own TSC stamps be placed
+         * on the same time line (tests/bench/limine-mp.sh). */
+        con_printf("pagoda: limine: mp aps=%u parked=%u bringup_us=%lu mode=%s init_wait_us=%u "
+                   "sipi_wait_us=%u ebs_to_parked_us=%lu ebs_tsc=%lu tsc_hz=%lu\n", mp->started, mp->parked,
+                   (unsigned long)(mp->bringup_tsc / per_us), mp->serial ? "serial" : "parallel",
+                   mp->timing.init_wait_us, mp->timing.sipi_wait_us,
+                   (unsigned long)((mp->parked_tsc - mp->ebs_tsc) / per_us), (unsigned long)mp->ebs_tsc,
+                   (unsigned long)mp->tsc_hz);
+    }
     limine_enter(B->handoff);
 }
 
@@ -302,6 +311,7 @@ EFI_STATUS limine_boot(EFI_HANDLE image, const struct config *cfg, struct kernel
 
     /* L7 exit: no output, allocation or protocol call from here on */
     st = memmap_exit_boot_services(image, &B.mm, &attempts);
+    B.mp.ebs_tsc = rdtsc();
     if (EFI_ERROR(st)) {
         con_after_exit();
         con_printf("pagoda: ExitBootServices failed after %u attempts: %s\n", attempts,

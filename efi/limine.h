@@ -36,6 +36,7 @@
 
 #ifndef __ASSEMBLER__
 #include "limine_proto.h"
+#include "ap_start_timing.h"
 #include "apslots.h"
 #include "loader.h"
 #include "x86/pte.h"
@@ -133,8 +134,12 @@ struct limine_mp {
     paddr_t stacks;                  /* slots * stack size */
     uint64_t tsc_hz;
     bool x2apic;
+    bool serial;                     /* limine_smp=serial: one AP at a time */
+    struct ap_start_timing timing;   /* INIT and SIPI waits */
     uint32_t started, parked;        /* after limine_mp_start */
     uint64_t bringup_tsc;            /* INIT to all decided */
+    uint64_t ebs_tsc;                /* TSC right after ExitBootServices */
+    uint64_t parked_tsc;             /* TSC when every AP was alive or given up */
 };
 
 /* Everything the Limine path prepares before the exit. */

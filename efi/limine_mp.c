@@ -11,7 +11,11 @@
  *
  * After the exit, before the BSP's own jump: the trampoline the kernel also
  * uses (shared/ap_trampoline.S) is copied to its page, and every AP gets
- * INIT, then two SIPIs, all at once, with lapic.c's ICR encoding. Each AP
+ * INIT, then two SIPIs, all at once, with lapic.c's ICR encoding and the
+ * kernel's waits (shared/ap_start_timing.c: none after INIT on modern
+ * CPUs). `limine_smp=serial` starts one AP at a time with the SDM's full
+ * waits and its own deadline each: the baseline of a loader that starts
+ * its APs one by one (make bench). Each AP
  * finds its slot by APIC ID (limine_ap.S), says alive (READY -> ALIVE, the
  * handshake of include/apslots.h), sets the protocol's entry state and
  * spins on its goto_address. At the deadline apslots_decide settles every
@@ -19,13 +23,12 @@
  * wait-for-SIPI) and left out of the response. */
 #include <string.h>
 
+#include "ap_start_timing.h"
 #include "lapic.h"
 #include "limine.h"
 #include "x86/cpu.h"
 #include "x86/trampoline.h"
 
-#define INIT_DELAY_US        10000    /* SDM 3A 8.4.4.1 */
-#define SIPI_DELAY_US        200
 /* The deadline for saying alive, from the first INIT; as kernel/smp.c's
  * AP_ALIVE_TIMEOUT_US (32 CPUs under TCG need 15-20 ms; emulator load). */
 #define AP_ALIVE_TIMEOUT_US  500000
@@ -154,6 +157,17 @@ static EFI_STATUS allocate_ap_memory(struct limine_boot *B)
     return EFI_SUCCESS;
 }
 
+/* The kernel's policy (kernel/smp.c): the SDM's waits unless the BSP's
+ * CPUID says they are not needed; serial mode keeps them, as the loaders
+ * it stands for do. */
+static struct ap_start_timing choose_timing(bool serial)
+{
+    if (serial)
+        return ap_start_timing_legacy();
+    struct cpuid_regs v = cpuid(0, 0), f = cpuid(1, 0);
+    return ap_start_timing_for(cpu_vendor_from_cpuid0(v.ebx, v.ecx, v.edx), cpu_family_from_cpuid1(f.eax));
+}
+
 EFI_STATUS limine_mp_prepare(struct limine_boot *B, const struct limine_req *r)
 {
     static struct bootinfo_cpu cpus[BOOTINFO_MAX_CPUS];
@@ -191,8 +205,11 @@ EFI_STATUS limine_mp_prepare(struct limine_boot *B, const struct limine_req *r)
                                          .cpus = limine_kva(B, mp->cpu_ptrs) };
     limine_req_set_response(r, limine_kva(B, mp->resp));
     mp->tsc_hz = limine_ap_count ? platform_tsc_hz() : 0;
-    con_printf("pagoda: limine: MP: %u CPUs in the MADT, %u APs to start (%s)\n", (unsigned)t->ncpus,
-               limine_ap_count, mp->x2apic ? "x2APIC" : "xAPIC");
+    mp->serial = B->cfg->limine_smp == CONFIG_LIMINE_SMP_SERIAL;
+    mp->timing = choose_timing(mp->serial);
+    con_printf("pagoda: limine: MP: %u CPUs in the MADT, %u APs to start (%s, %s, init_wait_us=%u "
+               "sipi_wait_us=%u)\n", (unsigned)t->ncpus, limine_ap_count, mp->x2apic ? "x2APIC" : "xAPIC",
+               mp->serial ? "serial" : "parallel", mp->timing.init_wait_us, mp->timing.sipi_wait_us);
     return EFI_SUCCESS;
 }
 
@@ -263,6 +280,36 @@ static void compact_response(struct limine_boot *B)
     mp->resp->cpu_count = n;
 }
 
+/* One AP, INIT to alive or its own deadline (serial mode). */
+static void start_one(const struct lapic_io *io, const struct limine_mp *mp, struct ap_slot *s, uint32_t page)
+{
+    uint64_t deadline = rdtsc() + mp->tsc_hz / US_PER_SECOND * AP_ALIVE_TIMEOUT_US;
+
+    (void)lapic_send_init(io, s->apic_id);
+    delay_us(mp, mp->timing.init_wait_us);
+    (void)lapic_send_startup(io, s->apic_id, page);
+    delay_us(mp, mp->timing.sipi_wait_us);
+    if (apslots_state(s) == AP_STATE_READY)
+        (void)lapic_send_startup(io, s->apic_id, page);
+    while (apslots_state(s) == AP_STATE_READY && rdtsc() < deadline)
+        cpu_pause();
+}
+
+/* All APs at once: INIT, the wait, SIPI, the wait, a second SIPI to those
+ * not alive yet, then one deadline from the first INIT. */
+static void start_all(const struct lapic_io *io, const struct limine_mp *mp, uint32_t page, uint64_t t0)
+{
+    uint64_t deadline = t0 + mp->tsc_hz / US_PER_SECOND * AP_ALIVE_TIMEOUT_US;
+
+    send_all(io, page, false);
+    delay_us(mp, mp->timing.init_wait_us);
+    send_all(io, page, true);
+    delay_us(mp, mp->timing.sipi_wait_us);
+    send_all(io, page, true);
+    while (slots_ready() && rdtsc() < deadline)
+        cpu_pause();
+}
+
 void limine_mp_start(struct limine_boot *B)
 {
     struct limine_mp *mp = &B->mp;
@@ -277,14 +324,13 @@ void limine_mp_start(struct limine_boot *B)
         limine_ap_slots[i].state = AP_STATE_READY;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 
-    uint64_t t0 = rdtsc(), deadline = t0 + mp->tsc_hz / US_PER_SECOND * AP_ALIVE_TIMEOUT_US;
-    send_all(&io, page, false);
-    delay_us(mp, INIT_DELAY_US);
-    send_all(&io, page, true);
-    delay_us(mp, SIPI_DELAY_US);
-    send_all(&io, page, true);
-    while (slots_ready() && rdtsc() < deadline)
-        cpu_pause();
+    uint64_t t0 = rdtsc();
+    if (mp->serial)
+        for (uint32_t i = 0; i < limine_ap_count; i++)
+            start_one(&io, mp, &limine_ap_slots[i], page);
+    else
+        start_all(&io, mp, page, t0);
+    mp->parked_tsc = rdtsc();   /* every AP alive (spinning on goto_address) or given up */
     for (uint32_t i = 0; i < limine_ap_count; i++) {
         struct ap_slot *s = &limine_ap_slots[i];
         enum ap_fate f = apslots_decide(s);

@@ -11,6 +11,10 @@
  *                   boot protocol: auto (default) serves the Limine protocol
  *                   to a kernel whose image holds Limine requests, Pagoda's
  *                   own otherwise (docs/limine.md)
+ *   limine_smp=parallel|serial
+ *                   how the loader starts a Limine kernel's APs: all at
+ *                   once (default) or one at a time with the SDM's full
+ *                   waits, the baseline for make bench (docs/limine.md)
  *   module=PATH [STRING]
  *                   a Limine module (repeatable, in order): a file on the
  *                   boot volume and an optional string (rest of the line)
@@ -32,6 +36,11 @@ enum config_protocol {
     CONFIG_PROTOCOL_LIMINE,
 };
 
+enum config_limine_smp {
+    CONFIG_LIMINE_SMP_PARALLEL = 0,    /* every AP at once */
+    CONFIG_LIMINE_SMP_SERIAL,          /* one at a time, SDM waits */
+};
+
 struct config_module {
     char path[CONFIG_PATH_MAX];       /* '\' separators, as `kernel` */
     char string[CONFIG_CMDLINE_MAX];  /* "" when none was given */
@@ -44,6 +53,7 @@ struct config {
     int capture;                      /* 1: write the memory-map capture */
     int gdb;                          /* 1: wait for gdb (efi/main.c) */
     enum config_protocol protocol;
+    enum config_limine_smp limine_smp;
     size_t nmodules;
     struct config_module modules[CONFIG_MODULES_MAX];
 };

@@ -92,6 +92,17 @@ static int parse_protocol(struct config *cfg, struct span val, unsigned line, ch
     return fail(err, line, "protocol must be auto, pagoda or limine, not", val);
 }
 
+static int parse_limine_smp(struct config *cfg, struct span val, unsigned line, char *err)
+{
+    if (span_eq(val, "parallel"))
+        cfg->limine_smp = CONFIG_LIMINE_SMP_PARALLEL;
+    else if (span_eq(val, "serial"))
+        cfg->limine_smp = CONFIG_LIMINE_SMP_SERIAL;
+    else
+        return fail(err, line, "limine_smp must be parallel or serial, not", val);
+    return 0;
+}
+
 /* module=PATH [STRING]: the path ends at the first blank, the string is the
  * rest of the line (trimmed). */
 static int parse_module(struct config *cfg, struct span val, unsigned line, char *err)
@@ -137,6 +148,8 @@ static int apply(struct config *cfg, struct span key, struct span val, unsigned 
         return parse_flag(&cfg->gdb, val, line, err, "gdb must be 0 or 1, not");
     if (span_eq(key, "protocol"))
         return parse_protocol(cfg, val, line, err);
+    if (span_eq(key, "limine_smp"))
+        return parse_limine_smp(cfg, val, line, err);
     if (span_eq(key, "module"))
         return parse_module(cfg, val, line, err);
     return fail(err, line, "unknown key", key);

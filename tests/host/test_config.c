@@ -65,6 +65,21 @@ static void test_protocol_and_modules(void **state)
     assert_int_equal(c.nmodules, 0);
 }
 
+static void test_limine_smp(void **state)
+{
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+    (void)state;
+    assert_int_equal(parse("limine_smp=serial\n", &c, err), 0);
+    assert_int_equal(c.limine_smp, CONFIG_LIMINE_SMP_SERIAL);
+    assert_int_equal(parse("limine_smp = parallel\n", &c, err), 0);
+    assert_int_equal(c.limine_smp, CONFIG_LIMINE_SMP_PARALLEL);
+    assert_int_equal(parse("kernel=k.elf\n", &c, err), 0);
+    assert_int_equal(c.limine_smp, CONFIG_LIMINE_SMP_PARALLEL);
+    assert_int_equal(parse("limine_smp=fast\n", &c, err), -1);
+    assert_non_null(strstr(err, "line 1: limine_smp must be parallel or serial"));
+}
+
 static void test_module_limit(void **state)
 {
     struct config c;
@@ -123,6 +138,7 @@ int main(void)
         cmocka_unit_test(test_all_keys), cmocka_unit_test(test_defaults_on_empty),
         cmocka_unit_test(test_errors_table), cmocka_unit_test(test_too_long_and_nul),
         cmocka_unit_test(test_protocol_and_modules), cmocka_unit_test(test_module_limit),
+        cmocka_unit_test(test_limine_smp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
