@@ -101,6 +101,7 @@ boot() {
         echo "cmdline=lk.probe=1 lk.cpus=$cpus lk.modules=2 lk.now=$(date +%s) $(file_facts "$kernel")"
         echo 'module=\EFI\pagoda\lk-mod1.bin lk-pattern 1 70001'
         echo 'module=\EFI\pagoda\lk-mod2.bin lk-pattern 2 4096'
+        [ -z "${LK_CONF_EXTRA:-}" ] || echo "$LK_CONF_EXTRA"
     } > "$dir/pagoda.conf"
     # shellcheck disable=SC2086
     ./run.sh -t $args -k "$kernel" -C "$dir/pagoda.conf" -M "$dir/lk-mod1.bin" -M "$dir/lk-mod2.bin" \
@@ -112,6 +113,19 @@ boot() {
         { echo "FAIL $name: serial and port 0xE9 reports differ"; return; }
     [ $rc -eq 0 ] || { echo "FAIL $name: run.sh exit $rc after a passing report"; return; }
     echo "PASS $name"
+}
+
+# boot_serial NAME KERNEL REV RUN-ARGS: boot with limine_smp=serial; the
+# loader must also say it started every AP one at a time with the SDM's waits.
+boot_serial() {
+    local out cpus
+    out=$(LK_CONF_EXTRA=limine_smp=serial boot "$@")
+    cpus=$(sed -n 's/.*-c \([0-9]*\).*/\1/p' <<<"$4")
+    if [[ $out == PASS* ]] && ! grep -Eq "^pagoda: limine: mp aps=$((cpus - 1)) parked=0 .*mode=serial init_wait_us=10000 sipi_wait_us=200 " \
+            "$LOGDIR/$1.serial"; then
+        out="FAIL $1: no 'mp aps=$((cpus - 1)) parked=0 ... mode=serial' line with the SDM's waits ($LOGDIR/$1.serial)"
+    fi
+    echo "$out"
 }
 
 # refuse NAME REASON-REGEX RUN-ARGS: the loader refuses, with a reason line
@@ -191,6 +205,7 @@ cases+=("boot boot-rev6-cpu1 $LK_DIR/lk-rev6.elf 6 '-c 1'")
 cases+=("boot boot-rev6-cpu8 $LK_DIR/lk-rev6.elf 6 '-c 8'")
 cases+=("boot boot-rev6-cpu32 $LK_DIR/lk-rev6.elf 6 '-c 32 -m 2G'")
 cases+=("boot boot-rev6-qemu64 $LK_DIR/lk-rev6.elf 6 '-c 2 -p qemu64'")
+cases+=("boot_serial boot-rev6-serial $LK_DIR/lk-rev6.elf 6 '-c 4'")
 cases+=("boot boot-rev3-qemu64 $LK_DIR/lk-rev3.elf 3 '-c 2 -p qemu64'")
 cases+=("boot boot-pie $LK_DIR/lk-pie.elf 6 '-c 2' pie_reloc")
 cases+=("boot boot-pie-relr $LK_DIR/lk-pie-relr.elf 6 '-c 2' pie_reloc")
@@ -231,6 +246,6 @@ if ! loader_serves_limine; then
     printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re { print "SKIP " $2 ": loader does not serve the Limine protocol yet" }'
     exit 0
 fi
-export -f boot refuse newer report_ok checks_for file_facts loader_said
+export -f boot boot_serial refuse newer report_ok checks_for file_facts loader_said
 export LOGDIR BOOT_TIMEOUT LK_ALLOW_MISSING LK_DIR
 printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'
