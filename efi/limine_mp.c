@@ -204,7 +204,7 @@ EFI_STATUS limine_mp_prepare(struct limine_boot *B, const struct limine_req *r)
                                          .bsp_lapic_id = bsp, .cpu_count = listed,
                                          .cpus = limine_kva(B, mp->cpu_ptrs) };
     limine_req_set_response(r, limine_kva(B, mp->resp));
-    mp->tsc_hz = limine_ap_count ? platform_tsc_hz() : 0;
+    mp->tsc_hz = platform_tsc_hz();   /* the delays; with no AP, still the mp line's times */
     mp->serial = B->cfg->limine_smp == CONFIG_LIMINE_SMP_SERIAL;
     mp->timing = choose_timing(mp->serial);
     con_printf("pagoda: limine: MP: %u CPUs in the MADT, %u APs to start (%s, %s, init_wait_us=%u "
@@ -314,8 +314,12 @@ void limine_mp_start(struct limine_boot *B)
 {
     struct limine_mp *mp = &B->mp;
 
-    if (!mp->resp || !limine_ap_count)
+    if (!mp->resp)
         return;
+    if (!limine_ap_count) {
+        mp->parked_tsc = rdtsc();   /* nothing to start: decided at once */
+        return;
+    }
     struct lapic_io io = lapic_io_now();
     uint32_t page = (uint32_t)(mp->tramp >> PAGE_SHIFT);
     limine_ap_block = limine_kva(B, B->handoff);
