@@ -40,7 +40,6 @@ struct ap_slot limine_ap_slots[BOOTINFO_MAX_CPUS];
 uint32_t limine_ap_count;
 uint64_t limine_ap_block;
 
-extern char trampoline_start[], trampoline_end[], trampoline_gdt[], trampoline_pm32[], trampoline_lm64[];
 
 /* ---- local APIC access after the exit (firmware tables, identity) ------- */
 
@@ -176,6 +175,10 @@ EFI_STATUS limine_mp_prepare(struct limine_boot *B, const struct limine_req *r)
     uint32_t bsp = bsp_apic_id();
     EFI_STATUS st;
 
+    if (!tramp_image_fits()) {   /* a loader bug: say so before the exit */
+        con_printf("pagoda: limine: AP trampoline overlaps its parameter block\n");
+        return EFI_LOAD_ERROR;
+    }
     mp->x2apic = (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) != 0;
     if (t->cpus_truncated)
         con_printf("pagoda: limine: the MADT lists more than %d processors; the rest stay off\n",
@@ -225,24 +228,14 @@ static void delay_us(const struct limine_mp *mp, uint64_t us)
 
 static void trampoline_install(const struct limine_boot *B)
 {
-    uint8_t *page = (uint8_t *)(uintptr_t)B->mp.tramp;
-    uint32_t base = (uint32_t)B->mp.tramp;
-    struct tramp_params *p = (struct tramp_params *)(page + TRAMP_PARAMS);
-
-    memcpy(page, trampoline_start, (size_t)(trampoline_end - trampoline_start));
-    *p = (struct tramp_params){
-        .gdt_limit = TRAMP_GDT_ENTRIES * sizeof(uint64_t) - 1,
-        .gdt_base = base + (uint32_t)(trampoline_gdt - trampoline_start),
-        .far32_offset = base + (uint32_t)(trampoline_pm32 - trampoline_start),
-        .far32_selector = TRAMP_SEL_CODE32,
-        .far64_offset = base + (uint32_t)(trampoline_lm64 - trampoline_start),
-        .far64_selector = TRAMP_SEL_CODE64,
+    const struct tramp_target target = {
         .cr3_32 = (uint32_t)B->handoff->trans_cr3,
         .efer_set = (uint32_t)(EFER_LME | ((B->caps & PT_CAP_NX) ? EFER_NXE : 0)),
+        .cr4 = (uint32_t)(CR4_PAE | (B->levels == 5 ? CR4_LA57 : 0)),
         .entry64 = B->hhdm + (uintptr_t)limine_ap_entry64,
         .cr3_final = B->handoff->final_cr3,
-        .cr4 = (uint32_t)(CR4_PAE | (B->levels == 5 ? CR4_LA57 : 0)),
     };
+    tramp_install((uint8_t *)(uintptr_t)B->mp.tramp, (uint32_t)B->mp.tramp, &target);
 }
 
 static unsigned slots_ready(void)

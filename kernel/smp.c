@@ -41,8 +41,7 @@
 #define CPU_STRUCT_BYTES   64 * KiB   /* power of two >= sizeof(struct cpu) */
 _Static_assert(sizeof(struct cpu) <= CPU_STRUCT_BYTES, "struct cpu outgrew its allocation");
 
-extern char trampoline_start[], trampoline_end[], trampoline_gdt[], trampoline_pm32[],
-    trampoline_lm64[], ap_entry64[];
+extern char ap_entry64[];
 
 /* Read by the trampoline (ap_entry64): the table it scans for its APIC ID. */
 struct ap_slot ap_slots[BOOTINFO_MAX_CPUS];
@@ -107,27 +106,16 @@ static void transitional_free(struct pt *t, paddr_t tramp)
 
 static void trampoline_install(const struct bootinfo *bi, const struct pt *t)
 {
-    uint8_t *page = phys_to_virt(bi->trampoline);
-    uint32_t base = (uint32_t)bi->trampoline;
-    struct tramp_params *p = (struct tramp_params *)(page + TRAMP_PARAMS);
-
-    _Static_assert(TRAMP_PARAMS_END <= PAGE_SIZE, "params past the page");
-    if ((uint64_t)(trampoline_end - trampoline_start) > TRAMP_PARAMS)
+    if (!tramp_image_fits())
         panic("smp: trampoline code overlaps its parameter block");
-    memcpy(page, trampoline_start, (size_t)(trampoline_end - trampoline_start));
-    *p = (struct tramp_params){
-        .gdt_limit = TRAMP_GDT_ENTRIES * sizeof(uint64_t) - 1,
-        .gdt_base = base + (uint32_t)(trampoline_gdt - trampoline_start),
-        .far32_offset = base + (uint32_t)(trampoline_pm32 - trampoline_start),
-        .far32_selector = TRAMP_SEL_CODE32,
-        .far64_offset = base + (uint32_t)(trampoline_lm64 - trampoline_start),
-        .far64_selector = TRAMP_SEL_CODE64,
+    const struct tramp_target target = {
         .cr3_32 = (uint32_t)t->root,
         .efer_set = (uint32_t)(EFER_LME | ((bi->cpu_features & BI_CPU_NX) ? EFER_NXE : 0)),
+        .cr4 = (uint32_t)CR4_PAE,
         .entry64 = (uint64_t)ap_entry64,
         .cr3_final = kmem.pt.root,
-        .cr4 = (uint32_t)CR4_PAE,
     };
+    tramp_install(phys_to_virt(bi->trampoline), (uint32_t)bi->trampoline, &target);
 }
 
 /* Why no AP is started, or NULL. The CPU list must tell the BSP (this CPU,

@@ -46,6 +46,7 @@
 #define AP_STATE_GAVE_UP   6      /* said alive, never released in time: halted itself */
 
 #ifndef __ASSEMBLER__
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,6 +77,53 @@ _Static_assert(offsetof(struct tramp_params, entry64) == TRAMP_ENTRY64 - TRAMP_P
 _Static_assert(offsetof(struct tramp_params, cr3_final) == TRAMP_CR3_FINAL - TRAMP_PARAMS, "cr3");
 _Static_assert(offsetof(struct tramp_params, cr4) == TRAMP_CR4 - TRAMP_PARAMS, "cr4");
 _Static_assert(sizeof(struct tramp_params) == TRAMP_PARAMS_END - TRAMP_PARAMS, "params size");
+_Static_assert(TRAMP_PARAMS_END <= 0x1000, "parameter block past the 4 KiB trampoline page");
+
+/* The real-mode image (shared/ap_trampoline.S) and the labels whose
+ * physical addresses the parameter block carries. The assembler checks that
+ * the code ends before TRAMP_PARAMS. */
+extern char trampoline_start[], trampoline_end[], trampoline_gdt[], trampoline_pm32[],
+    trampoline_lm64[];
+
+/* What the kernel's and the loader's bring-ups differ in. */
+struct tramp_target {
+    uint32_t cr3_32;        /* transitional root below 4 GiB, mapping the trampoline page */
+    uint32_t efer_set;      /* EFER bits set with paging off (LME, NXE) */
+    uint32_t cr4;           /* CR4 before paging (PAE, LA57) */
+    uint64_t entry64;       /* 64-bit code reached through the transitional root */
+    uint64_t cr3_final;     /* the root the AP runs on */
+};
+
+/* The image ends before the parameter block (a fact of the build, checked
+ * at run time because the assembler cannot measure relaxed code). */
+static inline bool tramp_image_fits(void)
+{
+    return trampoline_end - trampoline_start <= TRAMP_PARAMS;
+}
+
+/* Copy the trampoline to the page at physical `base` (below 1 MiB, 4 KiB
+ * aligned: a SIPI vector), reached at `page`, and fill its parameters:
+ * absolute addresses, since the AP runs it with CS base = `base`. Inline,
+ * as the image exists in the loader and the kernel but not in host tests. */
+static inline void tramp_install(uint8_t *page, uint32_t base, const struct tramp_target *t)
+{
+    struct tramp_params *p = (struct tramp_params *)(page + TRAMP_PARAMS);
+
+    __builtin_memcpy(page, trampoline_start, (size_t)(trampoline_end - trampoline_start));
+    *p = (struct tramp_params){
+        .gdt_limit = TRAMP_GDT_ENTRIES * sizeof(uint64_t) - 1,
+        .gdt_base = base + (uint32_t)(trampoline_gdt - trampoline_start),
+        .far32_offset = base + (uint32_t)(trampoline_pm32 - trampoline_start),
+        .far32_selector = TRAMP_SEL_CODE32,
+        .far64_offset = base + (uint32_t)(trampoline_lm64 - trampoline_start),
+        .far64_selector = TRAMP_SEL_CODE64,
+        .cr3_32 = t->cr3_32,
+        .efer_set = t->efer_set,
+        .entry64 = t->entry64,
+        .cr3_final = t->cr3_final,
+        .cr4 = t->cr4,
+    };
+}
 
 struct ap_slot {
     uint32_t apic_id;
