@@ -34,7 +34,30 @@
 #define LH_PAT         0x90   /* IA32_PAT for the APs (the BSP's, LIMINE_PAT_VALUE) */
 #define LH_SIZE        0x98
 
-#ifndef __ASSEMBLER__
+#ifdef __ASSEMBLER__
+/* The last step into a Limine kernel, BSP and APs alike: the stack holds
+ * [RFLAGS, entry, 0]; every general-purpose register the spec wants zero
+ * is zeroed (RDI is the caller's: 0 on the BSP, the info struct on an AP),
+ * then RFLAGS is loaded and `ret` enters with the 0 return address on top. */
+.macro LIMINE_ENTER_ZEROED
+    xor     %eax, %eax
+    xor     %ebx, %ebx
+    xor     %ecx, %ecx
+    xor     %edx, %edx
+    xor     %esi, %esi
+    xor     %ebp, %ebp
+    xor     %r8d, %r8d
+    xor     %r9d, %r9d
+    xor     %r10d, %r10d
+    xor     %r11d, %r11d
+    xor     %r12d, %r12d
+    xor     %r13d, %r13d
+    xor     %r14d, %r14d
+    xor     %r15d, %r15d
+    popfq
+    ret
+.endm
+#else
 #include "limine_proto.h"
 #include "ap_start_timing.h"
 #include "apslots.h"

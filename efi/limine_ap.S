@@ -110,22 +110,7 @@ limine_ap_entry64:
     pushq   $0                              /* the return address */
     pushq   %rax
     pushq   LH_RFLAGS(%r13)
-    xor     %eax, %eax
-    xor     %ebx, %ebx
-    xor     %ecx, %ecx
-    xor     %edx, %edx
-    xor     %esi, %esi
-    xor     %ebp, %ebp
-    xor     %r8d, %r8d
-    xor     %r9d, %r9d
-    xor     %r10d, %r10d
-    xor     %r11d, %r11d
-    xor     %r12d, %r12d
-    xor     %r13d, %r13d
-    xor     %r14d, %r14d
-    xor     %r15d, %r15d
-    popfq
-    ret
+    LIMINE_ENTER_ZEROED                     /* RDI = this AP's info struct */
 
 park:
     cli

@@ -78,23 +78,8 @@ on_transitional_root:
     pushq   $0                          /* the return address the spec asks for */
     pushq   LH_ENTRY(%rbx)
     pushq   LH_RFLAGS(%rbx)
-    xor     %eax, %eax
-    xor     %ebx, %ebx
-    xor     %ecx, %ecx
-    xor     %edx, %edx
-    xor     %esi, %esi
     xor     %edi, %edi
-    xor     %ebp, %ebp
-    xor     %r8d, %r8d
-    xor     %r9d, %r9d
-    xor     %r10d, %r10d
-    xor     %r11d, %r11d
-    xor     %r12d, %r12d
-    xor     %r13d, %r13d
-    xor     %r14d, %r14d
-    xor     %r15d, %r15d
-    popfq
-    ret                                 /* RSP = top - 8, holding the 0 */
+    LIMINE_ENTER_ZEROED                 /* RSP = top - 8, holding the 0 */
 
 /* 5-level: rbx = the block (identity, below 4 GiB, like this code). */
 la57_switch:
