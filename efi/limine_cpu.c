@@ -14,6 +14,7 @@
 #include "limine.h"
 #include "x86/apic.h"
 #include "x86/cpu.h"
+#include "x86/lapic_cpu.h"
 #include "x86/ioapic.h"
 #include "x86/pic.h"
 
@@ -31,23 +32,6 @@ static void mask_ioapic(paddr_t base)
     }
 }
 
-/* The local APIC through MMIO (xAPIC) or MSRs (x2APIC), whichever mode the
- * firmware left it in: the kernel's x2APIC choice belongs to the MP request. */
-static uint32_t lapic_rd(uint64_t apic_base, uint32_t reg)
-{
-    if (apic_base & APIC_BASE_EXTD)
-        return (uint32_t)rdmsr(X2APIC_MSR(reg));
-    return *(volatile uint32_t *)(uintptr_t)((apic_base & APIC_BASE_ADDR_MASK) + reg);
-}
-
-static void lapic_wr(uint64_t apic_base, uint32_t reg, uint32_t v)
-{
-    if (apic_base & APIC_BASE_EXTD)
-        wrmsr(X2APIC_MSR(reg), v);
-    else
-        *(volatile uint32_t *)(uintptr_t)((apic_base & APIC_BASE_ADDR_MASK) + reg) = v;
-}
-
 static void lapic_reset_state(void)
 {
     static const struct { uint32_t reg; unsigned min_maxlvt; } lvts[] = {
@@ -58,12 +42,15 @@ static void lapic_reset_state(void)
 
     if (!(base & APIC_BASE_EN))
         wrmsr(MSR_APIC_BASE, base |= APIC_BASE_EN);
-    unsigned maxlvt = LAPIC_VERSION_MAXLVT(lapic_rd(base, LAPIC_VERSION));
+    /* In whatever mode the firmware left it: the kernel's x2APIC choice
+     * belongs to the MP request. */
+    const struct lapic_io io = lapic_io_identity();
+    unsigned maxlvt = LAPIC_VERSION_MAXLVT(io.read(io.ctx, LAPIC_VERSION));
     for (size_t i = 0; i < ARRAY_LEN(lvts); i++)   /* registers past maxlvt do not exist */
         if (maxlvt >= lvts[i].min_maxlvt)
-            lapic_wr(base, lvts[i].reg, lapic_rd(base, lvts[i].reg) | LAPIC_LVT_MASKED);
-    lapic_wr(base, LAPIC_TPR, 0);
-    lapic_wr(base, LAPIC_SVR, LAPIC_SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
+            io.write(io.ctx, lvts[i].reg, io.read(io.ctx, lvts[i].reg) | LAPIC_LVT_MASKED);
+    io.write(io.ctx, LAPIC_TPR, 0);
+    io.write(io.ctx, LAPIC_SVR, LAPIC_SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
 }
 
 void limine_machine_state(struct limine_boot *B)

@@ -27,6 +27,7 @@
 #include "lapic.h"
 #include "limine.h"
 #include "x86/cpu.h"
+#include "x86/lapic_cpu.h"
 #include "x86/trampoline.h"
 
 /* The deadline for saying alive, from the first INIT; as kernel/smp.c's
@@ -43,64 +44,10 @@ uint64_t limine_ap_block;
 
 /* ---- local APIC access after the exit (firmware tables, identity) ------- */
 
-static uint32_t io_read(void *ctx, uint32_t off)
-{
-    uint64_t base = *(const uint64_t *)ctx;
-
-    if (base & APIC_BASE_EXTD)
-        return (uint32_t)rdmsr(X2APIC_MSR(off));
-    return *(volatile uint32_t *)(uintptr_t)((base & APIC_BASE_ADDR_MASK) + off);
-}
-
-static void io_write(void *ctx, uint32_t off, uint32_t v)
-{
-    uint64_t base = *(const uint64_t *)ctx;
-
-    if (base & APIC_BASE_EXTD)
-        wrmsr(X2APIC_MSR(off), v);
-    else
-        *(volatile uint32_t *)(uintptr_t)((base & APIC_BASE_ADDR_MASK) + off) = v;
-}
-
-static void io_icr64(void *ctx, uint64_t v)
-{
-    (void)ctx;
-    wrmsr(X2APIC_MSR(LAPIC_ICR_LOW), v);
-}
-
-static void io_fence(void *ctx)
-{
-    (void)ctx;
-    __asm__ volatile("mfence; lfence" ::: "memory");
-}
-
-static uint64_t io_irq_save(void *ctx)
-{
-    (void)ctx;
-    return cpu_irq_save();
-}
-
-static void io_irq_restore(void *ctx, uint64_t saved)
-{
-    (void)ctx;
-    cpu_irq_restore(saved);
-}
-
-static uint64_t apic_base_msr;
-
-static struct lapic_io lapic_io_now(void)
-{
-    apic_base_msr = rdmsr(MSR_APIC_BASE);
-    return (struct lapic_io){ .x2apic = (apic_base_msr & APIC_BASE_EXTD) != 0, .read = io_read,
-                              .write = io_write, .write_icr64 = io_icr64, .store_fence = io_fence,
-                              .irq_save = io_irq_save, .irq_restore = io_irq_restore,
-                              .ctx = &apic_base_msr };
-}
-
 /* This CPU's APIC ID from its local APIC. */
 static uint32_t bsp_apic_id(void)
 {
-    struct lapic_io io = lapic_io_now();
+    struct lapic_io io = lapic_io_identity();
     uint32_t id = io.read(io.ctx, LAPIC_ID);
 
     return io.x2apic ? id : id >> XAPIC_ID_SHIFT;
@@ -313,7 +260,7 @@ void limine_mp_start(struct limine_boot *B)
         mp->parked_tsc = rdtsc();   /* nothing to start: decided at once */
         return;
     }
-    struct lapic_io io = lapic_io_now();
+    struct lapic_io io = lapic_io_identity();
     uint32_t page = (uint32_t)(mp->tramp >> PAGE_SHIFT);
     limine_ap_block = limine_kva(B, B->handoff);
     trampoline_install(B);

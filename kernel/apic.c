@@ -5,65 +5,13 @@
 #include "kernel.h"
 #include "lapic.h"
 #include "x86/cpu.h"
+#include "x86/lapic_cpu.h"
 #include "x86/pic.h"
 
 #define TIMER_CALIBRATION_US 10000
 
 static struct lapic_io io;
 static uint64_t timer_ticks_per_ms;   /* LAPIC timer, divide-by-16; same on every CPU */
-static volatile uint32_t *xapic_mmio;
-
-static uint32_t xapic_read(void *ctx, uint32_t off)
-{
-    (void)ctx;
-    return xapic_mmio[off / sizeof(uint32_t)];
-}
-
-static void xapic_write(void *ctx, uint32_t off, uint32_t v)
-{
-    (void)ctx;
-    xapic_mmio[off / sizeof(uint32_t)] = v;
-}
-
-static uint32_t x2apic_read(void *ctx, uint32_t off)
-{
-    (void)ctx;
-    return (uint32_t)rdmsr(X2APIC_MSR(off));
-}
-
-static void x2apic_write(void *ctx, uint32_t off, uint32_t v)
-{
-    (void)ctx;
-    wrmsr(X2APIC_MSR(off), v);
-}
-
-static void x2apic_write_icr(void *ctx, uint64_t v)
-{
-    (void)ctx;
-    wrmsr(X2APIC_MSR(LAPIC_ICR_LOW), v);
-}
-
-/* Linux's weak_wrmsr_fence(): MFENCE drains earlier stores, LFENCE keeps
- * the WRMSR (not a load or store, so MFENCE alone does not order it) from
- * starting before that. */
-static void x2apic_store_fence(void *ctx)
-{
-    (void)ctx;
-    __asm__ volatile("mfence; lfence" ::: "memory");
-}
-
-static uint64_t irq_save(void *ctx)
-{
-    (void)ctx;
-    return cpu_irq_save();
-}
-
-static void irq_restore(void *ctx, uint64_t saved)
-{
-    (void)ctx;
-    cpu_irq_restore(saved);
-}
-
 static bool needs_x2apic(const struct bootinfo *bi)
 {
     if (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD)
@@ -79,9 +27,7 @@ void apic_init_bsp(const struct bootinfo *bi)
     outb(PIC1_DATA, PIC_MASK_ALL);
     outb(PIC2_DATA, PIC_MASK_ALL);
     if (needs_x2apic(bi) && (bi->cpu_features & BI_CPU_X2APIC)) {
-        io = (struct lapic_io){ .x2apic = true, .read = x2apic_read, .write = x2apic_write,
-                                .write_icr64 = x2apic_write_icr, .store_fence = x2apic_store_fence,
-                                .irq_save = irq_save, .irq_restore = irq_restore };
+        io = lapic_io_cpu(true, NULL);
     } else {
         paddr_t base = rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR_MASK;
         struct pt_translation t;
@@ -89,9 +35,7 @@ void apic_init_bsp(const struct bootinfo *bi)
          * possible in principle and would need its own mapping. */
         if (pt_translate(&kmem.pt, HHDM_BASE + base, &t) != 0 || !(t.flags & PT_MAP_UC))
             panic("apic: local APIC at 0x%lx is not mapped uncached in the HHDM", (unsigned long)base);
-        xapic_mmio = phys_to_virt(base);
-        io = (struct lapic_io){ .x2apic = false, .read = xapic_read, .write = xapic_write,
-                                .irq_save = irq_save, .irq_restore = irq_restore };
+        io = lapic_io_cpu(false, phys_to_virt(base));
     }
     apic_init_this_cpu();
     /* The local APIC's own ID is the truth about which CPU this is: the BSP's
