@@ -109,7 +109,7 @@ $(BUILD)/efi/%.o: %.c
 	$(CC) $(EFI_CFLAGS) -c $< -o $@
 $(BUILD)/efi/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) -D__ASSEMBLER__ -Iinclude -c $< -o $@
+	$(CC) -D__ASSEMBLER__ -Iinclude $(DEPS) -c $< -o $@
 $(BUILD)/efi/efi/kernel_blob.o: efi/kernel_blob.S $(KERNEL_ELF:.elf=.stripped.elf)
 	@mkdir -p $(dir $@)
 	$(CC) -c -DKERNEL_PATH='"$(KERNEL_ELF:.elf=.stripped.elf)"' $< -o $@

@@ -35,6 +35,26 @@
 #define LH_SIZE        0x98
 
 #ifdef __ASSEMBLER__
+#include "x86/limine_gdt.h"
+
+/* Load the spec's GDT from the handoff block at \blk, reload CS with a far
+ * return and every data segment register (which also zeroes the FS and GS
+ * bases), BSP and APs alike. Clobbers RAX. */
+.macro LIMINE_LOAD_GDT blk
+    lgdt    LH_GDTR(\blk)
+    pushq   $LIMINE_SEL_CODE64
+    lea     .Lcs_reloaded\@(%rip), %rax
+    pushq   %rax
+    lretq
+.Lcs_reloaded\@:
+    mov     $LIMINE_SEL_DATA64, %eax
+    mov     %eax, %ds
+    mov     %eax, %es
+    mov     %eax, %ss
+    mov     %eax, %fs
+    mov     %eax, %gs
+.endm
+
 /* The last step into a Limine kernel, BSP and APs alike: the stack holds
  * [RFLAGS, entry, 0]; every general-purpose register the spec wants zero
  * is zeroed (RDI is the caller's: 0 on the BSP, the info struct on an AP),

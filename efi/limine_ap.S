@@ -71,17 +71,7 @@ limine_ap_entry64:
     jne     park                            /* the BSP parked the slot first */
     mov     AP_SLOT_STACK_TOP(%rdi), %rsp
     mov     AP_SLOT_CPU(%rdi), %r14         /* its limine_mp_info, HHDM */
-    lgdt    LH_GDTR(%r13)
-    pushq   $LIMINE_SEL_CODE64
-    lea     6f(%rip), %rax
-    pushq   %rax
-    lretq
-6:  mov     $LIMINE_SEL_DATA64, %eax
-    mov     %eax, %ds
-    mov     %eax, %es
-    mov     %eax, %ss
-    mov     %eax, %fs
-    mov     %eax, %gs
+    LIMINE_LOAD_GDT %r13
     cmpq    $0, LH_STRICT(%r13)
     je      7f
     lidt    LH_NULL_IDTR(%r13)

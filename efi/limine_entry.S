@@ -42,17 +42,7 @@ on_transitional_root:
     add     %rcx, %rax
     jmp     *%rax                       /* to this code's HHDM alias */
 1:  mov     LH_STACK_TOP(%rbx), %rsp
-    lgdt    LH_GDTR(%rbx)
-    pushq   $LIMINE_SEL_CODE64
-    lea     2f(%rip), %rax
-    pushq   %rax
-    lretq
-2:  mov     $LIMINE_SEL_DATA64, %eax
-    mov     %eax, %ds
-    mov     %eax, %es
-    mov     %eax, %ss
-    mov     %eax, %fs                   /* also zeroes the FS and GS bases */
-    mov     %eax, %gs
+    LIMINE_LOAD_GDT %rbx
     cmpq    $0, LH_STRICT(%rbx)
     je      3f
     lidt    LH_NULL_IDTR(%rbx)
