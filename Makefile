@@ -145,6 +145,7 @@ test: all image $(HOST_TESTS) $(FUZZERS)
 
 bench: all $(BENCHES)
 	@for b in $(BENCHES); do $$b || exit 1; done
+	tests/bench/boot-phases.sh
 	tests/bench/smp-bringup.sh
 	tests/bench/limine-mp.sh
 

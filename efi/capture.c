@@ -187,7 +187,7 @@ void capture_write(EFI_HANDLE image, struct memmap *mm, const struct bootinfo *b
         con_printf("pagoda: capture: writing " CAPTURE_PATH_TEXT " failed: %s; booting on\n",
                    efi_status_str(st));
     else
-        con_printf("pagoda: capture: " CAPTURE_PATH_TEXT ": %lu descriptors, %lu bytes\n",
+        con_note("pagoda: capture: " CAPTURE_PATH_TEXT ": %lu descriptors, %lu bytes\n",
                    (unsigned long)memmap_count(mm), (unsigned long)t.len);
     /* FreePool fails only for a buffer AllocatePool did not return. */
     if (t.buf)

@@ -26,7 +26,7 @@ EFI_STATUS config_load(EFI_HANDLE image, struct config *cfg)
         return EFI_INVALID_PARAMETER;
     }
     static const char *const protocols[] = { "auto", "pagoda", "limine" };
-    con_printf("pagoda: config: kernel=%s cmdline=\"%s\" protocol %s, %lu module(s)\n",
+    con_note("pagoda: config: kernel=%s cmdline=\"%s\" protocol %s, %lu module(s)\n",
                cfg->kernel[0] ? cfg->kernel : "(embedded)", cfg->cmdline, protocols[cfg->protocol],
                (unsigned long)cfg->nmodules);
     return EFI_SUCCESS;

@@ -1,8 +1,17 @@
-/* Loader output. Before ExitBootServices: the UEFI console (the screen on
- * real machines), plus COM1 unless the firmware already mirrors the console
- * to a UART (OVMF does; writing both would print every line twice).
- * After the exit: COM1 only, by port I/O. */
+/* Loader output, two kinds.
+ * - Problems (con_printf): before ExitBootServices the UEFI console (the
+ *   screen on real machines), plus COM1 unless the firmware already mirrors
+ *   the console to a UART (OVMF does; writing both would print every line
+ *   twice). After the exit: COM1 only, by port I/O.
+ * - Progress (con_note): COM1 at once, and kept in a log the kernel shows on
+ *   its screen. Writing a line through the firmware's text console costs
+ *   about a millisecond under emulation (it renders glyphs into the GOP
+ *   framebuffer), more than the loader's real work; a boot that goes well
+ *   does not pay it. Invariant: the screen never misses a note that matters:
+ *   the first problem line (or con_show_notes) puts every note kept so far on
+ *   the screen first, in order, so a refusal is shown with its context. */
 #include <stdarg.h>
+#include <string.h>
 
 #include "fmt.h"
 #include "loader.h"
@@ -13,6 +22,30 @@
 static bool boot_services_active = true;
 static bool mirror_to_uart;          /* write COM1 ourselves before the exit */
 
+/* Notes not yet on the screen, NUL-terminated; a note that does not fit is
+ * cut and the log ends with a mark saying so (COM1 has it whole). */
+static char notes[BOOTINFO_LOADER_LOG_MAX];
+static size_t notes_len;             /* bytes in notes[] */
+static size_t notes_shown;           /* of those, already on the screen */
+static bool notes_full;
+static const char notes_cut[] = "[loader log full: the rest is on COM1]\n";
+
+/* Does the device path (`size` bytes at most, SIZE_MAX: up to its end
+ * node) contain a UART node? */
+static bool device_path_has_uart(EFI_DEVICE_PATH *dp, UINTN size)
+{
+    for (EFI_DEVICE_PATH *n = dp; (UINTN)((UINT8 *)n - (UINT8 *)dp) + sizeof(*n) <= size;
+         n = NextDevicePathNode(n)) {
+        if (DevicePathType(n) == MESSAGING_DEVICE_PATH && DevicePathSubType(n) == MSG_UART_DP)
+            return true;
+        if (size == SIZE_MAX && IsDevicePathEnd(n))
+            return false;
+        if ((UINTN)DevicePathNodeLength(n) < sizeof(*n))
+            return false; /* malformed: stop rather than loop */
+    }
+    return false;
+}
+
 /* True when the ConOut variable (a multi-instance device path of the console
  * output devices, UEFI 2.10 3.3) contains a UART node: the firmware then
  * sends console text to a serial port itself. */
@@ -20,19 +53,11 @@ static bool firmware_console_has_uart(void)
 {
     UINTN size = 0;
     EFI_DEVICE_PATH *dp = LibGetVariableAndSize(L"ConOut", &EfiGlobalVariable, &size);
-    bool found = false;
+    bool found;
 
     if (!dp)
         return false;
-    for (EFI_DEVICE_PATH *n = dp; (UINTN)((UINT8 *)n - (UINT8 *)dp) + sizeof(*n) <= size;
-         n = NextDevicePathNode(n)) {
-        if (DevicePathType(n) == MESSAGING_DEVICE_PATH && DevicePathSubType(n) == MSG_UART_DP) {
-            found = true;
-            break;
-        }
-        if ((UINTN)DevicePathNodeLength(n) < sizeof(*n))
-            break; /* malformed: stop rather than loop */
-    }
+    found = device_path_has_uart(dp, size);
     uefi_call_wrapper(BS->FreePool, 1, dp);   /* fails only for a foreign buffer */
     return found;
 }
@@ -57,8 +82,8 @@ static void uart_puts(const char *s)
     }
 }
 
-/* ConOut takes UCS-2 and wants CRLF. */
-static void conout_puts(const char *s)
+/* Text outputs take UCS-2 and want CRLF. */
+static void conout_puts_to(SIMPLE_TEXT_OUTPUT_INTERFACE *out, const char *s)
 {
     CHAR16 wide[CON_LINE_MAX * 2 + 1];
     UINTN n = 0;
@@ -71,7 +96,97 @@ static void conout_puts(const char *s)
     wide[n] = 0;
     /* A failing console has nowhere to report to; COM1 gets the line too
      * unless the firmware already mirrors ConOut there. */
-    uefi_call_wrapper(ST->ConOut->OutputString, 2, ST->ConOut, wide);
+    uefi_call_wrapper(out->OutputString, 2, out, wide);
+}
+
+static void conout_puts(const char *s)
+{
+    conout_puts_to(ST->ConOut, s);
+}
+
+/* The notes are on COM1 already. Where the firmware mirrors ConOut to a
+ * UART, replaying them through ConOut would print them there twice, so they
+ * go to each text output that is not a serial terminal instead: the
+ * handles with a device path and no UART node (the graphics console's;
+ * the console splitter's own handle has no device path, the terminal's
+ * ends in a UART). */
+#define SCREEN_OUTPUTS_MAX 4
+
+static UINTN screen_outputs(SIMPLE_TEXT_OUTPUT_INTERFACE *out[SCREEN_OUTPUTS_MAX])
+{
+    EFI_HANDLE *handles = NULL;
+    UINTN count = 0, n = 0;
+
+    if (uefi_call_wrapper(BS->LocateHandleBuffer, 5, ByProtocol, &TextOutProtocol, NULL, &count,
+                          &handles) != EFI_SUCCESS)
+        return 0;   /* no text output at all: nothing to show the notes on */
+    for (UINTN i = 0; i < count && n < SCREEN_OUTPUTS_MAX; i++) {
+        EFI_DEVICE_PATH *dp = NULL;
+        if (uefi_call_wrapper(BS->HandleProtocol, 3, handles[i], &DevicePathProtocol, (void **)&dp) !=
+                EFI_SUCCESS || device_path_has_uart(dp, SIZE_MAX) ||
+            uefi_call_wrapper(BS->HandleProtocol, 3, handles[i], &TextOutProtocol, (void **)&out[n]) !=
+                EFI_SUCCESS)
+            continue;
+        n++;
+    }
+    uefi_call_wrapper(BS->FreePool, 1, handles);   /* fails only for a foreign buffer */
+    return n;
+}
+
+/* Put the notes not yet shown on the screen. */
+void con_show_notes(void)
+{
+    SIMPLE_TEXT_OUTPUT_INTERFACE *out[SCREEN_OUTPUTS_MAX] = { ST->ConOut };
+    UINTN nout = 1;
+    char chunk[CON_LINE_MAX];
+
+    if (!boot_services_active || notes_shown == notes_len)
+        return;
+    if (!mirror_to_uart)
+        nout = screen_outputs(out);
+    while (notes_shown < notes_len) {
+        size_t n = MIN(notes_len - notes_shown, sizeof(chunk) - 1);
+        memcpy(chunk, notes + notes_shown, n);
+        chunk[n] = '\0';
+        for (UINTN i = 0; i < nout; i++)
+            conout_puts_to(out[i], chunk);
+        notes_shown += n;
+    }
+}
+
+/* Invariant: notes_len + sizeof(notes_cut) <= sizeof(notes) until full, so
+ * the mark always fits. */
+static void notes_append(const char *line)
+{
+    size_t n = strlen(line);
+
+    if (notes_full)
+        return;
+    if (notes_len + n + sizeof(notes_cut) > sizeof(notes)) {
+        memcpy(notes + notes_len, notes_cut, sizeof(notes_cut));   /* with its NUL */
+        notes_len += sizeof(notes_cut) - 1;
+        notes_full = true;
+        return;
+    }
+    memcpy(notes + notes_len, line, n + 1);
+    notes_len += n;
+}
+
+void con_note(const char *fmt, ...)
+{
+    char line[CON_LINE_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    fmt_vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    uart_puts(line);
+    notes_append(line);
+}
+
+const char *con_notes(void)
+{
+    return notes;
 }
 
 void con_printf(const char *fmt, ...)
@@ -84,6 +199,7 @@ void con_printf(const char *fmt, ...)
     va_end(ap);
 
     if (boot_services_active) {
+        con_show_notes();
         conout_puts(line);
         if (mirror_to_uart)
             uart_puts(line);

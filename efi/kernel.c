@@ -46,7 +46,7 @@ static EFI_STATUS relocate(const struct kernel_load *k)
         return EFI_LOAD_ERROR;
     }
     if (k->elf.type == ET_DYN || k->elf.dyn_size)
-        con_printf("pagoda: kernel: %s, slide 0x%lx, %lu RELA + %lu RELR relocations applied\n",
+        con_note("pagoda: kernel: %s, slide 0x%lx, %lu RELA + %lu RELR relocations applied\n",
                    k->elf.type == ET_DYN ? "position-independent" : "executable",
                    (unsigned long)k->elf.slide, (unsigned long)r.rela, (unsigned long)r.relr);
     return EFI_SUCCESS;
@@ -79,7 +79,7 @@ EFI_STATUS kernel_load(const void *file, UINTN size, enum kernel_windows windows
         uefi_call_wrapper(BS->FreePages, 2, phys, out->size >> PAGE_SHIFT);  /* our own pages: cannot fail */
         return st;
     }
-    con_printf("pagoda: kernel: %lu segments, %lu KiB at phys 0x%lx virt 0x%lx entry 0x%lx\n",
+    con_note("pagoda: kernel: %lu segments, %lu KiB at phys 0x%lx virt 0x%lx entry 0x%lx\n",
                (unsigned long)out->elf.nsegs, (unsigned long)(out->size / KiB),
                (unsigned long)out->phys, (unsigned long)out->elf.lo,
                (unsigned long)out->elf.entry);

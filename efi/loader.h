@@ -32,7 +32,13 @@
  * not already mirror the console there); after exit_boot_services, COM1 only. */
 void con_init(void);
 void con_after_exit(void);
+/* A problem: on the screen now (after every note kept so far) and on COM1. */
 void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Progress: on COM1 now, on the screen when the kernel starts (or with the
+ * next problem line, or con_show_notes). efi/console.c says why. */
+void con_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void con_show_notes(void);
+const char *con_notes(void);   /* every note so far, NUL-terminated */
 void con_pause_for_user(UINTN microseconds);
 const char *efi_status_str(EFI_STATUS st);
 

@@ -51,9 +51,9 @@ static void report_image_base(EFI_HANDLE image)
     EFI_STATUS st = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol, (void **)&li);
 
     if (EFI_ERROR(st))
-        con_printf("pagoda: loader image base unknown: %s\n", efi_status_str(st));
+        con_note("pagoda: loader image base unknown: %s\n", efi_status_str(st));
     else
-        con_printf("pagoda: loader image base 0x%lx\n", (unsigned long)(uintptr_t)li->ImageBase);
+        con_note("pagoda: loader image base 0x%lx\n", (unsigned long)(uintptr_t)li->ImageBase);
 }
 
 /* Step 2, with gdb=1: stop until the debugger has attached and let go. */
@@ -164,7 +164,7 @@ static EFI_STATUS allocate_page_table_pool(struct loader *L)
         return EFI_BUFFER_TOO_SMALL;
     }
     if (L->cfg.verbose)
-        con_printf("pagoda: %lu firmware descriptors, %lu tracker ranges, page-table pool %lu frames\n",
+        con_note("pagoda: %lu firmware descriptors, %lu tracker ranges, page-table pool %lu frames\n",
                    (unsigned long)memmap_count(&L->mm), (unsigned long)L->pm.count,
                    (unsigned long)L->pool.frames);
     return alloc_pages(PAGODA_MEM_PAGETABLES, L->pool.frames << PAGE_SHIFT, AllocateAnyPages, 0,
@@ -307,11 +307,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     InitializeLib(image, systab);
     L.image = image;
     con_init();
-    con_printf("Pagoda " PAGODA_VERSION " boot loader\n");
+    con_note("Pagoda " PAGODA_VERSION " boot loader\n");
     report_image_base(image);
     st = uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL); /* the boot manager arms 5 min */
     if (EFI_ERROR(st))
-        con_printf("pagoda: cannot disarm the firmware watchdog (%s): it may reset the machine "
+        con_note("pagoda: cannot disarm the firmware watchdog (%s): it may reset the machine "
                    "5 minutes after the loader started\n", efi_status_str(st));
 
     /* 2. configuration (gdb=1: wait for the debugger), the protocol and the
@@ -328,10 +328,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
      * continues in efi/limine.c, which returns only to refuse. */
     features = platform_cpu_features();
     L.caps = ((features & BI_CPU_1G_PAGES) ? PT_CAP_1G : 0) | ((features & BI_CPU_NX) ? PT_CAP_NX : 0);
-    if (L.limine)
+    if (L.limine) {
+        con_show_notes();   /* a foreign kernel does not show the loader's log */
         return refuse(limine_boot(image, &L.cfg, &L.kernel,
                                   L.kernel_file ? L.kernel_file : (const void *)kernel_blob_start,
                                   L.kernel_file_size, L.caps));
+    }
     if (L.kernel_file)
         uefi_call_wrapper(BS->FreePool, 1, L.kernel_file);   /* fails only for a foreign buffer */
 
@@ -352,12 +354,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     /* 7. the dry run: everything after the exit, tried on the current map */
     if ((st = dry_run(&L)))
         return refuse(st);
-    con_printf("pagoda: HHDM at 0x%lx with %s pages; exiting boot services\n",
+    con_note("pagoda: HHDM at 0x%lx with %s pages; exiting boot services\n",
                (unsigned long)HHDM_BASE, (L.caps & PT_CAP_1G) ? "1 GiB" : "2 MiB");
 
     /* 8. exit: no output, allocation or protocol call from here to the jump */
+    memcpy(L.bi->loader_log, con_notes(), sizeof(L.bi->loader_log));
     L.bi->tsc_before_exit = rdtsc();
     st = memmap_exit_boot_services(image, &L.mm, &L.bi->exit_attempts);
+    L.bi->tsc_after_exit = rdtsc();
     if (EFI_ERROR(st)) {
         con_after_exit(); /* boot services may be half torn down: COM1 only */
         con_printf("pagoda: ExitBootServices failed after %u attempts: %s\n", L.bi->exit_attempts,

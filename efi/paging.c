@@ -112,7 +112,7 @@ uint64_t paging_estimate_frames(const struct pmem *pm, const struct kernel_load 
     if (p.overflow)
         return 0;
     if (p.beyond_bytes)
-        con_printf("pagoda: %lu MiB of memory lies above the direct map's %lu TiB limit: not mapped\n",
+        con_note("pagoda: %lu MiB of memory lies above the direct map's %lu TiB limit: not mapped\n",
                    (unsigned long)(p.beyond_bytes / MiB), (unsigned long)(HHDM_MAX_PHYS / TiB));
     uint64_t min = pt_min_frames(p.m, p.n, 4, caps);
 

@@ -49,7 +49,7 @@ static uint32_t bsp_apic_id_cpuid(void)
 
 static void single_cpu(struct bootinfo *bi, const char *why)
 {
-    con_printf("pagoda: %s: assuming one CPU\n", why);
+    con_note("pagoda: %s: assuming one CPU\n", why);
     bi->cpu_count = 1;
     bi->cpus_from_mp = 0;
     bi->bsp_apic_id = bsp_apic_id_cpuid();
@@ -66,7 +66,7 @@ static void record_cpu(struct bootinfo *bi, EFI_MP_SERVICES_PROTOCOL *mp, UINTN 
     EFI_STATUS st = mp->GetProcessorInfo(mp, i, &info);
 
     if (EFI_ERROR(st)) {
-        con_printf("pagoda: cpu %lu: GetProcessorInfo failed: %s; not recorded, the kernel will not "
+        con_note("pagoda: cpu %lu: GetProcessorInfo failed: %s; not recorded, the kernel will not "
                    "start it\n", (unsigned long)i, efi_status_str(st));
         return;
     }
@@ -91,7 +91,7 @@ void platform_collect_cpus(struct bootinfo *bi)
     if (EFI_ERROR(mp->GetNumberOfProcessors(mp, &total, &enabled)) || total == 0)
         return single_cpu(bi, "MP Services GetNumberOfProcessors failed");
     if (total > BOOTINFO_MAX_CPUS) {
-        con_printf("pagoda: %lu CPUs, only the first %u are recorded\n", (unsigned long)total,
+        con_note("pagoda: %lu CPUs, only the first %u are recorded\n", (unsigned long)total,
                    BOOTINFO_MAX_CPUS);
         total = BOOTINFO_MAX_CPUS;
     }
@@ -106,7 +106,7 @@ void platform_collect_cpus(struct bootinfo *bi)
     if (!have_bsp)
         return single_cpu(bi, "MP Services did not describe the BSP");
     bi->cpus_from_mp = 1;
-    con_printf("pagoda: cpus: %u found (%lu enabled), BSP APIC ID %u\n", bi->cpu_count,
+    con_note("pagoda: cpus: %u found (%lu enabled), BSP APIC ID %u\n", bi->cpu_count,
                (unsigned long)enabled, bi->bsp_apic_id);
 }
 

@@ -33,6 +33,7 @@
 
 #define BOOTINFO_MAX_CPUS    256
 #define BOOTINFO_CMDLINE_MAX 256
+#define BOOTINFO_LOADER_LOG_MAX 2048   /* the loader's progress lines, for the screen */
 
 #define CPU_FLAG_BSP       (1u << 0)
 #define CPU_FLAG_ENABLED   (1u << 1)
@@ -117,6 +118,15 @@ struct bootinfo {
     uint64_t tsc_hz;
 
     char cmdline[BOOTINFO_CMDLINE_MAX];  /* NUL-terminated */
+
+    /* The loader's progress lines (already on COM1), NUL-terminated, for the
+     * kernel to put on the screen: the loader does not draw them itself on
+     * a boot that goes well (efi/console.c says why). */
+    char loader_log[BOOTINFO_LOADER_LOG_MAX];
+    /* TSC right after ExitBootServices returned: with tsc_loader_entry,
+     * tsc_before_exit and the kernel's own stamps, the boot's timeline on the
+     * guest's one clock (docs/design.md, "Time budget"). */
+    uint64_t tsc_after_exit;
 };
 
 _Static_assert(sizeof(struct pmem_range) == 24, "pmem_range is ABI");

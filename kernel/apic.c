@@ -8,7 +8,10 @@
 #include "x86/lapic_cpu.h"
 #include "x86/pic.h"
 
-#define TIMER_CALIBRATION_US 10000
+/* 2 ms of a timer at 1/16 of its clock count 125000 ticks at 1 GHz (QEMU)
+ * and 12500 at 100 MHz: a rate to 1/10000, more than sleeping waits need.
+ * The bring-up usually takes longer, so the wait is rarely paid. */
+#define TIMER_CALIBRATION_MIN_US 2000
 
 static struct lapic_io io;
 static uint64_t timer_ticks_per_ms;   /* LAPIC timer, divide-by-16; same on every CPU */
@@ -68,16 +71,46 @@ void apic_init_this_cpu(void)
 }
 
 /* The LAPIC timer's rate is not architectural: measure it against the
- * (PIT-calibrated) TSC once, on the BSP. */
-void apic_timer_calibrate(void)
+ * (calibrated) TSC once, on the BSP. The measurement brackets the AP
+ * bring-up instead of a wait of its own: begin starts the timer counting
+ * down from its maximum (masked), end reads both clocks. Nothing programs
+ * the BSP's timer in between: apic_sleep_us spins on the TSC until end has
+ * set timer_ticks_per_ms. */
+static struct {
+    uint64_t tsc;                   /* when the count started; 0 = not started */
+} calib;
+
+void apic_timer_calibrate_begin(void)
 {
     io.write(io.ctx, LAPIC_TIMER_DIV, LAPIC_TIMER_DIV16);
     io.write(io.ctx, LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | VEC_TIMER);
     io.write(io.ctx, LAPIC_TIMER_INIT, LAPIC_TIMER_MAX_COUNT);
-    timer_delay_us(TIMER_CALIBRATION_US);
+    calib.tsc = rdtsc();
+}
+
+/* Returns the microseconds the calibration itself waited (0 when the
+ * bring-up already gave it TIMER_CALIBRATION_MIN_US). A count that reached
+ * 0 (the timer wrapped past its maximum: minutes) is measured again. */
+uint64_t apic_timer_calibrate_end(void)
+{
+    uint64_t waited = 0, elapsed_us = timer_ticks_to_us(rdtsc() - calib.tsc);
+
+    if (elapsed_us < TIMER_CALIBRATION_MIN_US) {
+        waited = TIMER_CALIBRATION_MIN_US - elapsed_us;
+        timer_delay_us(waited);
+    }
     uint32_t left = io.read(io.ctx, LAPIC_TIMER_CUR);
+    uint64_t ticks = rdtsc() - calib.tsc;
+    if (left == 0) {
+        apic_timer_calibrate_begin();
+        return waited + apic_timer_calibrate_end();
+    }
     io.write(io.ctx, LAPIC_TIMER_INIT, 0);
-    timer_ticks_per_ms = (uint64_t)(LAPIC_TIMER_MAX_COUNT - left) * 1000 / TIMER_CALIBRATION_US;
+    uint64_t ns = timer_ticks_to_ns(ticks);
+    /* APs may read it in apic_sleep_us at any time; 0 until now (spin). */
+    __atomic_store_n(&timer_ticks_per_ms, ns ? (LAPIC_TIMER_MAX_COUNT - left) * 1000000 / ns : 0,
+                     __ATOMIC_RELAXED);
+    return waited;
 }
 
 /* A one-shot timer interrupt, then HLT: the CPU stops using its core until
@@ -88,7 +121,7 @@ void apic_timer_calibrate(void)
  * timer, spin on the TSC instead. */
 void apic_sleep_us(uint64_t us)
 {
-    uint64_t count = timer_ticks_per_ms * us / 1000;
+    uint64_t count = __atomic_load_n(&timer_ticks_per_ms, __ATOMIC_RELAXED) * us / 1000;
 
     if (count == 0 || count > LAPIC_TIMER_MAX_COUNT) {
         timer_delay_us(us);

@@ -2,7 +2,9 @@
  * command line): the boot tests use them to prove that an unexpected fault
  * is reported (vector, error, RIP, CR2, CPU, backtrace) and stops the
  * machine instead of rebooting it, and that a stack overflow ends in a
- * double fault handled on its own IST stack. */
+ * double fault handled on its own IST stack. With `pagoda.crash.early` the
+ * crash comes before the bring-up, while the screen is not set up yet: the
+ * report must still reach it, after the loader's and the kernel's lines. */
 #include "kernel.h"
 
 #define CRASH_FRAME_BYTES 1024
@@ -21,11 +23,11 @@ static __attribute__((noinline)) uint64_t overflow(uint64_t depth)
     return overflow(depth + 1) + frame[0];
 }
 
-void crash_if_asked(const char *cmdline)
+void crash_if_asked(const char *cmdline, bool early)
 {
     const char *kind = cmdline_value(cmdline, "pagoda.crash");
 
-    if (!kind)
+    if (!kind || cmdline_has(cmdline, "pagoda.crash.early") != early)
         return;
     kprintf("pagoda: crashing on purpose (pagoda.crash)\n");
     if (cmdline_value_is(kind, "null"))

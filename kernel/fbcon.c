@@ -103,6 +103,19 @@ static const char *off_reason = "no-framebuffer";  /* why not ready, for the rep
 static uint32_t cur_row, cur_col;
 static uint16_t cells[FBCON_MAX_ROWS][FBCON_MAX_COLS];
 
+/* Text written before fbcon_init: the kernel starts its CPUs before it
+ * draws anything (docs/design.md, "Time budget"), yet the screen must show
+ * every line. The newest FBCON_EARLY_BYTES are kept, more than the console
+ * has cells for; fbcon_init lays them out without drawing, then draws the
+ * result once. Alerts never wait here: the first one initialises the
+ * screen (fbcon_early said where it is). */
+#define FBCON_EARLY_BYTES 8192
+static char early[FBCON_EARLY_BYTES];
+static uint64_t early_written;                /* bytes ever written; the ring holds the last */
+static const struct bootinfo *early_bi;       /* set by fbcon_early, for an alert */
+static bool replaying;                        /* set_cell updates cells[] only */
+static bool init_tried;                       /* fbcon_init ran (ready or not) */
+
 /* ---- pixels ------------------------------------------------------------ */
 
 /* A contiguous, non-empty mask -> its shift and width. */
@@ -226,7 +239,8 @@ static void set_cell(uint32_t row, uint32_t col, uint16_t cell)
 {
     if (cells[row][col] != cell) {
         cells[row][col] = cell;
-        draw_cell(row, col, cell);
+        if (!replaying)
+            draw_cell(row, col, cell);
     }
 }
 
@@ -299,10 +313,41 @@ void fbcon_console_layout(uint32_t top)
                 draw_cell(r, c, cells[r][c]);
 }
 
+static void early_keep(const char *s)
+{
+    for (; *s; s++)
+        early[early_written++ % FBCON_EARLY_BYTES] = *s;
+}
+
+/* Lay the kept text out in cells[], from the first whole line in the ring. */
+static void early_replay(void)
+{
+    uint64_t from = early_written > FBCON_EARLY_BYTES ? early_written - FBCON_EARLY_BYTES : 0;
+
+    if (from > 0)
+        while (from < early_written && early[from++ % FBCON_EARLY_BYTES] != '\n')
+            ;
+    replaying = true;
+    for (; from < early_written; from++)
+        put_char((unsigned char)early[from % FBCON_EARLY_BYTES], FBCON_NORMAL);
+    replaying = false;
+}
+
+void fbcon_early(const struct bootinfo *bi, const char *loader_log)
+{
+    early_bi = bi;
+    early_keep(loader_log);
+}
+
 void fbcon_write(const char *s, enum fbcon_style style)
 {
-    if (!fbcon.ready)
+    if (!init_tried && style == FBCON_ALERT && early_bi != NULL)
+        fbcon_init(early_bi);
+    if (!fbcon.ready) {
+        if (style == FBCON_NORMAL)
+            early_keep(s);
         return;
+    }
     uint64_t t0 = rdtsc();
     for (; *s; s++)
         put_char((unsigned char)*s, style);
@@ -341,6 +386,7 @@ void fbcon_init(const struct bootinfo *bi)
     };
     uint64_t t0 = rdtsc();
 
+    init_tried = true;
     if ((off_reason = fb_setup(&bi->fb)))
         return;
     if (psf_parse(&font, _binary_font_psf_start,
@@ -366,6 +412,9 @@ void fbcon_init(const struct bootinfo *bi)
     for (uint32_t r = 0; r < FBCON_MAX_ROWS; r++)
         for (uint32_t c = 0; c < FBCON_MAX_COLS; c++)
             cells[r][c] = CELL_BLANK;
+    fbcon.con_y = 0;
+    fbcon.con_rows = MIN(fbcon.height / fbcon.cell_h, FBCON_MAX_ROWS);
+    early_replay();
     fbcon_console_layout(0);
     fbcon.ready = true;
     fbcon.draw_ticks += rdtsc() - t0;

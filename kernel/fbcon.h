@@ -13,11 +13,17 @@ enum fbcon_style {
     FBCON_ALERT,      /* faults and panics: white on red, the whole line */
 };
 
-/* Map nothing (the HHDM maps the framebuffer write-combining already, so
- * call after kmem_init); check the mode GOP reported (linear, pitch and
- * size consistent, RGBX/BGRX or contiguous disjoint masks) and the embedded
- * font, clear the screen and start the console on all of it. If any check
- * fails, every call below stays a no-op and the picture call says why. */
+/* First thing at kernel entry: remember the framebuffer (an alert sets the
+ * screen up at once) and keep the loader's log for the screen. Until
+ * fbcon_init, fbcon_write keeps text for it. */
+void fbcon_early(const struct bootinfo *bi, const char *loader_log);
+
+/* Map nothing (the HHDM maps the framebuffer write-combining already);
+ * check the mode GOP reported (linear, pitch and size consistent, RGBX/BGRX
+ * or contiguous disjoint masks) and the embedded font, clear the screen and
+ * start the console on all of it, with every line written since
+ * fbcon_early. If any check fails, every call below stays a no-op and the
+ * picture call says why. */
 void fbcon_init(const struct bootinfo *bi);
 
 /* Append text; '\n' starts a new line, long lines wrap, the console

@@ -86,7 +86,10 @@ const struct lapic_io *apic_io(void);
 uint32_t apic_id_this_cpu(void);
 bool apic_is_x2apic(void);
 void apic_eoi(void);
-void apic_timer_calibrate(void);
+/* The LAPIC timer's rate, measured across the AP bring-up: begin before
+ * it, end after (returns the microseconds it still had to wait). */
+void apic_timer_calibrate_begin(void);
+uint64_t apic_timer_calibrate_end(void);
 /* Sleep (HLT) until an interrupt or `us` microseconds; interrupts must be
  * allowed by the caller's context (IF is set during the wait). */
 void apic_sleep_us(uint64_t us);
@@ -104,7 +107,8 @@ struct smp_options {
     bool init_delay_legacy;   /* pagoda.smp.init_delay=legacy: the SDM's 10 ms/200 us waits */
 };
 void smp_quiesce_firmware_aps(const struct bootinfo *bi);   /* INIT them early; picks the slots */
-void smp_boot(const struct bootinfo *bi, const struct smp_options *opt);
+/* Returns the TSC when the last AP was online (or given up on). */
+uint64_t smp_boot(const struct bootinfo *bi, const struct smp_options *opt);
 unsigned smp_online_count(void);
 unsigned smp_cpu_count(void);              /* CPU indices in use: BSP + APs tried */
 struct cpu *smp_cpu(unsigned index);       /* NULL if not online */
@@ -207,11 +211,17 @@ const char *cmdline_value(const char *cmdline, const char *key); /* after "key="
 bool cmdline_value_is(const char *value, const char *s);        /* value word == s */
 bool cmdline_u32(const char *value, uint32_t *out);             /* decimal value word */
 
-/* crash.c: pagoda.crash=null|stack|ud, for the fault-reporting tests */
-void crash_if_asked(const char *cmdline);
+/* crash.c: pagoda.crash=null|stack|ud, for the fault-reporting tests;
+ * `early`: the call before the bring-up (pagoda.crash.early), else after. */
+void crash_if_asked(const char *cmdline, bool early);
 
-/* report.c */
-void report_boot(const struct bootinfo *bi);
+/* report.c. The kernel's TSC stamps of the boot's time line (the loader's
+ * are in struct bootinfo): entry, the first INIT of the bring-up, every CPU
+ * online. */
+struct boot_stamps {
+    uint64_t kernel_entry, bringup_start, all_online;
+};
+void report_boot(const struct bootinfo *bi, const struct boot_stamps *t);
 
 /* qemu.c */
 __attribute__((noreturn)) void qemu_exit(int code);

@@ -18,10 +18,31 @@ static void report_memory(void)
     kprintf("pagoda: memory total=%lu ranges=%lu\n", (unsigned long)sum, (unsigned long)kmem.pm.count);
 }
 
-void report_boot(const struct bootinfo *bi)
+/* Phases in microseconds, then the raw stamps (tsc_*=) so a harness can put
+ * this boot beside another loader's on the same clock (TCG's TSC counts
+ * from VM start). over_exit_us: loader entry to all CPUs online minus the
+ * firmware's own ExitBootServices, the figure the time budget bounds
+ * (docs/design.md). */
+static void report_timeline(const struct bootinfo *bi, const struct boot_stamps *t)
 {
-    uint64_t now = rdtsc();
+    uint64_t total_us = timer_ticks_to_us(t->all_online - bi->tsc_loader_entry);
+    uint64_t exit_us = timer_ticks_to_us(bi->tsc_after_exit - bi->tsc_before_exit);
 
+    kprintf("pagoda: timeline loader_us=%lu exit_us=%lu handoff_us=%lu kernel_us=%lu bringup_us=%lu "
+            "total_us=%lu over_exit_us=%lu tsc_loader_entry=%lu tsc_exit_return=%lu "
+            "tsc_kernel_entry=%lu tsc_all_online=%lu\n",
+            (unsigned long)timer_ticks_to_us(bi->tsc_before_exit - bi->tsc_loader_entry),
+            (unsigned long)exit_us,
+            (unsigned long)timer_ticks_to_us(t->kernel_entry - bi->tsc_after_exit),
+            (unsigned long)timer_ticks_to_us(t->bringup_start - t->kernel_entry),
+            (unsigned long)timer_ticks_to_us(t->all_online - t->bringup_start),
+            (unsigned long)total_us, (unsigned long)(total_us - exit_us),
+            (unsigned long)bi->tsc_loader_entry, (unsigned long)bi->tsc_after_exit,
+            (unsigned long)t->kernel_entry, (unsigned long)t->all_online);
+}
+
+void report_boot(const struct bootinfo *bi, const struct boot_stamps *t)
+{
     kprintf("pagoda: hhdm base=0x%lx page=%s end=0x%lx\n", (unsigned long)bi->hhdm_base,
             bi->hhdm_page_size == PAGE_SIZE_1G ? "1G" : "2M", (unsigned long)bi->hhdm_end);
     kprintf("pagoda: kernel phys=0x%lx virt=0x%lx size=%lu\n", (unsigned long)bi->kernel_phys,
@@ -34,8 +55,5 @@ void report_boot(const struct bootinfo *bi)
     kprintf("pagoda: firmware descriptors=%u exit_attempts=%u rsdp=0x%lx fb=0x%lx %ux%u\n",
             bi->firmware_desc_count, bi->exit_attempts, (unsigned long)bi->rsdp,
             (unsigned long)bi->fb.base, bi->fb.width, bi->fb.height);
-    kprintf("pagoda: timeline loader_us=%lu exit_us=%lu kernel_us=%lu\n",
-            (unsigned long)timer_ticks_to_us(bi->tsc_before_exit - bi->tsc_loader_entry),
-            (unsigned long)timer_ticks_to_us(bi->tsc_kernel_jump - bi->tsc_before_exit),
-            (unsigned long)timer_ticks_to_us(now - bi->tsc_kernel_jump));
+    report_timeline(bi, t);
 }

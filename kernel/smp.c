@@ -326,7 +326,7 @@ static struct ap_start_timing choose_timing(const struct smp_options *opt)
                                cpu_family_from_cpuid1(cpuid(CPUID_FEATURES, 0).eax));
 }
 
-void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
+uint64_t smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
 {
     bool serial = opt->serial;
     struct pt t;
@@ -341,7 +341,7 @@ void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
         report_online(NULL);
         kprintf("pagoda: smp online=1 expected=%u bringup_us=0 mode=none reason=%s\n", bi->cpu_count,
                 why);
-        return;
+        return rdtsc();
     }
     options = opt;
     timing = choose_timing(opt);
@@ -374,6 +374,7 @@ void smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
             (unsigned long)timer_ticks_to_us(elapsed), serial ? "serial" : "parallel",
             apic_is_x2apic() ? "x2apic" : "xapic", timing.init_wait_us, timing.sipi_wait_us,
             timing.legacy ? (opt->init_delay_legacy ? "legacy-asked" : "legacy-cpu") : "modern", parked);
+    return t0 + elapsed;
 }
 
 /* An AP that is not to run on and that no INIT will stop: it reports and

@@ -22,6 +22,20 @@ CHECKS_SMP="smp-cr3 smp-memtypes smp-translate smp-stress smp-shootdown"
 # Address spaces and the page-table access demos: meaningful on one CPU too.
 CHECKS_ASPACE="aspace ptaccess-direct ptaccess-recursive ptaccess-window ptaccess-clean"
 
+# The timeline's stamps are in boot order and its phases add up to its total
+# (each phase is rounded down to a microsecond on its own).
+timeline_consistent() {
+    local line
+    line=$(grep '^pagoda: timeline ' "$1" | tr -d '\r')
+    awk '{
+        for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        if (!(v["tsc_loader_entry"] < v["tsc_exit_return"] && v["tsc_exit_return"] < v["tsc_kernel_entry"] &&
+              v["tsc_kernel_entry"] < v["tsc_all_online"])) { print "timeline stamps out of order: " $0; exit 1 }
+        sum = v["loader_us"] + v["exit_us"] + v["handoff_us"] + v["kernel_us"] + v["bringup_us"]
+        if (sum > v["total_us"] || v["total_us"] - sum > 5) { print "timeline phases add up to " sum ", total_us=" v["total_us"]; exit 1 }
+    }' <<<"$line"
+}
+
 # checks_in_order LOG NCPU: the log's check lines are exactly the expected
 # names and states, in order, and the verdict counts them.
 checks_in_order() {
@@ -70,12 +84,13 @@ good() {
         '^pagoda: memory total=[1-9][0-9]* ' \
         '^pagoda: pagetables frames=([0-9]+) minimum=\1$' \
         "^pagoda: cpus expected=$ncpu " \
-        '^pagoda: timeline loader_us=[0-9]+ exit_us=[0-9]+ kernel_us=[0-9]+$' \
+        '^pagoda: timeline loader_us=[0-9]+ exit_us=[0-9]+ handoff_us=[0-9]+ kernel_us=[0-9]+ bringup_us=[0-9]+ total_us=[0-9]+ over_exit_us=[0-9]+ tsc_loader_entry=[0-9]+ tsc_exit_return=[0-9]+ tsc_kernel_entry=[0-9]+ tsc_all_online=[0-9]+$' \
         '^pagoda: timer tsc_hz=[1-9][0-9]{8,10} source=(cpuid15|pit|cpuid16|loader) bound_ppm=([0-9]{1,3}|[1-9][0-9]{3}) reason=(all-agree|majority|preferred|only-source) loader_estimate=[0-9]+ calib_us=[0-9]+ pit=[0-9]+:[a-z]+ ' \
         '^pagoda: check accounting=pass .* structures=ok$' \
         "^pagoda: smp online=$ncpu expected=$ncpu bringup_us=[0-9]+ .*( parked=0| reason=single-cpu)$" \
         '^pagoda: result=pass') || { echo "FAIL $name: $why"; return; }
     why=$(checks_in_order "$log" "$ncpu") || { echo "FAIL $name: $why"; return; }
+    why=$(timeline_consistent "$log") || { echo "FAIL $name: $why"; return; }
     why=$(expect "$log" \
         "^pagoda: check aspace=pass spaces=[0-9]+ cpus=$ncpu other_space_faulted=$ncpu/$ncpu unmap_inside=faulted .*totals=exact$" \
         '^pagoda: check ptaccess-direct=pass va=0x[0-9a-f]+ L4=0x[0-9a-f]+ L3=0x[0-9a-f]+ L2=0x[0-9a-f]+ L1=0x[0-9a-f]+ ns=[0-9]+$' \
@@ -221,7 +236,7 @@ cases+=("bad bad-config-key \"unknown key 'bogus'\" -C $BAD_DIR/unknown-key.conf
 printf 'verbose=maybe\n' > "$BAD_DIR/bad-value.conf"
 cases+=("bad bad-config-value 'verbose must be 0 or 1' -C $BAD_DIR/bad-value.conf")
 
-export -f good bad outcome crash laggard deaf translate_broken expect checks_in_order
+export -f good bad outcome crash laggard deaf translate_broken expect checks_in_order timeline_consistent
 export LOGDIR BOOT_TIMEOUT HHDM CHECKS_BASE CHECKS_SMP CHECKS_ASPACE
 # ONLY=REGEX runs the cases whose name matches (for debugging one case).
 printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'

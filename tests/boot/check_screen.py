@@ -13,6 +13,13 @@ screen as a PNG artefact, and prints one line per check:
                      the serial log's lines (wrapped at the console width) that
                      ends with the kernel's result= line
 
+With --early (a boot that stopped before the kernel drew its picture, e.g. a
+fault before the AP bring-up): there is no `pagoda: screen` line, so the
+console's geometry is derived from the image size, the font and the
+constants in the kernel's sources, and the screen must hold every line from
+the loader's banner on: the loader's log reaches the screen through the
+kernel, which sets the screen up at the first alert.
+
 Exit status 0 when every check passes, 1 otherwise.
 """
 import argparse
@@ -140,10 +147,37 @@ class Screen:
         return sum(1 for i in range(0, len(row), 3) if row[i:i + 3] == colour)
 
 
-def kernel_lines(log):
+def log_lines(log, first):
+    """The serial log from the last line starting with `first` on."""
     lines = open(log, "rb").read().decode("latin-1").replace("\r", "").split("\n")
-    starts = [i for i, l in enumerate(lines) if l.startswith("pagoda: kernel started")]
+    starts = [i for i, l in enumerate(lines) if l.startswith(first)]
     return lines[starts[-1]:] if starts else []
+
+
+def kernel_lines(log):
+    return log_lines(log, "pagoda: kernel started")
+
+
+def source_constants(paths):
+    consts = {}
+    for path in paths:
+        for m in re.finditer(r"#define (\w+)\s+(\d+)\b", open(path).read()):
+            consts[m[1]] = int(m[2])
+    return consts
+
+
+def early_geometry(w, h, font, consts):
+    """The console fbcon_init lays out (kernel/fbcon.c), before any picture:
+    same tuple shape as a parsed `pagoda: screen` line."""
+    fw, fh = font[0], font[1]
+    scale = max(w // consts["SCALE_WIDTH_STEP"], h // consts["SCALE_HEIGHT_STEP"])
+    scale = min(max(scale, 1), consts["SCALE_MAX"])
+    cw, ch = fw * scale, fh * scale
+    cols = w // cw
+    margin = consts["MARGIN_COLS"]
+    cols = min(cols - 2 * margin if cols > 4 * margin else cols, consts["FBCON_MAX_COLS"])
+    rows = min(h // ch, consts["FBCON_MAX_ROWS"])
+    return (w, h, fw, fh, scale, cols, rows, (w - cols * cw) // 2, 0, 0)
 
 
 def check_report(name, lines, w, h, want_scale):
@@ -198,7 +232,7 @@ def read_cells(scr, g, font, rgb):
     return out
 
 
-def check_text(name, scr, g, font, rgb, lines):
+def check_text(name, scr, g, font, rgb, lines, from_first=False):
     fw, fh, glyphs = font
     if (fw, fh) != (g[2], g[3]):
         return f"FAIL {name}-text: font file is {fw}x{fh}, kernel drew {g[2]}x{g[3]}"
@@ -230,6 +264,9 @@ def check_text(name, scr, g, font, rgb, lines):
         return f"FAIL {name}-text: the console is empty"
     if not any(t.startswith("pagoda: result=") for t in text):
         return f"FAIL {name}-text: no result= line on screen; last row reads {text[-1]!r}"
+    if from_first and shown[0] != want[0]:
+        return (f"FAIL {name}-text: console row 0 reads {text[0]!r}, "
+                f"the serial log starts with {want_text[0]!r}")
     if not any(want[s:s + len(shown)] == shown for s in range(len(want) - len(shown) + 1)):
         # Line the last result= rows up and name the first row that differs.
         off = (max(i for i, t in enumerate(want_text) if t.startswith("pagoda: result=")) -
@@ -250,6 +287,8 @@ def main():
     ap.add_argument("--source", default="kernel/fbcon.c", help="where the palette is defined")
     ap.add_argument("--png", help="write the screen here as PNG")
     ap.add_argument("--scale", type=int, default=0, help="expected font scale (0: any)")
+    ap.add_argument("--early", action="store_true",
+                    help="the kernel stopped before its picture: whole log from the loader's banner")
     a = ap.parse_args()
 
     w, h, pixels = read_ppm(a.image)
@@ -257,6 +296,14 @@ def main():
         write_png(a.png, w, h, pixels)
     scr = Screen(w, h, pixels)
     rgb, types = read_palette(a.source)
+    if a.early:
+        font = read_psf(a.font)
+        consts = source_constants([a.source, a.source.replace("fbcon.c", "fbcon_internal.h")])
+        lines = log_lines(a.log, "Pagoda ")
+        g = early_geometry(w, h, font, consts)
+        msg = check_text(a.name, scr, g, font, rgb, lines, from_first=True)
+        print(msg)
+        return 0 if msg.startswith("PASS") else 1
     lines = kernel_lines(a.log)
     g, msg = check_report(a.name, lines, w, h, a.scale)
     results = [msg]

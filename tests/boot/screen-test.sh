@@ -9,6 +9,9 @@
 #
 #   screen        OVMF's default mode (1280x800), font at 1x
 #   screen-hidpi  1920x1080 (QEMU VGA xres/yres, which OVMF adopts), font at 2x
+#   screen-early-fault  a fault before the AP bring-up, before the kernel
+#                 draws anything: the screen must show the loader's lines, the
+#                 kernel's and the fault report, from the loader's banner on
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -34,11 +37,30 @@ shot() {
     return $ok
 }
 
-# One VM each, both at once; results printed in a fixed order.
+# early_fault_shot NAME: the kernel faults on purpose before the bring-up;
+# run.sh -s exits 1 (the kernel failed) once the result= line is out.
+early_fault_shot() {
+    local name=$1 ppm="$LOGDIR/$1.ppm" log="$LOGDIR/$1.log"
+    ./run.sh -m 1G -p max -c 2 -T "$BOOT_TIMEOUT" -s "$ppm" -l "$log" \
+        -a "pagoda.crash=null pagoda.crash.early" >/dev/null 2>"$log.stderr"
+    local rc=$?
+    if [ $rc -ne 1 ] || ! grep -q '^pagoda: result=fail reason=fault-vector-14' "$log"; then
+        echo "FAIL $name: run.sh -s exit $rc, wanted 1 with a page-fault report"
+        return 1
+    fi
+    python3 tests/boot/check_screen.py --name "$name" --early --image "$ppm" --log "$log" \
+        --font "$FONT" --source kernel/fbcon.c --png "$LOGDIR/$name.png"
+    local ok=$?
+    rm -f "$ppm"
+    return $ok
+}
+
+# One VM each, all at once; results printed in a fixed order.
 shot screen 1 > "$LOGDIR/screen.result" 2>&1 &
 shot screen-hidpi 2 -q "-vga none -device VGA,xres=1920,yres=1080" > "$LOGDIR/screen-hidpi.result" 2>&1 &
+early_fault_shot screen-early-fault > "$LOGDIR/screen-early-fault.result" 2>&1 &
 failed=0
 for job in $(jobs -p); do wait "$job" || failed=1; done
-cat "$LOGDIR/screen.result" "$LOGDIR/screen-hidpi.result"
-rm -f "$LOGDIR/screen.result" "$LOGDIR/screen-hidpi.result"
+cat "$LOGDIR/screen.result" "$LOGDIR/screen-hidpi.result" "$LOGDIR/screen-early-fault.result"
+rm -f "$LOGDIR/screen.result" "$LOGDIR/screen-hidpi.result" "$LOGDIR/screen-early-fault.result"
 exit $failed
