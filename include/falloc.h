@@ -32,6 +32,7 @@ struct falloc_env {
 
 struct falloc_zone {
     paddr_t base, end;       /* page-aligned */
+    paddr_t seeded_end;      /* [seeded_end, end) is free and not yet seeded (shared/falloc.c) */
     uint64_t *head_bits;     /* one bit per frame: heads a free block */
     uint64_t *alloc_bits;    /* one bit per frame: heads an allocated block */
 };
@@ -41,6 +42,7 @@ struct falloc {
     struct pmem *pm;                       /* the tracker it keeps true */
     struct falloc_zone zones[FALLOC_MAX_ZONES];  /* sorted by base */
     size_t nzones;
+    size_t seed_zone;                      /* first zone not wholly seeded; nzones: none */
     paddr_t free_head[FALLOC_ORDERS];      /* 0 = empty list */
     uint64_t free_count[FALLOC_ORDERS];    /* blocks on each list */
     uint64_t used_bytes[PMEM_TYPE_COUNT];  /* handed out, by type */
@@ -60,7 +62,10 @@ uint64_t falloc_metadata_bytes(const struct pmem *pm);
  * every FALLOC_ADOPTED_TYPE range. Frame 0 is never managed: 0 terminates
  * the free lists. `metadata` must be 8-byte aligned and hold
  * falloc_metadata_bytes(pm) bytes (-E_CAPACITY otherwise); it is zeroed
- * here. Writes a free-block header into each initial block.
+ * here. Writes nothing into the free memory itself: usable zones are seeded
+ * (carved into blocks with headers) on demand, lowest address first, when
+ * the blocks seeded so far cannot serve a request (shared/falloc.c, "Lazy
+ * seeding").
  *
  * Adoption: each adopted range becomes a zone of its own (they come before
  * usable ranges for the FALLOC_MAX_ZONES slots; more adopted ranges than
@@ -80,8 +85,9 @@ int falloc_init(struct falloc *fa, const struct falloc_env *env, struct pmem *pm
 
 /* Allocate one block of `size` bytes (a power of two from 4 KiB to 1 GiB),
  * aligned to its size, accounted to `type` (an owned type:
- * pmem_type_is_owned). The smallest free block that fits is split, so large
- * blocks stay whole as long as possible.
+ * pmem_type_is_owned). The smallest seeded free block that fits is split,
+ * so large blocks stay whole as long as possible; memory is seeded only when
+ * no seeded block fits.
  * max_end != 0: the block lies entirely below max_end. If max_end is below
  * the end of managed memory, it is the lowest such block (slower path: scans
  * the free-head bitmap below max_end, O(frames below max_end / 64 + free
@@ -107,7 +113,8 @@ void falloc_totals(const struct falloc *fa, uint64_t totals[PMEM_TYPE_COUNT]);
 /* True when pa lies in a free block (for tests and self-checks; O(log)). */
 bool falloc_is_free(const struct falloc *fa, paddr_t pa);
 
-/* Call visit(ctx, base, size) for every free block, in address order. */
+/* Call visit(ctx, base, size) for every free block, in address order; the
+ * unseeded part of a zone as the blocks seeding will carve from it. */
 void falloc_walk_free(const struct falloc *fa,
                       void (*visit)(void *ctx, paddr_t base, uint64_t size), void *ctx);
 

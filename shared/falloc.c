@@ -11,6 +11,18 @@
  * with every frame allocated and no free block; its frames join the free
  * lists as they are freed.
  *
+ * Lazy seeding: a usable zone starts unseeded, free but on no list and with
+ * no header written, and is carved into blocks (each released as if freed,
+ * so it merges with a free buddy below it) from its base up, zone after zone
+ * in address order, only when the seeded blocks cannot serve a request.
+ * Writing a header into every initial block touches one page per block all
+ * over RAM at boot; under an emulator each first touch of a guest page costs
+ * the host a page fault (tens of milliseconds each under load with
+ * transparent huge pages), and on hardware it is a cache miss per block
+ * that nothing needs yet. With seeding on demand the boot touches only what
+ * it allocates (docs/memory.md). Every zone before fa->seed_zone is wholly
+ * seeded; in that zone [base, seeded_end) is; everything after is not.
+ *
  * Invariants (falloc_check verifies all of them):
  *  I1 A free block of order k is on free list k and nowhere else. Its first
  *     bytes hold a struct free_hdr (order k, its zone, check word); its
@@ -19,8 +31,9 @@
  *     frame's alloc bit is set.
  *  I3 Free blocks are disjoint and no two free buddies of one order coexist:
  *     falloc_free merges them.
- *  I4 free_bytes is the sum of free block sizes; managed_bytes = free_bytes
- *     + the sum of used_bytes[].
+ *  I4 free_bytes is the sum of free block sizes plus the unseeded bytes;
+ *     managed_bytes = free_bytes + the sum of used_bytes[].
+ *  I6 Free and allocated blocks lie in the seeded part of their zone.
  *  I5 Every zone lies inside one usable tracker entry, and (unless all
  *     FALLOC_MAX_ZONES zones are taken) the zones cover all of the
  *     tracker's usable memory but frame 0: usable memory nobody can
@@ -33,6 +46,7 @@
 
 #define NO_BLOCK        ((paddr_t)0)  /* list terminator: frame 0 is never managed */
 #define FREE_HDR_MAGIC  0x46524545424c4b21ULL  /* "FREEBLK!", xored with the address */
+#define ALL_SEEDED      ((paddr_t)UINT64_MAX)   /* seed_frontier when nothing is left */
 
 struct free_hdr {
     paddr_t next, prev;   /* free list of this order, NO_BLOCK at the ends */
@@ -166,6 +180,8 @@ static void list_unlink(struct falloc *fa, paddr_t pa, const struct free_hdr *h)
 
 /* ---- init ------------------------------------------------------------- */
 
+static void release(struct falloc *fa, unsigned zi, paddr_t pa, unsigned order);
+
 /* Largest order of an aligned block at pa that fits in `room` bytes. */
 static unsigned largest_order(paddr_t pa, uint64_t room)
 {
@@ -176,16 +192,28 @@ static unsigned largest_order(paddr_t pa, uint64_t room)
     return order;
 }
 
-static void seed_zone(struct falloc *fa, unsigned zi)
+/* Carve the next block off the unseeded part and free it; false when all
+ * of memory is seeded. */
+static bool seed_next(struct falloc *fa)
 {
-    const struct falloc_zone *z = &fa->zones[zi];
+    if (fa->seed_zone >= fa->nzones)
+        return false;
+    unsigned zi = (unsigned)fa->seed_zone;
+    struct falloc_zone *z = &fa->zones[zi];
+    paddr_t pa = z->seeded_end;
+    unsigned order = largest_order(pa, z->end - pa);
 
-    for (paddr_t pa = z->base; pa < z->end;) {
-        unsigned order = largest_order(pa, z->end - pa);
-        list_push(fa, zi, pa, order);
-        fa->free_bytes += block_bytes(order);
-        pa += block_bytes(order);
-    }
+    z->seeded_end = pa + block_bytes(order);
+    while (fa->seed_zone < fa->nzones &&
+           fa->zones[fa->seed_zone].seeded_end == fa->zones[fa->seed_zone].end)
+        fa->seed_zone++;
+    release(fa, zi, pa, order);
+    return true;
+}
+
+static uint64_t unseeded_bytes(const struct falloc_zone *z)
+{
+    return z->end - z->seeded_end;
 }
 
 /* Every frame of an adopted zone becomes a 4 KiB block allocated to
@@ -196,6 +224,7 @@ static void adopt_zone(struct falloc *fa, unsigned zi)
 
     for (paddr_t pa = z->base; pa < z->end; pa += PAGE_SIZE)
         bit_set(z->alloc_bits, frame_index(z, pa));
+    fa->zones[zi].seeded_end = z->end;
     fa->used_bytes[FALLOC_ADOPTED_TYPE] += z->end - z->base;
 }
 
@@ -229,11 +258,17 @@ int falloc_init(struct falloc *fa, const struct falloc_env *env, struct pmem *pm
     falloc_zones_init(fa, pm, metadata);
     /* The tracker still types each zone as the range it came from. */
     for (size_t zi = 0; zi < fa->nzones; zi++) {
-        if (pmem_type_at(pm, fa->zones[zi].base) == FALLOC_ADOPTED_TYPE)
+        struct falloc_zone *z = &fa->zones[zi];
+        if (pmem_type_at(pm, z->base) == FALLOC_ADOPTED_TYPE) {
             adopt_zone(fa, (unsigned)zi);
-        else
-            seed_zone(fa, (unsigned)zi);
+        } else {
+            z->seeded_end = z->base;   /* free, on no list yet: seed_next */
+            fa->free_bytes += z->end - z->base;
+        }
     }
+    while (fa->seed_zone < fa->nzones &&
+           fa->zones[fa->seed_zone].seeded_end == fa->zones[fa->seed_zone].end)
+        fa->seed_zone++;
     fa->managed_bytes = fa->free_bytes + fa->used_bytes[FALLOC_ADOPTED_TYPE];
     /* Adopted zones become usable in the tracker too (the allocator's
      * frames are typed usable there). adoption_fits checked the capacity. */
@@ -253,12 +288,17 @@ int falloc_init(struct falloc *fa, const struct falloc_env *env, struct pmem *pm
 static int take_smallest(struct falloc *fa, unsigned order, paddr_t *pa, unsigned *from,
                          unsigned *zi)
 {
-    unsigned j = order;
+    unsigned j;
 
-    while (j <= FALLOC_MAX_ORDER && fa->free_head[j] == NO_BLOCK)
-        j++;
-    if (j > FALLOC_MAX_ORDER)
-        return -E_NOMEM;
+    for (;;) {
+        j = order;
+        while (j <= FALLOC_MAX_ORDER && fa->free_head[j] == NO_BLOCK)
+            j++;
+        if (j <= FALLOC_MAX_ORDER)
+            break;
+        if (!seed_next(fa))
+            return -E_NOMEM;
+    }
     const struct free_hdr *h = hdr_at(fa, fa->free_head[j]);
     if (!hdr_intact(fa, fa->free_head[j], h) || h->order != j)
         return -E_INVAL;
@@ -274,7 +314,7 @@ static int take_smallest(struct falloc *fa, unsigned order, paddr_t *pa, unsigne
  * so misaligned heads are skipped without reading their header. Heads are
  * met in address order (zones are sorted), so the first head past the limit
  * ends the search. */
-static int take_lowest_below(struct falloc *fa, unsigned order, paddr_t max_end, paddr_t *pa,
+static int scan_lowest_below(struct falloc *fa, unsigned order, paddr_t max_end, paddr_t *pa,
                              unsigned *from, unsigned *zi)
 {
     uint64_t size = block_bytes(order);
@@ -307,6 +347,28 @@ static int take_lowest_below(struct falloc *fa, unsigned order, paddr_t max_end,
         }
     }
     return -E_NOMEM;
+}
+
+/* Lowest address not yet seeded, or ALL_SEEDED when everything is. */
+static paddr_t seed_frontier(const struct falloc *fa)
+{
+    return fa->seed_zone < fa->nzones ? fa->zones[fa->seed_zone].seeded_end : ALL_SEEDED;
+}
+
+/* Below the seed frontier everything is seeded, so the lowest block found
+ * there is the lowest of all; above it, unseeded memory may hold a lower
+ * one than an adopted zone's free block. So look below the frontier only,
+ * and seed on while it lies below max_end. */
+static int take_lowest_below(struct falloc *fa, unsigned order, paddr_t max_end, paddr_t *pa,
+                             unsigned *from, unsigned *zi)
+{
+    for (;;) {
+        paddr_t frontier = seed_frontier(fa);
+        int rc = scan_lowest_below(fa, order, MIN(max_end, frontier), pa, from, zi);
+
+        if (rc != -E_NOMEM || frontier >= max_end || !seed_next(fa))
+            return rc;
+    }
 }
 
 /* Split the block of order `from` at pa down to `order`, keeping the low
@@ -430,6 +492,8 @@ bool falloc_is_free(const struct falloc *fa, paddr_t pa)
     if (zi < 0)
         return false;
     const struct falloc_zone *z = &fa->zones[zi];
+    if (pa >= z->seeded_end)
+        return true;
     for (unsigned order = 0; order <= FALLOC_MAX_ORDER; order++) {
         paddr_t head = ALIGN_DOWN(pa, block_bytes(order));
 
@@ -457,6 +521,12 @@ void falloc_walk_free(const struct falloc *fa,
                 if (hdr_intact(fa, pa, h)) /* a scribbled one is falloc_check's to report */
                     visit(ctx, pa, block_bytes(h->order));
             }
+        /* The unseeded tail, as the blocks seeding will make of it. */
+        for (paddr_t pa = z->seeded_end; pa < z->end;) {
+            uint64_t size = block_bytes(largest_order(pa, z->end - pa));
+            visit(ctx, pa, size);
+            pa += size;
+        }
     }
 }
 
@@ -472,13 +542,34 @@ static bool check_block(const struct falloc *fa, paddr_t pa, unsigned order, pad
     const struct falloc_zone *z = &fa->zones[zi];
     size_t first = frame_index(z, pa), frames = (size_t)(block_bytes(order) >> PAGE_SHIFT);
     const struct free_hdr *h = free_block_at(fa, z, pa, order);
-    if (h == NULL || h->zone != (uint32_t)zi || h->prev != prev)
+    if (h == NULL || h->zone != (uint32_t)zi || h->prev != prev ||
+        block_bytes(order) > z->seeded_end - pa)
         return false;
     if (bit_test(z->alloc_bits, first) || bits_any(z->alloc_bits, first + 1, first + frames) ||
         bits_any(z->head_bits, first + 1, first + frames))
         return false;
     return order == FALLOC_MAX_ORDER ||
            free_block_at(fa, z, pa ^ block_bytes(order), order) == NULL;
+}
+
+/* I6 and the seeding order: zones before seed_zone wholly seeded, after it
+ * wholly unseeded; no head or alloc bit in an unseeded part. Adds the
+ * unseeded bytes to *free_sum (I4). */
+static bool check_seeding(const struct falloc *fa, uint64_t *free_sum)
+{
+    for (size_t zi = 0; zi < fa->nzones; zi++) {
+        const struct falloc_zone *z = &fa->zones[zi];
+        if (z->seeded_end < z->base || z->seeded_end > z->end ||
+            (zi < fa->seed_zone && z->seeded_end != z->end))
+            return false;
+        if (zi > fa->seed_zone && z->seeded_end != z->base && z->seeded_end != z->end)
+            return false;
+        size_t first = frame_index(z, z->seeded_end), last = frame_index(z, z->end);
+        if (bits_any(z->head_bits, first, last) || bits_any(z->alloc_bits, first, last))
+            return false;
+        *free_sum += unseeded_bytes(z);
+    }
+    return fa->seed_zone <= fa->nzones;
 }
 
 static uint64_t popcount_heads(const struct falloc *fa)
@@ -539,6 +630,8 @@ bool falloc_check(const struct falloc *fa)
     }
     for (int t = 0; t < PMEM_TYPE_COUNT; t++)
         used_sum += fa->used_bytes[t];
+    if (!check_seeding(fa, &free_sum))
+        return false;
     return popcount_heads(fa) == blocks && free_sum == fa->free_bytes &&
            fa->managed_bytes == fa->free_bytes + used_sum && check_zones_match_tracker(fa);
 }

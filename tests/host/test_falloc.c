@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <cmocka.h>
 
 #include "common/falloc_fixture.h"
@@ -276,6 +277,75 @@ static void test_scribbled_header(void **state)
     assert_false(falloc_check(&f->fa));
     assert_int_equal(falloc_alloc(&f->fa, PAGE_SIZE, 0, PMEM_KERNEL_HEAP, &pa), -E_INVAL);
     assert_false(falloc_is_free(&f->fa, next_free));
+    fixture_free(f);
+}
+
+/* Pages of the arena something has written (fresh anonymous memory is not
+ * resident until then): the allocator's touches, seen from outside. */
+static size_t resident_pages(const struct phys_arena *a, paddr_t lo, paddr_t hi)
+{
+    size_t pages = (size_t)(a->size / PAGE_SIZE), n = 0;
+    unsigned char *vec = malloc(pages);
+
+    assert_non_null(vec);
+    assert_int_equal(mincore(a->base, a->size, vec), 0);
+    for (size_t i = (size_t)(lo / PAGE_SIZE); i < MIN(pages, hi / PAGE_SIZE); i++)
+        n += vec[i] & 1;
+    free(vec);
+    return n;
+}
+
+/* Lazy seeding: init writes nothing into free memory (eager seeding wrote a
+ * header into each of the 8 zones' blocks, all over RAM); the first
+ * allocation seeds and touches only the lowest zone; the free-block walk
+ * and the totals already count every unseeded byte. */
+static void test_lazy_seeding(void **state)
+{
+    (void)state;
+    struct pmem_raw raw[8];
+    for (size_t i = 0; i < ARRAY_LEN(raw); i++)
+        raw[i] = (struct pmem_raw)RAW((i + 1) * 16 * MiB, 8 * MiB, USABLE);
+    struct falloc_fixture *f = fixture_new(raw, ARRAY_LEN(raw));
+    struct falloc *fa = &f->fa;
+    struct fblock want[ARRAY_LEN(raw)];
+
+    assert_int_equal(resident_pages(&f->arena, 0, f->arena.size), 0);
+    assert_int_equal(fa->free_bytes, 64 * MiB);
+    for (size_t i = 0; i < ARRAY_LEN(raw); i++)
+        want[i] = (struct fblock){ (i + 1) * 16 * MiB, 8 * MiB };
+    assert_blocks(fa, want, ARRAY_LEN(want));
+    assert_true(falloc_is_free(fa, 100 * MiB));
+    assert_true(falloc_check(fa));
+
+    paddr_t pa = must_alloc(fa, PAGE_SIZE, 0, PMEM_KERNEL_HEAP);
+    assert_int_equal(pa, 16 * MiB);
+    size_t touched = resident_pages(&f->arena, 0, f->arena.size);
+    assert_true(touched >= 1 && touched <= FALLOC_ORDERS);   /* the split's headers */
+    assert_int_equal(resident_pages(&f->arena, 16 * MiB, 24 * MiB), touched);
+    assert_true(falloc_check(fa));
+    assert_int_equal(falloc_free(fa, pa, PAGE_SIZE, PMEM_KERNEL_HEAP), 0);
+    assert_blocks(fa, want, ARRAY_LEN(want));
+    assert_true(falloc_check(fa));
+    fixture_free(f);
+}
+
+/* max_end asks for the lowest block. A frame freed into an adopted zone high
+ * up is a seeded free block while the usable memory below it is still
+ * unseeded: the lowest block is down there, not the freed frame. */
+static void test_lowest_below_seeds_first(void **state)
+{
+    (void)state;
+    const struct pmem_raw raw[] = { RAW(P(16), P(48), USABLE), RAW(P(64), P(2), KERNEL_PAGETABLES),
+                                    RAW(P(66), P(190), USABLE) };
+    struct falloc_fixture *f = fixture_new(raw, ARRAY_LEN(raw));
+    struct falloc *fa = &f->fa;
+
+    assert_int_equal(falloc_free(fa, P(64), PAGE_SIZE, PMEM_KERNEL_PAGETABLES), 0);
+    assert_int_equal(must_alloc(fa, PAGE_SIZE, P(100), PMEM_KERNEL_PAGETABLES), P(16));
+    paddr_t pa;
+    assert_int_equal(falloc_alloc(fa, PAGE_SIZE, P(17), PMEM_KERNEL_PAGETABLES, &pa), -E_NOMEM);
+    assert_int_equal(must_alloc(fa, PAGE_SIZE, P(100), PMEM_KERNEL_PAGETABLES), P(17));
+    assert_true(falloc_check(fa));
     fixture_free(f);
 }
 
@@ -586,6 +656,8 @@ int main(void)
         cmocka_unit_test(test_max_end),
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_scribbled_header),
+        cmocka_unit_test(test_lazy_seeding),
+        cmocka_unit_test(test_lowest_below_seeds_first),
         cmocka_unit_test(test_exhaust_and_refill),
         cmocka_unit_test(test_metadata_from_tracker),
         cmocka_unit_test(test_zone_selection),
