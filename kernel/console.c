@@ -8,7 +8,7 @@
 #include "kernel.h"
 #include "x86/uart.h"
 
-#define CONSOLE_LINE_MAX 256
+#define CONSOLE_LINE_MAX 512   /* the timeline and timer lines are near 300 */
 /* An alert (fault, panic) waits this long for the lock, then prints anyway:
  * the CPU holding it may be the one that faulted, mid-line. A garbled line
  * beats a silent hang. */
