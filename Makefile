@@ -122,7 +122,7 @@ $(BUILD)/efi/loader.so: $(EFI_OBJS)
 $(EFI_APP): $(BUILD)/efi/loader.so
 	@mkdir -p $(dir $@)
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
-	  -j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+	  -j .rel.* -j .rela.* -j .reloc -j .pinconf --strip-all --target efi-app-x86_64 --subsystem=10 $< $@
 
 # -- host
 $(BUILD)/host/%.o: %.c
@@ -218,7 +218,7 @@ REPLAY_SRCS      := tools/replay.c tools/replay_paging.c tools/capture_file.c
 all: $(REPLAY)
 image: $(IMAGE)
 
-$(IMAGE): $(EFI_APP)
+$(IMAGE): $(IMAGE_APP) $(PIN)
 	@command -v sgdisk >/dev/null || { echo "make image: no sgdisk (apt-get install gdisk)" >&2; exit 1; }
 	@command -v mformat >/dev/null || { echo "make image: no mformat (apt-get install mtools)" >&2; exit 1; }
 	rm -f $@.tmp $@.esp
@@ -228,7 +228,8 @@ $(IMAGE): $(EFI_APP)
 	truncate -s $(IMAGE_ESP_MIB)M $@.esp
 	mformat -i $@.esp -F -c 1 -H $(IMAGE_ESP_FIRST) -v PAGODA ::
 	mmd -i $@.esp ::/EFI ::/EFI/BOOT ::/EFI/pagoda
-	mcopy -i $@.esp $(EFI_APP) ::/EFI/BOOT/BOOTX64.EFI
+	mcopy -i $@.esp $(IMAGE_APP) ::/EFI/BOOT/BOOTX64.EFI
+	$(if $(PIN),mcopy -i $@.esp $(PIN) ::/EFI/pagoda/pagoda.conf)
 	dd if=$@.esp of=$@.tmp bs=$(IMAGE_SECTOR) seek=$(IMAGE_ESP_FIRST) conv=notrunc,sparse status=none
 	rm -f $@.esp
 	mv $@.tmp $@
@@ -240,6 +241,36 @@ $(REPLAY): $(REPLAY_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_SHARED)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
 # ---- end of disk image, install, replay --------------------------------------
+
+# ---- Secure Boot and measured boot (docs/secure-boot.md) --------------------
+# make sign KEY=db.key CERT=db.crt [PIN=pagoda.conf]
+#              $(SIGNED_APP): BOOTX64.EFI with the config's SHA-256 enrolled
+#              (PIN=, tools/pagoda-pin) and then signed with sbsign, checked
+#              with sbverify. `make image KEY=... CERT=... [PIN=...]` puts
+#              that loader (and the pinned config) into the disk image.
+# tools: pagoda-pin (the config pin), tpm-replay (event log -> PCR values).
+SIGNED_APP := $(BUILD)/signed/BOOTX64.EFI
+PAGODA_PIN := $(BUILD)/tools/pagoda-pin
+TPM_REPLAY := $(BUILD)/tools/tpm-replay
+IMAGE_APP  := $(if $(KEY),$(SIGNED_APP),$(EFI_APP))
+.PHONY: sign $(SIGNED_APP)
+all: $(PAGODA_PIN) $(TPM_REPLAY)
+sign: $(SIGNED_APP)
+$(SIGNED_APP): $(EFI_APP) $(PAGODA_PIN)
+	@test -n "$(KEY)" -a -n "$(CERT)" || { echo "make sign: KEY=private-key.pem CERT=cert.pem needed" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	cp $(EFI_APP) $@.unsigned
+	$(if $(PIN),$(PAGODA_PIN) $@.unsigned $(PIN))
+	sbsign --key $(KEY) --cert $(CERT) --output $@ $@.unsigned
+	sbverify --cert $(CERT) $@
+	rm -f $@.unsigned
+$(PAGODA_PIN): $(BUILD)/host/tools/pagoda-pin.o $(HOST_SHARED)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
+$(TPM_REPLAY): $(BUILD)/host/tools/tpm-replay.o $(HOST_SHARED)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
+# ---- end of Secure Boot and measured boot -------------------------------------
 
 # ---- ELF-kind test kernels (tests/elf/, tests/elf/elf-tests.sh) -------------
 # Small kernels of other ELF kinds that the loader must boot: a PIE linked

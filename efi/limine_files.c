@@ -85,7 +85,9 @@ static EFI_STATUS load_module(struct limine_boot *B, const struct limine_module_
     EFI_STATUS st = read_file(B, m->path, &data, &size);
 
     if (st == EFI_SUCCESS) {
-        st = fill_file(B, f, data, size, m->path, m->string);
+        st = chain_module(B->cfg, m->path, data, size);   /* pinned or refused; measured */
+        if (st == EFI_SUCCESS)
+            st = fill_file(B, f, data, size, m->path, m->string);
         uefi_call_wrapper(BS->FreePool, 1, data);   /* fails only for a foreign buffer */
     }
     if (st == EFI_SUCCESS)

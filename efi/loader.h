@@ -126,6 +126,30 @@ void capture_write(EFI_HANDLE image, struct memmap *mm, const struct bootinfo *b
 /* config.c: read and parse CONFIG_PATH if present (absent: defaults). */
 EFI_STATUS config_load(EFI_HANDLE image, struct config *cfg);
 
+/* chain.c: the closed chain (docs/secure-boot.md). chain_init reads the
+ * firmware's Secure Boot state; chain_config judges the config file's
+ * bytes before they are parsed (chain_config_absent: no file at all);
+ * chain_configured applies verify= and prints the mode line;
+ * chain_kernel and chain_module judge and measure a file before it is
+ * used (EFI_SECURITY_VIOLATION, with a message naming it, when refused);
+ * chain_fill_bootinfo records the mode and the event log for the kernel. */
+void chain_init(void);
+EFI_STATUS chain_config(const char *path, const void *data, UINTN size);
+EFI_STATUS chain_config_absent(const char *path);
+void chain_configured(const struct config *cfg);
+EFI_STATUS chain_kernel(const struct config *cfg, const void *data, UINTN size);
+EFI_STATUS chain_module(const struct config *cfg, const char *path, const void *data, UINTN size);
+void chain_fill_bootinfo(struct bootinfo *bi, const struct config *cfg, EFI_HANDLE image);
+
+/* measure.c: EFI_TCG2_PROTOCOL (none: nothing measured, no error).
+ * measure_data hashes, extends `pcr` and logs an EV_IPL event naming
+ * `what` and `path`; measure_finish (after the last measurement) copies the
+ * event log for the kernel and, with `capture`, prints PCRs 0-9 and writes
+ * the log to the boot volume. */
+bool measure_available(void);
+EFI_STATUS measure_data(unsigned pcr, const char *what, const char *path, const void *data, UINTN size);
+void measure_finish(struct bootinfo *bi, EFI_HANDLE image, bool capture);
+
 /* handoff.S: write CR3, switch stacks, jump. Never returns. Lives in its
  * own page-aligned section so that exactly that page is identity-mapped. */
 extern char handoff_start[], handoff_end[];

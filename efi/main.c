@@ -85,6 +85,8 @@ static EFI_STATUS load_kernel(struct loader *L)
         file = L->kernel_file;
     }
     L->kernel_file_size = size;
+    if ((st = chain_kernel(&L->cfg, file, size)))   /* pinned or refused; measured */
+        return st;
     if ((st = limine_selected(&L->cfg, file, size, &L->limine)))
         return st;
     return kernel_load(file, size, L->limine ? KERNEL_WINDOWS_LIMINE : KERNEL_WINDOWS_PAGODA, &L->kernel);
@@ -348,6 +350,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     platform_collect_cpus(L.bi);
     platform_find_framebuffer(&L.bi->fb);
     fill_bootinfo_static(&L);
+    chain_fill_bootinfo(L.bi, &L.cfg, image);   /* mode, TPM event log */
     if (L.cfg.capture) /* what the loader saw, for host replay (docs/memmap-capture.md) */
         capture_write(image, &L.mm, L.bi);
 

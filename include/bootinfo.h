@@ -66,6 +66,13 @@ struct bootinfo_fb {
 #define BI_CPU_LA57      (1u << 2)
 #define BI_CPU_X2APIC    (1u << 3)
 
+#define BI_TPM_LOG_NONE  0
+#define BI_TPM_LOG_TCG2  2   /* crypto agile: TCG PC Client PFP, TCG_PCR_EVENT2 entries */
+
+#define BI_BOOT_SECURE_BOOT (1u << 0)   /* the firmware enforces Secure Boot */
+#define BI_BOOT_VERIFIED    (1u << 1)   /* external files were checked against pins */
+#define BI_BOOT_MEASURED    (1u << 2)   /* config, kernel, modules measured into the TPM */
+
 struct bootinfo {
     uint64_t magic;                 /* BOOTINFO_MAGIC */
     uint32_t version;               /* BOOTINFO_VERSION */
@@ -127,6 +134,16 @@ struct bootinfo {
      * tsc_before_exit and the kernel's own stamps, the boot's timeline on the
      * guest's one clock (docs/design.md, "Time budget"). */
     uint64_t tsc_after_exit;
+    /* Measured boot (docs/secure-boot.md): the loader's copy of the TPM
+     * event log (kernel-data pages; 0 = no TPM or no log), its format, and
+     * the firmware's final events table (EFI_TCG2_FINAL_EVENTS_TABLE: the
+     * events logged after the copy, ExitBootServices' among them); BI_BOOT_*
+     * says how the loader ran. */
+    paddr_t tpm_event_log;
+    uint64_t tpm_event_log_size;
+    uint32_t tpm_event_log_format;  /* BI_TPM_LOG_* */
+    uint32_t boot_flags;            /* BI_BOOT_* */
+    paddr_t tpm_final_events;
 };
 
 _Static_assert(sizeof(struct pmem_range) == 24, "pmem_range is ABI");

@@ -15,14 +15,21 @@
  *                   how the loader starts a Limine kernel's APs: all at
  *                   once (default) or one at a time with the SDM's full
  *                   waits, the baseline for make bench (docs/limine.md)
- *   module=PATH [STRING]
+ *   module=PATH [sha256=HEX] [STRING]
  *                   a Limine module (repeatable, in order): a file on the
- *                   boot volume and an optional string (rest of the line)
+ *                   boot volume, its pinned SHA-256 (64 hex digits; a word
+ *                   right after the path that starts with "sha256=") and
+ *                   an optional string (rest of the line)
+ *   kernel_sha256=HEX
+ *                   the kernel file's pinned SHA-256 (docs/secure-boot.md)
+ *   verify=0|1      verify kernel and modules against their pins even with
+ *                   Secure Boot off (on: always verified)
  * Blank lines and lines starting with '#' are ignored; spaces around the key
  * and the value are trimmed. */
 #ifndef PAGODA_CONFIG_H
 #define PAGODA_CONFIG_H
 
+#include "sha256.h"
 #include "types.h"
 
 #define CONFIG_PATH_MAX    128
@@ -41,9 +48,16 @@ enum config_limine_smp {
     CONFIG_LIMINE_SMP_SERIAL,          /* one at a time, SDM waits */
 };
 
+/* A file's pinned SHA-256 (docs/secure-boot.md). */
+struct config_pin {
+    bool set;
+    uint8_t sha256[SHA256_DIGEST_SIZE];
+};
+
 struct config_module {
     char path[CONFIG_PATH_MAX];       /* '\' separators, as `kernel` */
     char string[CONFIG_CMDLINE_MAX];  /* "" when none was given */
+    struct config_pin pin;            /* sha256= on the module line */
 };
 
 struct config {
@@ -54,13 +68,16 @@ struct config {
     int gdb;                          /* 1: wait for gdb (efi/main.c) */
     enum config_protocol protocol;
     enum config_limine_smp limine_smp;
+    int verify;                       /* 1: verify pins with Secure Boot off */
+    struct config_pin kernel_pin;     /* kernel_sha256= */
     size_t nmodules;
     struct config_module modules[CONFIG_MODULES_MAX];
 };
 
 /* Parse `len` bytes of `text` into *cfg (defaults first). Returns 0, or -1
  * with a message naming the line and the problem in err (unknown key, bad
- * value, missing '=', value too long, NUL byte, unknown protocol, too many modules). Stops at the first error. */
+ * value, missing '=', value too long, NUL byte, unknown protocol, too many modules, a
+ * SHA-256 that is not 64 hex digits). Stops at the first error. */
 int config_parse(const char *text, size_t len, struct config *cfg, char err[CONFIG_ERR_MAX]);
 
 #endif

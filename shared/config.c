@@ -103,21 +103,54 @@ static int parse_limine_smp(struct config *cfg, struct span val, unsigned line, 
     return 0;
 }
 
-/* module=PATH [STRING]: the path ends at the first blank, the string is the
- * rest of the line (trimmed). */
-static int parse_module(struct config *cfg, struct span val, unsigned line, char *err)
+/* 64 hex digits into a pin; anything else is refused. */
+static int parse_pin(struct config_pin *pin, struct span val, unsigned line, char *err, const char *what)
+{
+    if (sha256_from_hex(val.p, val.n, pin->sha256) < 0)
+        return fail(err, line, what, val);
+    pin->set = true;
+    return 0;
+}
+
+#define MODULE_PIN_PREFIX "sha256="
+
+/* Split the first blank-separated word off s (s trimmed afterwards). */
+static struct span next_word(struct span *s)
 {
     size_t n = 0;
 
+    while (n < s->n && !is_space(s->p[n]))
+        n++;
+    struct span w = { s->p, n };
+    *s = trim((struct span){ s->p + n, s->n - n });
+    return w;
+}
+
+static bool span_starts(struct span s, const char *lit)
+{
+    size_t n = strlen(lit);
+    return s.n >= n && memcmp(s.p, lit, n) == 0;
+}
+
+/* module=PATH [sha256=HEX] [STRING]: the path ends at the first blank; a
+ * next word starting with "sha256=" is the module's pin; the string is the
+ * rest of the line (trimmed). */
+static int parse_module(struct config *cfg, struct span val, unsigned line, char *err)
+{
     if (cfg->nmodules == CONFIG_MODULES_MAX)
         return fail(err, line, "too many modules (16 at most), at", val);
     if (val.n == 0)
         return fail(err, line, "empty module path", val);
-    while (n < val.n && !is_space(val.p[n]))
-        n++;
     struct config_module *m = &cfg->modules[cfg->nmodules];
-    struct span path = { val.p, n };
-    struct span str = trim((struct span){ val.p + n, val.n - n });
+    struct span str = val;
+    struct span path = next_word(&str);
+    if (span_starts(str, MODULE_PIN_PREFIX)) {
+        struct span pin = next_word(&str);
+        pin.p += strlen(MODULE_PIN_PREFIX);
+        pin.n -= strlen(MODULE_PIN_PREFIX);
+        if (parse_pin(&m->pin, pin, line, err, "module sha256 must be 64 hex digits, not") < 0)
+            return -1;
+    }
     if (!path_copy(path, m->path, sizeof(m->path)))
         return fail(err, line, "module path too long", path);
     if (!span_copy(str, m->string, sizeof(m->string)))
@@ -152,6 +185,10 @@ static int apply(struct config *cfg, struct span key, struct span val, unsigned 
         return parse_limine_smp(cfg, val, line, err);
     if (span_eq(key, "module"))
         return parse_module(cfg, val, line, err);
+    if (span_eq(key, "kernel_sha256"))
+        return parse_pin(&cfg->kernel_pin, val, line, err, "kernel_sha256 must be 64 hex digits, not");
+    if (span_eq(key, "verify"))
+        return parse_flag(&cfg->verify, val, line, err, "verify must be 0 or 1, not");
     return fail(err, line, "unknown key", key);
 }
 

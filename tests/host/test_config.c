@@ -94,6 +94,43 @@ static void test_module_limit(void **state)
     assert_non_null(strstr(err, "line 17: too many modules"));
 }
 
+/* SHA-256("abc") in hex, and the same with one digit that is not hex. */
+#define ABC_HEX     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define ABC_HEX_BAD "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015aX"
+
+/* Pins: kernel_sha256=, sha256= right after a module's path (either case),
+ * verify=; a module without a pin keeps its whole string. */
+static void test_pins(void **state)
+{
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+    uint8_t abc[SHA256_DIGEST_SIZE];
+    (void)state;
+
+    sha256("abc", 3, abc);
+    assert_int_equal(parse("verify=1\nkernel_sha256 = " ABC_HEX "\n"
+                           "module=/a.bin sha256=" ABC_HEX " the string\n"
+                           "module=/b.bin not sha256=" ABC_HEX "\n"
+                           "module=/c.bin   SHA256=" ABC_HEX "\n"
+                           "module=/d.bin sha256=" ABC_HEX "\n", &c, err), 0);
+    assert_int_equal(c.verify, 1);
+    assert_true(c.kernel_pin.set);
+    assert_memory_equal(c.kernel_pin.sha256, abc, sizeof(abc));
+    assert_int_equal(c.nmodules, 4);
+    assert_true(c.modules[0].pin.set);
+    assert_memory_equal(c.modules[0].pin.sha256, abc, sizeof(abc));
+    assert_string_equal(c.modules[0].string, "the string");
+    assert_false(c.modules[1].pin.set);
+    assert_string_equal(c.modules[1].string, "not sha256=" ABC_HEX);
+    assert_false(c.modules[2].pin.set);           /* the prefix is lower-case */
+    assert_string_equal(c.modules[2].string, "SHA256=" ABC_HEX);
+    assert_true(c.modules[3].pin.set);
+    assert_string_equal(c.modules[3].string, "");
+    assert_int_equal(parse("kernel=/k\n", &c, err), 0);
+    assert_false(c.kernel_pin.set);
+    assert_int_equal(c.verify, 0);
+}
+
 static void test_errors_table(void **state)
 {
     static const struct { const char *text; const char *msg; } rows[] = {
@@ -109,6 +146,12 @@ static void test_errors_table(void **state)
         { "protocol=multiboot\n", "line 1: protocol must be auto, pagoda or limine, not 'multiboot'" },
         { "protocol=\n", "line 1: protocol must be auto, pagoda or limine, not ''" },
         { "module=\n", "line 1: empty module path" },
+        { "verify=2\n", "line 1: verify must be 0 or 1, not '2'" },
+        { "kernel_sha256=abc\n", "line 1: kernel_sha256 must be 64 hex digits, not 'abc'" },
+        { "kernel_sha256=" ABC_HEX "0\n", "line 1: kernel_sha256 must be 64 hex digits" },
+        { "kernel_sha256=" ABC_HEX_BAD "\n", "line 1: kernel_sha256 must be 64 hex digits" },
+        { "module=/m sha256=12 s\n", "line 1: module sha256 must be 64 hex digits, not '12'" },
+        { "module=/m sha256= s\n", "line 1: module sha256 must be 64 hex digits, not ''" },
     };
     (void)state;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -138,7 +181,7 @@ int main(void)
         cmocka_unit_test(test_all_keys), cmocka_unit_test(test_defaults_on_empty),
         cmocka_unit_test(test_errors_table), cmocka_unit_test(test_too_long_and_nul),
         cmocka_unit_test(test_protocol_and_modules), cmocka_unit_test(test_module_limit),
-        cmocka_unit_test(test_limine_smp),
+        cmocka_unit_test(test_limine_smp), cmocka_unit_test(test_pins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
