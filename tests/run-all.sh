@@ -66,7 +66,8 @@ lint() {
 boot_tests() {
     local out
     out=$(tests/boot/boot-tests.sh; tests/elf/elf-tests.sh; tests/boot/screen-test.sh; tests/boot/outside-view.sh; tests/replay/capture-test.sh
-          tests/boot/gdb-test.sh; tests/boot/headless-test.sh; tests/limine/limine-tests.sh)
+          tests/boot/gdb-test.sh; tests/boot/headless-test.sh; tests/limine/limine-tests.sh
+          tests/secureboot/sb-tests.sh)
     echo "$out"
     passed=$((passed + $(grep -c '^PASS' <<<"$out")))
     failed=$((failed + $(grep -c '^FAIL' <<<"$out")))

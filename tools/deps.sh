@@ -32,6 +32,9 @@ mtools              | cmd:mcopy                                      | test imag
 gdisk               | cmd:sgdisk                                     | test image
 cppcheck            | cmd:cppcheck                                   | test lint
 gdb                 | cmd:gdb                                        | test
+sbsigntool          | cmd:sbsign                                     | test sign
+swtpm               | cmd:swtpm                                      | test
+openssl             | cmd:openssl                                    | test
 '
 
 all_packages() {
