@@ -214,6 +214,8 @@ int config_parse(const char *text, size_t len, struct config *cfg, char err[CONF
 
     memset(cfg, 0, sizeof(*cfg));
     err[0] = '\0';
+    if (len == 0)
+        return 0;             /* defaults; text may be NULL then */
     for (size_t i = 0; i <= len; i++) {
         if (i < len && text[i] == '\0')
             return fail(err, line, "NUL byte in file", (struct span){ "", 0 });
