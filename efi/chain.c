@@ -97,18 +97,25 @@ void chain_configured(const struct config *cfg)
                measure_available() ? "tcg2" : "none");
 }
 
+/* After the kernel's measurement the event log is copied for the kernel
+ * (measure_snapshot): both protocols pass here; modules come later and go
+ * to the firmware's final events table. */
 EFI_STATUS chain_kernel(const struct config *cfg, const void *data, UINTN size)
 {
     uint8_t d[SHA256_DIGEST_SIZE];
+    EFI_STATUS st;
 
-    if (!cfg->kernel[0])   /* embedded: covered by the loader's own signature */
-        return measure_data(PCR_FILES, "kernel", "(embedded)", data, size);
-    sha256(data, size, d);
-    enum chain_verdict v = chain_judge(chain.enforced, cfg->kernel_pin.set ? cfg->kernel_pin.sha256 : NULL, d);
-    if (v != CHAIN_ACCEPT)
-        return refuse_file(cfg->kernel, v, v == CHAIN_MISMATCH ? "kernel_sha256= in the config"
-                                                                : "no kernel_sha256= in the config", d);
-    return measure_data(PCR_FILES, "kernel", cfg->kernel, data, size);
+    if (cfg->kernel[0]) {   /* else embedded: covered by the loader's own signature */
+        sha256(data, size, d);
+        enum chain_verdict v = chain_judge(chain.enforced, cfg->kernel_pin.set ? cfg->kernel_pin.sha256 : NULL, d);
+        if (v != CHAIN_ACCEPT)
+            return refuse_file(cfg->kernel, v, v == CHAIN_MISMATCH ? "kernel_sha256= in the config"
+                                                                    : "no kernel_sha256= in the config", d);
+    }
+    st = measure_data(PCR_FILES, "kernel", cfg->kernel[0] ? cfg->kernel : "(embedded)", data, size);
+    if (st == EFI_SUCCESS)
+        measure_snapshot(cfg->capture != 0);
+    return st;
 }
 
 /* A module's pin is the sha256= of the module= line with its path; an

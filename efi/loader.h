@@ -143,11 +143,14 @@ void chain_fill_bootinfo(struct bootinfo *bi, const struct config *cfg, EFI_HAND
 
 /* measure.c: EFI_TCG2_PROTOCOL (none: nothing measured, no error).
  * measure_data hashes, extends `pcr` and logs an EV_IPL event naming
- * `what` and `path`; measure_finish (after the last measurement) copies the
- * event log for the kernel and, with `capture`, prints PCRs 0-9 and writes
- * the log to the boot volume. */
+ * `what` and `path`; measure_snapshot (once, after the kernel's
+ * measurement) copies the event log into an EFI configuration table
+ * (include/tpm_log_table.h) and, with `report`, first prints PCRs 0-9 as
+ * the TPM holds them; measure_finish records the copy in the boot info and,
+ * with `capture`, writes it to the boot volume. */
 bool measure_available(void);
 EFI_STATUS measure_data(unsigned pcr, const char *what, const char *path, const void *data, UINTN size);
+void measure_snapshot(bool report);
 void measure_finish(struct bootinfo *bi, EFI_HANDLE image, bool capture);
 
 /* handoff.S: write CR3, switch stacks, jump. Never returns. Lives in its

@@ -8,17 +8,21 @@
  * measurement refuses the boot, as a TPM that cannot attest the boot would
  * otherwise attest a different one.
  *
- * After the last measurement, measure_finish copies the event log for the
- * kernel (the firmware's copy lives in boot-services memory) and, with
- * capture=1, reads the SHA-256 PCRs back from the TPM (TPM2_PCR_Read through
- * SubmitCommand) and writes the log to \EFI\pagoda\tpm-eventlog.bin, for
- * tools/tpm-replay and the test that replays the log against the PCRs. */
+ * Right after the kernel is measured, measure_snapshot copies the event log
+ * for the kernel (include/tpm_log_table.h: an EFI configuration table, so
+ * that a kernel of either protocol finds it; later events go to the
+ * firmware's final events table) and, with capture=1, first reads the
+ * SHA-256 PCRs back from the TPM (TPM2_PCR_Read through SubmitCommand).
+ * measure_finish puts the copy in the boot info and, with capture=1, writes
+ * it to \EFI\pagoda\tpm-eventlog.bin, for tools/tpm-replay and the test
+ * that replays the log against the PCRs. */
 #include <string.h>
 
 #include "loader.h"
 #include "tcg2.h"
 #include "tcg_log.h"
 #include "tpm2_pcr.h"
+#include "tpm_log_table.h"
 #include "fmt.h"
 
 #define MEASURE_DESC_MAX  (CONFIG_PATH_MAX + 32)
@@ -26,8 +30,11 @@
 #define PCRS_REPORTED     10                 /* 0-9: the firmware's and ours */
 #define EVENTLOG_FILE     L"\\EFI\\pagoda\\tpm-eventlog.bin"
 
+#define LAST_ENTRY_MAX    (64 * KiB)         /* bounds the walk through the last entry */
+
 static EFI_TCG2_PROTOCOL *tcg2;
 static bool looked;
+static struct pagoda_tpm_log_table *snap;  /* the copy, once taken */
 
 static EFI_TCG2_PROTOCOL *protocol(void)
 {
@@ -39,6 +46,18 @@ static EFI_TCG2_PROTOCOL *protocol(void)
             tcg2 = NULL;   /* no TPM 2.0: nothing to measure into */
     }
     return tcg2;
+}
+
+/* Where the final events table is (EFI configuration table), so that the
+ * kernel finds the events logged after GetEventLog (ExitBootServices'). */
+static paddr_t final_events_table(void)
+{
+    static EFI_GUID guid = EFI_TCG2_FINAL_EVENTS_TABLE_GUID;
+
+    for (UINTN i = 0; i < ST->NumberOfTableEntries; i++)
+        if (CompareGuid(&ST->ConfigurationTable[i].VendorGuid, &guid) == 0)
+            return (paddr_t)(uintptr_t)ST->ConfigurationTable[i].VendorTable;
+    return 0;
 }
 
 bool measure_available(void)
@@ -102,63 +121,69 @@ static void report_pcrs(EFI_TCG2_PROTOCOL *p)
     }
 }
 
-/* The firmware's log up to the end of its last entry, copied into kernel
- * data pages. The walk from the first entry to the last is what sizes it:
- * an entry that does not parse leaves the kernel without a log (0). */
-static void copy_log(EFI_TCG2_PROTOCOL *p, struct bootinfo *bi)
+/* The firmware's log up to the end of its last entry, copied after a
+ * table header into kernel-data pages and installed as an EFI
+ * configuration table (include/tpm_log_table.h). The firmware's log is
+ * found only through GetEventLog, a boot service; the copy is what a
+ * kernel can find afterwards. From this GetEventLog call on, the firmware
+ * also records every event in its final events table. The walk from the
+ * first entry to the last is what sizes the copy: a log that does not
+ * parse is not passed on. */
+static void snapshot_log(EFI_TCG2_PROTOCOL *p)
 {
+    static EFI_GUID guid = PAGODA_TPM_LOG_TABLE_GUID;
     EFI_PHYSICAL_ADDRESS loc, last;
     BOOLEAN truncated;
     struct tcg_log log;
     struct tcg_event ev;
-    paddr_t copy;
+    paddr_t pa;
 
     EFI_STATUS st = uefi_call_wrapper(p->GetEventLog, 5, p, EFI_TCG2_EVENT_LOG_FORMAT_TCG_2, &loc, &last, &truncated);
     if (EFI_ERROR(st) || loc == 0 || last < loc) {
         con_printf("pagoda: tpm: no crypto-agile event log (%s)\n", efi_status_str(st));
         return;
     }
-    /* The last entry starts at `last`; its own length decides the end. Its
-     * header is read with an upper bound for the walk only (a maximal
-     * entry); the Spec ID header bounds the algorithms. */
+    /* The last entry starts at `last`; its own lengths decide the end (the
+     * bound only caps a walk through a corrupt last entry). */
     const uint8_t *base = (const uint8_t *)(uintptr_t)loc;
-    size_t bound = (size_t)(last - loc) + (size_t)64 * KiB;
+    size_t bound = (size_t)(last - loc) + LAST_ENTRY_MAX;
     if (tcg_log_open(&log, base, bound) < 0 ||
         (last != loc && tcg_log_event(&log, (size_t)(last - loc), &ev) < 0)) {
         con_printf("pagoda: tpm: the firmware's event log does not parse; not passed on\n");
         return;
     }
     size_t size = last == loc ? log.first : ev.end;
-    if (alloc_pages(PAGODA_MEM_KERNEL_DATA, size, AllocateAnyPages, 0, &copy))
+    if (alloc_pages(PAGODA_MEM_KERNEL_DATA, sizeof(*snap) + size, AllocateAnyPages, 0, &pa))
         return;
-    memcpy((void *)(uintptr_t)copy, base, size);
-    bi->tpm_event_log = copy;
-    bi->tpm_event_log_size = size;
-    bi->tpm_event_log_format = BI_TPM_LOG_TCG2;
-    con_printf("pagoda: tpm event_log=0x%lx bytes=%lu truncated=%d format=tcg2\n", (unsigned long)copy,
-               (unsigned long)size, truncated ? 1 : 0);
+    snap = (struct pagoda_tpm_log_table *)(uintptr_t)pa;
+    *snap = (struct pagoda_tpm_log_table){ .version = PAGODA_TPM_LOG_TABLE_VERSION, .format = BI_TPM_LOG_TCG2,
+                                           .size = size, .final_events = final_events_table() };
+    memcpy(snap->log, base, size);
+    st = uefi_call_wrapper(BS->InstallConfigurationTable, 2, &guid, snap);
+    con_printf("pagoda: tpm event_log=0x%lx bytes=%lu truncated=%d format=tcg2 final_events=0x%lx table=%s\n",
+               (unsigned long)(uintptr_t)snap->log, (unsigned long)size, truncated ? 1 : 0,
+               (unsigned long)snap->final_events, efi_status_str(st));
 }
 
-/* Where the final events table is (EFI configuration table), so that the
- * kernel finds the events logged after GetEventLog (ExitBootServices'). */
-static paddr_t final_events_table(void)
+void measure_snapshot(bool report)
 {
-    static EFI_GUID guid = EFI_TCG2_FINAL_EVENTS_TABLE_GUID;
+    EFI_TCG2_PROTOCOL *p = protocol();
 
-    for (UINTN i = 0; i < ST->NumberOfTableEntries; i++)
-        if (CompareGuid(&ST->ConfigurationTable[i].VendorGuid, &guid) == 0)
-            return (paddr_t)(uintptr_t)ST->ConfigurationTable[i].VendorTable;
-    return 0;
+    if (!p || snap)
+        return;
+    if (report)
+        report_pcrs(p);   /* before GetEventLog: no event can fall between the two */
+    snapshot_log(p);
 }
 
 /* capture=1: the copy, as a file; a failure is reported and the boot goes on. */
-static void write_log(EFI_HANDLE image, const struct bootinfo *bi)
+static void write_log(EFI_HANDLE image)
 {
     EFI_FILE_HANDLE f;
     EFI_STATUS st = fs_create_file(image, EVENTLOG_FILE, &f);
 
     if (!EFI_ERROR(st)) {
-        st = fs_write_all(f, (const void *)(uintptr_t)bi->tpm_event_log, bi->tpm_event_log_size);
+        st = fs_write_all(f, snap->log, snap->size);
         uefi_call_wrapper(f->Close, 1, f);   /* always EFI_SUCCESS (efi/fs.c) */
     }
     con_printf("pagoda: tpm event log written to \\EFI\\pagoda\\tpm-eventlog.bin: %s\n", efi_status_str(st));
@@ -166,14 +191,12 @@ static void write_log(EFI_HANDLE image, const struct bootinfo *bi)
 
 void measure_finish(struct bootinfo *bi, EFI_HANDLE image, bool capture)
 {
-    EFI_TCG2_PROTOCOL *p = protocol();
-
-    if (!p)
+    if (!snap)
         return;
+    bi->tpm_event_log = (paddr_t)(uintptr_t)snap->log;
+    bi->tpm_event_log_size = snap->size;
+    bi->tpm_event_log_format = snap->format;
+    bi->tpm_final_events = snap->final_events;
     if (capture)
-        report_pcrs(p);   /* before GetEventLog: no event can fall between the two */
-    copy_log(p, bi);
-    bi->tpm_final_events = final_events_table();
-    if (capture && bi->tpm_event_log)
-        write_log(image, bi);
+        write_log(image);
 }
