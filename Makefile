@@ -234,8 +234,8 @@ $(IMAGE): $(IMAGE_APP) $(PIN)
 	rm -f $@.esp
 	mv $@.tmp $@
 
-install: $(EFI_APP)
-	@tools/install-esp.sh "$(EFI_APP)" "$(ESP)" "$(REMOVABLE)" "$(FORCE)"
+install: $(IMAGE_APP)
+	@tools/install-esp.sh "$(IMAGE_APP)" "$(ESP)" "$(REMOVABLE)" "$(FORCE)"
 
 $(REPLAY): $(REPLAY_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_SHARED)
 	@mkdir -p $(dir $@)

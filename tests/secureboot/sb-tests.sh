@@ -43,7 +43,7 @@ skip() { echo "SKIP sb-$1: $2"; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 ALL="pe-layout signed-embedded unsigned-refused pinned-kernel tampered-kernel tampered-module
-     tampered-config unpinned-config unpinned-kernel tpm-pcrs"
+     tampered-config unpinned-config unpinned-kernel verify-no-sb tpm-pcrs"
 if ! command -v sbsign >/dev/null || ! command -v sbverify >/dev/null; then
     for c in $ALL; do only "$c" && skip "$c" "no sbsign/sbverify (apt-get install sbsigntool)"; done
     exit 0
@@ -218,6 +218,22 @@ case_unpinned_config() {
     dir=$(esp uc "$work/uc.efi")
     printf 'cmdline=pagoda.test\n' > "$dir/EFI/pagoda/pagoda.conf"
     refused $n "$dir" 'pagoda: refused \EFI\pagoda\pagoda.conf: not pinned (Secure Boot is on and BOOTX64.EFI has no config hash enrolled)'
+}
+
+# Secure Boot off (the plain firmware), verify=1: an unpinned kernel is
+# refused all the same, and the mode line says so.
+case_verify_no_sb() {
+    local n=verify-no-sb dir line
+    dir=$(esp vnsb "$LOADER")
+    printf 'kernel=\\EFI\\pagoda\\kernel.elf\ncmdline=pagoda.test\nverify=1\n' > "$dir/EFI/pagoda/pagoda.conf"
+    cp "$KERNEL" "$dir/EFI/pagoda/kernel.elf"
+    ./run.sh -e "$dir" -r -c 1 -T "$BOOT_TIMEOUT" -l "$LOGDIR/$n.log" >/dev/null 2>&1 ||
+        { fail $n "not refused ($LOGDIR/$n.log)"; return; }
+    line=$(chain_line "$LOGDIR/$n.log")
+    [[ $line == *"secure_boot=off setup_mode="*" verify=on config=unpinned"* ]] || { fail $n "mode line: '$line'"; return; }
+    grep -aqF 'pagoda: refused \EFI\pagoda\kernel.elf: not pinned (no kernel_sha256= in the config)' "$LOGDIR/$n.log" ||
+        { fail $n "no refusal naming the kernel"; return; }
+    pass $n
 }
 
 # swtpm's socket for QEMU's tpm-tis; the TPM's state lives for this boot.
