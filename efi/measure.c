@@ -74,8 +74,8 @@ EFI_STATUS measure_data(unsigned pcr, const char *what, const char *path, const 
     if (!p)
         return EFI_SUCCESS;
     /* The event data names what was measured: "pagoda kernel \EFI\...". */
-    int n = fmt_snprintf((char *)ev->Event, MEASURE_DESC_MAX, "pagoda %s %s", what, path);
-    ev->Size = (UINT32)(sizeof(*ev) + (UINT32)n + 1);
+    fmt_snprintf((char *)ev->Event, MEASURE_DESC_MAX, "pagoda %s %s", what, path);
+    ev->Size = (UINT32)(sizeof(*ev) + strlen((const char *)ev->Event) + 1);   /* as written, NUL included */
     ev->Header.HeaderSize = sizeof(ev->Header);
     ev->Header.HeaderVersion = EFI_TCG2_EVENT_HEADER_VERSION;
     ev->Header.PCRIndex = pcr;

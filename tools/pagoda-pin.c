@@ -79,12 +79,37 @@ static size_t find_pin(const unsigned char *img, size_t len, const char *path, i
     return die("no " PIN_SECTION " section (not a Pagoda loader?)", path), 0;
 }
 
-int main(int argc, char **argv)
+/* Write conf_path's hash into the pin block at file offset `at` of path
+ * (img: its contents); 0, or 1 with a message. */
+static int enroll(const char *path, unsigned char *img, size_t at, const char *conf_path)
 {
-    size_t len, clen;
-    int is_signed;
     struct pin_block pin;
     char hex[SHA256_HEX_SIZE];
+    size_t clen;
+    unsigned char *conf = slurp(conf_path, &clen);
+
+    if (!conf)
+        return die("cannot read", conf_path);
+    memcpy(&pin, img + at, sizeof(pin));
+    sha256(conf, clen, pin.config_sha256);
+    free(conf);
+    pin.version = PIN_VERSION;
+    pin.flags |= PIN_FLAG_CONFIG;
+    FILE *f = fopen(path, "r+b");
+    bool ok = f && fseek(f, (long)at, SEEK_SET) == 0 && fwrite(&pin, sizeof(pin), 1, f) == 1;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        return die("cannot write", path);
+    sha256_to_hex(pin.config_sha256, hex);
+    printf("pagoda-pin: %s: config %s sha256=%s\n", path, conf_path, hex);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    size_t len;
+    int is_signed, rc;
 
     if (argc != 3) {
         fprintf(stderr, "usage: pagoda-pin BOOTX64.EFI pagoda.conf | --show\n");
@@ -94,29 +119,20 @@ int main(int argc, char **argv)
     if (!img)
         return die("cannot read", argv[1]);
     size_t at = find_pin(img, len, argv[1], &is_signed);
-    if (!at)
-        return 1;
-    memcpy(&pin, img + at, sizeof(pin));
-    if (strcmp(argv[2], "--show") == 0) {
+    if (!at) {
+        rc = 1;
+    } else if (strcmp(argv[2], "--show") == 0) {
+        struct pin_block pin;
+        char hex[SHA256_HEX_SIZE];
+        memcpy(&pin, img + at, sizeof(pin));
         sha256_to_hex(pin.config_sha256, hex);
         printf("%s\n", (pin.flags & PIN_FLAG_CONFIG) ? hex : "none");
-        return 0;
+        rc = 0;
+    } else if (is_signed) {
+        rc = die("already signed: enroll the config hash first, then sign", argv[1]);
+    } else {
+        rc = enroll(argv[1], img, at, argv[2]);
     }
-    if (is_signed)
-        return die("already signed: enroll the config hash first, then sign", argv[1]);
-    unsigned char *conf = slurp(argv[2], &clen);
-    if (!conf)
-        return die("cannot read", argv[2]);
-    sha256(conf, clen, pin.config_sha256);
-    pin.version = PIN_VERSION;
-    pin.flags |= PIN_FLAG_CONFIG;
-    memcpy(img + at, &pin, sizeof(pin));
-    FILE *f = fopen(argv[1], "r+b");
-    if (!f || fseek(f, (long)at, SEEK_SET) != 0 || fwrite(&pin, sizeof(pin), 1, f) != 1 || fclose(f) != 0)
-        return die("cannot write", argv[1]);
-    sha256_to_hex(pin.config_sha256, hex);
-    printf("pagoda-pin: %s: config %s sha256=%s\n", argv[1], argv[2], hex);
-    free(conf);
     free(img);
-    return 0;
+    return rc;
 }

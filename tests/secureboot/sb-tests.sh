@@ -106,6 +106,10 @@ case_pe_layout() {
     grep -q 'gaps between' "$t.sbsign.log" && { fail $n "sbsign: $(head -1 "$t.sbsign.log")"; return; }
     out=$(python3 tests/secureboot/pe_authenticode.py --signed "$t") || { fail $n "signed: $out"; return; }
     sbverify --cert "$SNAKEOIL_CERT" "$t" >/dev/null 2>&1 || { fail $n "sbverify refuses the signed loader"; return; }
+    # Enrolling into a signed loader would break its signature: refused.
+    printf 'x=1\n' > "$work/x.conf"
+    "$PIN" "$t" "$work/x.conf" >/dev/null 2>&1 && { fail $n "pagoda-pin wrote into a signed loader"; return; }
+    [ "$("$PIN" "$t" --show)" = none ] || { fail $n "the unpinned loader shows a pin"; return; }
     # One flipped byte per hashed region must break the signature; the
     # checksum field (excluded) must not.
     out=$(python3 - "$t" "$SNAKEOIL_CERT" <<'PY'
