@@ -118,8 +118,8 @@ EFI_STATUS chain_kernel(const struct config *cfg, const void *data, UINTN size)
     return st;
 }
 
-/* A module's pin is the sha256= of the module= line with its path; an
- * internal module (named by a Limine kernel) needs such a line too. */
+/* A module's pin: the sha256= of the module= line with its path, else a
+ * file_sha256= line for its path (a Limine kernel's internal modules). */
 EFI_STATUS chain_module(const struct config *cfg, const char *path, const void *data, UINTN size)
 {
     const uint8_t *pin = NULL;
@@ -130,11 +130,14 @@ EFI_STATUS chain_module(const struct config *cfg, const char *path, const void *
     for (size_t i = 0; i < cfg->nmodules && !pin && len <= CONFIG_PATH_MAX; i++)
         if (cfg->modules[i].pin.set && memcmp(cfg->modules[i].path, path, len) == 0)
             pin = cfg->modules[i].pin.sha256;
+    for (size_t i = 0; i < cfg->nfile_pins && !pin && len <= CONFIG_PATH_MAX; i++)
+        if (memcmp(cfg->file_pins[i].path, path, len) == 0)
+            pin = cfg->file_pins[i].pin.sha256;
     sha256(data, size, d);
     enum chain_verdict v = chain_judge(chain.enforced, pin, d);
     if (v != CHAIN_ACCEPT)
-        return refuse_file(path, v, v == CHAIN_MISMATCH ? "sha256= on its module= line"
-                                                        : "no sha256= on a module= line for it", d);
+        return refuse_file(path, v, v == CHAIN_MISMATCH ? "sha256= on its module= line or file_sha256="
+                                                        : "no sha256= on a module= line or file_sha256= for it", d);
     return measure_data(PCR_FILES, "module", path, data, size);
 }
 

@@ -24,6 +24,9 @@
  *                   the kernel file's pinned SHA-256 (docs/secure-boot.md)
  *   verify=0|1      verify kernel and modules against their pins even with
  *                   Secure Boot off (on: always verified)
+ *   file_sha256=PATH HEX
+ *                   the pin of a file the kernel names itself (a Limine
+ *                   kernel's internal modules); repeatable, 16 at most
  * Blank lines and lines starting with '#' are ignored; spaces around the key
  * and the value are trimmed. */
 #ifndef PAGODA_CONFIG_H
@@ -60,6 +63,12 @@ struct config_module {
     struct config_pin pin;            /* sha256= on the module line */
 };
 
+/* file_sha256=: a pin for a file no module= line names. */
+struct config_file_pin {
+    char path[CONFIG_PATH_MAX];       /* '\\' separators */
+    struct config_pin pin;
+};
+
 struct config {
     char kernel[CONFIG_PATH_MAX];     /* "" = use the embedded kernel */
     char cmdline[CONFIG_CMDLINE_MAX];
@@ -72,6 +81,8 @@ struct config {
     struct config_pin kernel_pin;     /* kernel_sha256= */
     size_t nmodules;
     struct config_module modules[CONFIG_MODULES_MAX];
+    size_t nfile_pins;
+    struct config_file_pin file_pins[CONFIG_MODULES_MAX];
 };
 
 /* Parse `len` bytes of `text` into *cfg (defaults first). Returns 0, or -1

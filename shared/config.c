@@ -159,6 +159,24 @@ static int parse_module(struct config *cfg, struct span val, unsigned line, char
     return 0;
 }
 
+/* file_sha256=PATH HEX */
+static int parse_file_pin(struct config *cfg, struct span val, unsigned line, char *err)
+{
+    if (cfg->nfile_pins == CONFIG_MODULES_MAX)
+        return fail(err, line, "too many file_sha256 lines (16 at most), at", val);
+    struct config_file_pin *f = &cfg->file_pins[cfg->nfile_pins];
+    struct span hex = val;
+    struct span path = next_word(&hex);
+    if (path.n == 0 || hex.n == 0)
+        return fail(err, line, "file_sha256 needs a path and a SHA-256, not", val);
+    if (!path_copy(path, f->path, sizeof(f->path)))
+        return fail(err, line, "file_sha256 path too long", path);
+    if (parse_pin(&f->pin, hex, line, err, "file_sha256 must end in 64 hex digits, not") < 0)
+        return -1;
+    cfg->nfile_pins++;
+    return 0;
+}
+
 static int apply(struct config *cfg, struct span key, struct span val, unsigned line, char *err)
 {
     if (span_eq(key, "kernel")) {
@@ -187,6 +205,8 @@ static int apply(struct config *cfg, struct span key, struct span val, unsigned 
         return parse_module(cfg, val, line, err);
     if (span_eq(key, "kernel_sha256"))
         return parse_pin(&cfg->kernel_pin, val, line, err, "kernel_sha256 must be 64 hex digits, not");
+    if (span_eq(key, "file_sha256"))
+        return parse_file_pin(cfg, val, line, err);
     if (span_eq(key, "verify"))
         return parse_flag(&cfg->verify, val, line, err, "verify must be 0 or 1, not");
     return fail(err, line, "unknown key", key);

@@ -9,7 +9,8 @@
  *  - 0: every string field is NUL-terminated within its array, paths hold
  *    no '/', at most CONFIG_MODULES_MAX modules, switches are 0 or 1, the
  *    enums are in range; a set pin came from 64 hex digits that are in the
- *    input (kernel_sha256= or sha256=), printed back the same lower-cased.
+ *    input (kernel_sha256=, sha256=, file_sha256=), printed back the same
+ *    lower-cased; every file_sha256= entry has a path and a pin.
  *
  * Build: make build/fuzz/fuzz_config
  * Run:   build/fuzz/fuzz_config -max_total_time=60 CORPUS_DIR
@@ -73,6 +74,12 @@ static void check(const uint8_t *file, size_t size)
         REQUIRE(cfg.modules[i].path[0] != '\0');
         check_string(cfg.modules[i].string, CONFIG_CMDLINE_MAX, false);
         check_pin(&cfg.modules[i].pin, file, size);
+    }
+    REQUIRE(cfg.nfile_pins <= CONFIG_MODULES_MAX);
+    for (size_t i = 0; i < cfg.nfile_pins; i++) {
+        check_string(cfg.file_pins[i].path, CONFIG_PATH_MAX, true);
+        REQUIRE(cfg.file_pins[i].path[0] != '\0' && cfg.file_pins[i].pin.set);
+        check_pin(&cfg.file_pins[i].pin, file, size);
     }
 }
 

@@ -126,6 +126,11 @@ static void test_pins(void **state)
     assert_string_equal(c.modules[2].string, "SHA256=" ABC_HEX);
     assert_true(c.modules[3].pin.set);
     assert_string_equal(c.modules[3].string, "");
+    assert_int_equal(parse("file_sha256 = /boot/x.bin   " ABC_HEX "\nfile_sha256=y " ABC_HEX "\n", &c, err), 0);
+    assert_int_equal(c.nfile_pins, 2);
+    assert_string_equal(c.file_pins[0].path, "\\boot\\x.bin");
+    assert_memory_equal(c.file_pins[0].pin.sha256, abc, sizeof(abc));
+    assert_string_equal(c.file_pins[1].path, "y");
     assert_int_equal(parse("kernel=/k\n", &c, err), 0);
     assert_false(c.kernel_pin.set);
     assert_int_equal(c.verify, 0);
@@ -152,6 +157,9 @@ static void test_errors_table(void **state)
         { "kernel_sha256=" ABC_HEX_BAD "\n", "line 1: kernel_sha256 must be 64 hex digits" },
         { "module=/m sha256=12 s\n", "line 1: module sha256 must be 64 hex digits, not '12'" },
         { "module=/m sha256= s\n", "line 1: module sha256 must be 64 hex digits, not ''" },
+        { "file_sha256=/x\n", "line 1: file_sha256 needs a path and a SHA-256, not '/x'" },
+        { "file_sha256=/x 12\n", "line 1: file_sha256 must end in 64 hex digits, not '12'" },
+        { "file_sha256=/x " ABC_HEX " z\n", "line 1: file_sha256 must end in 64 hex digits" },
     };
     (void)state;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
