@@ -1,7 +1,7 @@
 /* The closed chain (docs/secure-boot.md): under Secure Boot the loader
  * uses only what its own signature covers (the embedded kernel, the config
- * pin below) or what a covered statement pins (the config's kernel_sha256=
- * and module sha256= fields). Every file is read once into memory, hashed,
+ * pin below) or what a covered statement pins (the config's kernel_sha256=,
+ * module sha256= and file_sha256= fields). Every file is read once into memory, hashed,
  * judged (shared/chain.c), measured (efi/measure.c), and only then parsed
  * or loaded: the bytes checked are the bytes used.
  * A refusal names the file and the reason and returns
@@ -15,12 +15,11 @@
 #define PCR_CONFIG 8   /* efi/measure.c says why */
 #define PCR_FILES  9
 
-/* In its own PE section, written by tools/pagoda-pin before signing;
- * page-aligned because a PE section starts at a multiple of
- * SectionAlignment (4 KiB) and the linker places this orphan wherever the
- * previous section ended. Not
- * const and read through a volatile pointer: the compiler must not fold
- * the unpinned initial value into the checks. */
+/* In its own PE section, written by tools/pagoda-pin before signing.
+ * Page-aligned: a PE section starts at a multiple of SectionAlignment
+ * (4 KiB), and the linker places this orphan section wherever the one
+ * before it ended. Not const, and read through a volatile pointer: the
+ * compiler must not fold the unpinned initial value into the checks. */
 __attribute__((section(PIN_SECTION), used, aligned(PAGE_SIZE)))
 struct pin_block pagoda_pin = { .magic = PIN_MAGIC, .version = PIN_VERSION, .flags = 0 };
 

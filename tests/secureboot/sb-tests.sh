@@ -204,7 +204,7 @@ case_tampered_module() {
     cp "$conf" "$dir/EFI/pagoda/pagoda.conf"; cp "$LIMINE_KERNEL" "$dir/EFI/pagoda/kernel.elf"
     cp "$work/mod.bin" "$dir/EFI/pagoda/mod.bin"
     printf '\x01' | dd of="$dir/EFI/pagoda/mod.bin" bs=1 seek=100 conv=notrunc status=none
-    refused $n "$dir" 'pagoda: refused \EFI\pagoda\mod.bin: SHA-256 differs from its pin (sha256= on its module= line)'
+    refused $n "$dir" 'pagoda: refused \EFI\pagoda\mod.bin: SHA-256 differs from its pin (sha256= on its module= line or file_sha256=)'
 }
 
 case_tampered_config() {
