@@ -204,6 +204,13 @@ $(FONT_OBJ): $(FONT_DIR)/font.psf
 # than 32 MiB at one sector per cluster. EF00 is sgdisk's code for the ESP
 # type GUID C12A7328-F81F-11D2-BA4B-00A0C93EC93B.
 IMAGE            := $(BUILD)/pagoda.img
+# The loader the image and `make install` take: signed when KEY= is given
+# (the Secure Boot section below makes it). Defined here: a rule's
+# prerequisites are expanded when make reads the rule.
+SIGNED_APP := $(BUILD)/signed/BOOTX64.EFI
+PAGODA_PIN := $(BUILD)/tools/pagoda-pin
+TPM_REPLAY := $(BUILD)/tools/tpm-replay
+IMAGE_APP  := $(if $(KEY),$(SIGNED_APP),$(EFI_APP))
 IMAGE_SECTOR     := 512
 IMAGE_HEAD_MIB   := 1
 IMAGE_ESP_MIB    := 64
@@ -218,7 +225,14 @@ REPLAY_SRCS      := tools/replay.c tools/replay_paging.c tools/capture_file.c
 all: $(REPLAY)
 image: $(IMAGE)
 
-$(IMAGE): $(IMAGE_APP) $(PIN)
+# Which loader and config went in: a plain `make image` after a signed one
+# (or the reverse) must rebuild although no file is newer.
+IMAGE_INPUTS := $(BUILD)/pagoda.img.inputs
+.PHONY: image-inputs-check
+$(IMAGE_INPUTS): image-inputs-check
+	@mkdir -p $(dir $@)
+	@echo '$(IMAGE_APP) $(PIN)' | cmp -s - $@ || echo '$(IMAGE_APP) $(PIN)' > $@
+$(IMAGE): $(IMAGE_APP) $(PIN) $(IMAGE_INPUTS)
 	@command -v sgdisk >/dev/null || { echo "make image: no sgdisk (apt-get install gdisk)" >&2; exit 1; }
 	@command -v mformat >/dev/null || { echo "make image: no mformat (apt-get install mtools)" >&2; exit 1; }
 	rm -f $@.tmp $@.esp
@@ -249,10 +263,6 @@ $(REPLAY): $(REPLAY_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_SHARED)
 #              with sbverify. `make image KEY=... CERT=... [PIN=...]` puts
 #              that loader (and the pinned config) into the disk image.
 # tools: pagoda-pin (the config pin), tpm-replay (event log -> PCR values).
-SIGNED_APP := $(BUILD)/signed/BOOTX64.EFI
-PAGODA_PIN := $(BUILD)/tools/pagoda-pin
-TPM_REPLAY := $(BUILD)/tools/tpm-replay
-IMAGE_APP  := $(if $(KEY),$(SIGNED_APP),$(EFI_APP))
 .PHONY: sign $(SIGNED_APP)
 all: $(PAGODA_PIN) $(TPM_REPLAY)
 sign: $(SIGNED_APP)
