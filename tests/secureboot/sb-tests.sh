@@ -15,7 +15,7 @@
 #    event log the loader wrote.
 # Prints "PASS sb-NAME", "FAIL sb-NAME: why" or "SKIP sb-NAME: why"
 # (sbsigntool or swtpm missing); logs under $LOGDIR/secureboot/.
-#   ONLY=REGEX tests/secureboot/sb-tests.sh
+#   ONLY=REGEX JOBS=N tests/secureboot/sb-tests.sh   (N boots at a time, default 2)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -34,6 +34,7 @@ PIN=build/tools/pagoda-pin
 REPLAY=build/tools/tpm-replay
 IMAGE=build/pagoda.img
 PCRS_COMPARED=10          # PCRs 0-9: the firmware's and the loader's (8, 9)
+JOBS=${JOBS:-2}
 mkdir -p "$LOGDIR"
 
 only() { [[ $1 =~ ${ONLY:-.} ]]; }
@@ -249,6 +250,7 @@ start_swtpm() {
     for _ in $(seq 50); do [ -S "$work/tpm/sock" ] && return 0; sleep 0.1; done
     return 1
 }
+stop_swtpm() { kill "$swtpm_pid" 2>/dev/null; wait "$swtpm_pid" 2>/dev/null; swtpm_pid=; }
 
 case_tpm_pcrs() {
     local n=tpm-pcrs conf="$work/tpm.conf" img="$work/tpm.img" i want got
@@ -264,7 +266,10 @@ case_tpm_pcrs() {
     SB_EXTRA_QEMU="-chardev socket,id=chrtpm,path=$work/tpm/sock -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0" \
         OVMF_DIR="$work/fw" ./run.sh -d "$img" -t -c 1 -T "$BOOT_TIMEOUT" -l "$LOGDIR/$n.log" -C "$conf" -k "$KERNEL" \
         -q "$SB_MACHINE -chardev socket,id=chrtpm,path=$work/tpm/sock -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0" \
-        >/dev/null 2>&1 || { fail $n "boot did not pass ($LOGDIR/$n.log)"; return; }
+        >/dev/null 2>&1
+    local rc=$?
+    stop_swtpm
+    [ $rc -eq 0 ] || { fail $n "boot did not pass ($LOGDIR/$n.log)"; return; }
     grep -aq 'pagoda: measured kernel \\EFI\\pagoda\\kernel.elf .* into PCR 9' "$LOGDIR/$n.log" ||
         { fail $n "the kernel was not measured into PCR 9"; return; }
     MTOOLS_SKIP_CHECK=1 mcopy -o -i "$img@@$off" ::/EFI/pagoda/tpm-eventlog.bin "$LOGDIR/tpm-eventlog.bin" ||
@@ -286,7 +291,22 @@ case_tpm_pcrs() {
     pass $n
 }
 
+# JOBS cases at a time (each has its own files under $work and its own
+# log); their lines are printed in case order.
+running=()
+flush_one() {
+    local c=${running[0]}
+    wait "${pids[$c]}"
+    cat "$work/out.$c"
+    running=("${running[@]:1}")
+}
+declare -A pids
 for c in $ALL; do
-    only "$c" && "case_${c//-/_}"
+    only "$c" || continue
+    "case_${c//-/_}" > "$work/out.$c" 2>&1 &
+    pids[$c]=$!
+    running+=("$c")
+    [ ${#running[@]} -ge "$JOBS" ] && flush_one
 done
+while [ ${#running[@]} -gt 0 ]; do flush_one; done
 exit 0
