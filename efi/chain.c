@@ -90,7 +90,7 @@ EFI_STATUS chain_config_absent(const char *path)
 void chain_configured(const struct config *cfg)
 {
     chain.enforced = chain_enforced(chain.secure_boot, cfg->verify != 0);
-    con_printf("pagoda: chain secure_boot=%s setup_mode=%d verify=%s config=%s tpm=%s\n",
+    con_note("pagoda: chain secure_boot=%s setup_mode=%d verify=%s config=%s tpm=%s\n",
                chain.secure_boot ? "on" : "off", chain.setup_mode ? 1 : 0, chain.enforced ? "on" : "off",
                chain.config_checked ? "pinned" : (config_pin() ? "pin-unused" : "unpinned"),
                measure_available() ? "tcg2" : "none");

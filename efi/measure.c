@@ -85,7 +85,7 @@ EFI_STATUS measure_data(unsigned pcr, const char *what, const char *path, const 
     if (EFI_ERROR(st))
         con_printf("pagoda: measuring %s %s into PCR %u failed: %s\n", what, path, pcr, efi_status_str(st));
     else
-        con_printf("pagoda: measured %s %s (%lu bytes) into PCR %u\n", what, path, (unsigned long)size, pcr);
+        con_note("pagoda: measured %s %s (%lu bytes) into PCR %u\n", what, path, (unsigned long)size, pcr);
     return st;
 }
 
@@ -117,7 +117,7 @@ static void report_pcrs(EFI_TCG2_PROTOCOL *p)
     for (int n = 0; n < PCRS_REPORTED; n++) {
         char hex[SHA256_HEX_SIZE];
         sha256_to_hex(pcr[n], hex);
-        con_printf("pagoda: tpm pcr%d=%s\n", n, hex);
+        con_note("pagoda: tpm pcr%d=%s\n", n, hex);
     }
 }
 
@@ -160,7 +160,7 @@ static void snapshot_log(EFI_TCG2_PROTOCOL *p)
                                            .size = size, .final_events = final_events_table() };
     memcpy(snap->log, base, size);
     st = uefi_call_wrapper(BS->InstallConfigurationTable, 2, &guid, snap);
-    con_printf("pagoda: tpm event_log=0x%lx bytes=%lu truncated=%d format=tcg2 final_events=0x%lx table=%s\n",
+    con_note("pagoda: tpm event_log=0x%lx bytes=%lu truncated=%d format=tcg2 final_events=0x%lx table=%s\n",
                (unsigned long)(uintptr_t)snap->log, (unsigned long)size, truncated ? 1 : 0,
                (unsigned long)snap->final_events, efi_status_str(st));
 }
@@ -186,7 +186,7 @@ static void write_log(EFI_HANDLE image)
         st = fs_write_all(f, snap->log, snap->size);
         uefi_call_wrapper(f->Close, 1, f);   /* always EFI_SUCCESS (efi/fs.c) */
     }
-    con_printf("pagoda: tpm event log written to \\EFI\\pagoda\\tpm-eventlog.bin: %s\n", efi_status_str(st));
+    con_note("pagoda: tpm event log written to \\EFI\\pagoda\\tpm-eventlog.bin: %s\n", efi_status_str(st));
 }
 
 void measure_finish(struct bootinfo *bi, EFI_HANDLE image, bool capture)

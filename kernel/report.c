@@ -41,6 +41,20 @@ static void report_timeline(const struct bootinfo *bi, const struct boot_stamps 
             (unsigned long)t->kernel_entry, (unsigned long)t->all_online);
 }
 
+/* Measured boot as the loader left it (docs/secure-boot.md): where the
+ * event log is, so a kernel can replay it against the TPM. */
+static void report_chain(const struct bootinfo *bi)
+{
+    kprintf("pagoda: tpm event_log=0x%lx bytes=%lu format=%s final_events=0x%lx secure_boot=%s "
+            "verified=%s measured=%s\n",
+            (unsigned long)bi->tpm_event_log, (unsigned long)bi->tpm_event_log_size,
+            bi->tpm_event_log_format == BI_TPM_LOG_TCG2 ? "tcg2" : "none",
+            (unsigned long)bi->tpm_final_events,
+            (bi->boot_flags & BI_BOOT_SECURE_BOOT) ? "on" : "off",
+            (bi->boot_flags & BI_BOOT_VERIFIED) ? "yes" : "no",
+            (bi->boot_flags & BI_BOOT_MEASURED) ? "yes" : "no");
+}
+
 void report_boot(const struct bootinfo *bi, const struct boot_stamps *t)
 {
     kprintf("pagoda: hhdm base=0x%lx page=%s end=0x%lx\n", (unsigned long)bi->hhdm_base,
@@ -55,5 +69,6 @@ void report_boot(const struct bootinfo *bi, const struct boot_stamps *t)
     kprintf("pagoda: firmware descriptors=%u exit_attempts=%u rsdp=0x%lx fb=0x%lx %ux%u\n",
             bi->firmware_desc_count, bi->exit_attempts, (unsigned long)bi->rsdp,
             (unsigned long)bi->fb.base, bi->fb.width, bi->fb.height);
+    report_chain(bi);
     report_timeline(bi, t);
 }

@@ -288,6 +288,11 @@ case_tpm_pcrs() {
         { fail $n "no PCR 8 event with the config's SHA-256"; return; }
     grep -q "^event pcr=9 type=0xd sha256=$(sha "$KERNEL") " "$LOGDIR/tpm-replay.txt" ||
         { fail $n "no PCR 9 event with the kernel's SHA-256"; return; }
+    # The kernel got the log: its report names the loader's copy.
+    local copy
+    copy=$(sed -n 's/^pagoda: tpm event_log=\(0x[0-9a-f]*\) bytes=[0-9]* truncated=.*/\1/p' "$LOGDIR/$n.log" | tr -d '\r')
+    grep -aqE "^pagoda: tpm event_log=$copy bytes=[1-9][0-9]* format=tcg2 final_events=0x[0-9a-f]+ secure_boot=(on|off) verified=(yes|no) measured=yes" "$LOGDIR/$n.log" ||
+        { fail $n "the kernel's report does not show the loader's event log copy ($copy)"; return; }
     pass $n
 }
 
