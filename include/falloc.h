@@ -48,6 +48,11 @@ struct falloc {
     uint64_t used_bytes[PMEM_TYPE_COUNT];  /* handed out, by type */
     uint64_t free_bytes;
     uint64_t managed_bytes;
+    /* Frames lent to frame caches (falloc_take_frames) and not yet returned
+     * or settled: free memory held elsewhere. Modular (uint64_t wraps): a
+     * cache may return frames it took back from users before it settles
+     * what it handed out, so in between this can pass below zero. */
+    uint64_t lent_bytes;
 };
 
 /* Bytes of bitmap storage falloc_init needs for the tracker's usable and
@@ -106,8 +111,34 @@ int falloc_alloc(struct falloc *fa, uint64_t size, paddr_t max_end, enum pmem_ty
  * O(1) plus one merge per order climbed. */
 int falloc_free(struct falloc *fa, paddr_t pa, uint64_t size, enum pmem_type type);
 
+/* ---- frame caches (include/falloc_cache.h): batches of 4 KiB frames ---- */
+
+/* Lend up to n 4 KiB frames to a cache: each is marked allocated (its own
+ * 4 KiB block, I2) and counted in lent_bytes, not in any type. Takes
+ * aligned blocks of up to n frames whole where it can (one header read per
+ * block, none written per frame): the smallest free block that holds
+ * 2^floor(log2(left)) frames, else the largest smaller one. *got: frames
+ * written to out. -E_NOMEM when not one frame is free; -E_INVAL for a
+ * scribbled header (frames already taken stay in out, counted). */
+int falloc_take_frames(struct falloc *fa, paddr_t *out, unsigned n, unsigned *got);
+
+/* Return n frames lent by falloc_take_frames (or handed out by falloc_alloc
+ * as 4 KiB blocks: a cache takes back what users free). Sorts `frames` in
+ * place; runs of frames that make a whole aligned block go back as that
+ * block (one header written, not one per frame). All or nothing: -E_INVAL,
+ * changing nothing but the order of `frames`, if any frame is not managed,
+ * not allocated, or listed twice. lent_bytes -= n frames. */
+int falloc_return_frames(struct falloc *fa, paddr_t *frames, unsigned n);
+
+/* Book what caches handed out: used_bytes[t] += delta[t] for every type,
+ * lent_bytes -= the sum. -E_INVAL, changing nothing, if a delta is set for
+ * a type that is not owned or would take used_bytes[t] below zero (a frame
+ * freed as another type than it was allocated as). */
+int falloc_settle(struct falloc *fa, const int64_t delta[PMEM_TYPE_COUNT]);
+
 /* The tracker's totals with the allocator's handed-out bytes moved from
- * usable to their types: what the machine's memory is used for now. */
+ * usable to their types: what the machine's memory is used for now. Lent
+ * frames count as usable: exact once every cache is drained and settled. */
 void falloc_totals(const struct falloc *fa, uint64_t totals[PMEM_TYPE_COUNT]);
 
 /* True when pa lies in a free block (for tests and self-checks; O(log)). */

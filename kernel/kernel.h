@@ -5,6 +5,7 @@
 
 #include "bootinfo.h"
 #include "falloc.h"
+#include "falloc_cache.h"
 #include "pmem.h"
 #include "pt.h"
 #include "types.h"
@@ -35,6 +36,21 @@ struct tss {
     uint16_t iomap_base;
 } __attribute__((packed));
 
+/* spinlock */
+struct spinlock {
+    volatile uint32_t locked;
+};
+static inline void spin_lock(struct spinlock *l)
+{
+    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+            __asm__ volatile("pause");
+}
+static inline void spin_unlock(struct spinlock *l)
+{
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
 /* What the last caught fault was (recorded by the trap handler when a
  * probe recovers). */
 struct fault_record {
@@ -53,6 +69,9 @@ struct cpu {
     uint64_t work_seen;             /* last smp_call generation this CPU took */
     uint64_t work_done;             /* ... and finished */
     uint64_t tlb_acked;             /* last shootdown this CPU flushed for */
+    uint64_t tlb_heap_gen;          /* heap-window unmaps its TLB is flushed of (tlb.c) */
+    struct spinlock frames_lock;    /* its frame cache: this CPU, or a CPU draining all */
+    struct falloc_cache frames;     /* free 4 KiB frames (mm.c; empty unless online) */
     uint64_t gdt[GDT_ENTRIES];
     struct tss tss;
     struct fault_record last_fault;
@@ -135,24 +154,14 @@ enum mtrr_sync mtrr_sync_ap(void);
 
 /* tlb.c: shootdowns */
 void tlb_flush_local(vaddr_t va, uint64_t len);
-void tlb_shootdown(vaddr_t va, uint64_t len);
+void tlb_shootdown(vaddr_t va, uint64_t len);   /* every other online CPU, one IPI round */
 void tlb_handle_ipi(void);
-uint64_t tlb_shootdowns_sent(void);
-
-/* spinlock */
-struct spinlock {
-    volatile uint32_t locked;
-};
-static inline void spin_lock(struct spinlock *l)
-{
-    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-            __asm__ volatile("pause");
-}
-static inline void spin_unlock(struct spinlock *l)
-{
-    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-}
+uint64_t tlb_shootdowns_sent(void);             /* IPI rounds */
+uint64_t tlb_ipis_sent(void);                   /* IPIs, all rounds */
+/* Heap-window unmaps flushed lazily (the rule: docs/memory.md, "Shootdowns"). */
+void tlb_heap_unmapped(vaddr_t va, uint64_t len);  /* caller holds the kmem lock */
+void tlb_heap_sync(void);           /* this CPU: catch up before using heap addresses */
+void tlb_heap_purge(void);          /* caller holds the kmem lock: every CPU caught up */
 
 /* trap.c: exceptions */
 void trap_init(void);
@@ -183,8 +192,11 @@ int kmem_free_frame(paddr_t pa, uint64_t size, enum pmem_type type);
 void kmem_totals(uint64_t totals[PMEM_TYPE_COUNT]);
 int kmem_alloc_stack(uint64_t size, vaddr_t *top, paddr_t *pa);
 int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out);
-int kmem_unmap(vaddr_t va, uint64_t len);   /* flushes every CPU's TLB */
+/* Every CPU's TLB is flushed of it before that CPU can next reach it (heap
+ * window: lazily, docs/memory.md "Shootdowns"; elsewhere: at once). */
+int kmem_unmap(vaddr_t va, uint64_t len);
 bool kmem_check(void);                      /* every structure checker + table walk */
+bool kmem_pcpu_on(void);                    /* frame caches and lazy heap flushes in use */
 int kmem_map_at(vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
 int kmem_unmap_at(vaddr_t va, uint64_t len); /* flushes; the reservation stays */
 int kmem_recursive_slot(bool on);            /* off: cleared and flushed everywhere */

@@ -3,13 +3,28 @@
  * ranges (adopting the frames of the loader's page tables, so every table
  * frame has one owner), the loader's page tables (reached through the HHDM)
  * and the kernel's virtual ranges. Removes the loader's transitional
- * identity map. */
+ * identity map.
+ *
+ * At scale (docs/memory.md, "Many CPUs"): 4 KiB frames go through a frame
+ * cache per online CPU (struct cpu's `frames`, under its own lock; refilled
+ * and drained in batches under kmem_lock), and heap-window unmaps are
+ * flushed lazily (kernel/tlb.c) with their virtual range and emptied tables
+ * quarantined until every CPU has caught up. Lock order: a CPU's
+ * frames_lock (all of them in index order when draining), then kmem_lock;
+ * never a frames_lock while holding kmem_lock. pagoda.mm.pcpu=0 turns both
+ * off (the baseline `make bench` compares against). */
 #include "kernel.h"
 #include "x86/cpu.h"
 #include "x86/pte.h"
 #include "pt_recursive.h"
 
 #define VRANGE_CAPACITY   256
+#define PCPU_KEY          "pagoda.mm.pcpu"   /* =0: no frame caches, every unmap shot down */
+/* Heap-window unmaps whose flush is pending on some CPU: each holds its
+ * virtual range (and the tables it emptied) back from reuse. At the bound,
+ * one purge catches every CPU up. 32 ranges and their tables are a few
+ * hundred KiB at most; one purge round per 32 unmaps. */
+#define HEAP_QUARANTINE   32
 
 struct kmem kmem;
 static struct vrange vrange_storage[VRANGE_CAPACITY];
@@ -41,12 +56,21 @@ static paddr_t pt_frame_alloc(void *ctx)
  * address: bit 0 (P) clear, so a stale walk still finds it not present.
  * Guarded by kmem_lock, like everything the mapper touches. */
 static paddr_t tables_to_free;
+/* Tables a lazily flushed heap-window unmap emptied: freed by purge_heap. */
+static paddr_t tables_quarantined;
+static paddr_t *table_sink = &tables_to_free;   /* where pt_frame_free queues */
+
+static bool pcpu_on;   /* frame caches and lazy heap flushes (PCPU_KEY) */
+static struct {
+    vaddr_t base, end;
+} quarantine[HEAP_QUARANTINE];   /* whole VR_HEAP reservations, unmapped */
+static unsigned quarantined;
 
 static void pt_frame_free(void *ctx, paddr_t pa)
 {
     (void)ctx;
-    *(volatile paddr_t *)phys_to_virt(pa) = tables_to_free;
-    tables_to_free = pa;
+    *(volatile paddr_t *)phys_to_virt(pa) = *table_sink;
+    *table_sink = pa;
 }
 
 /* After the shootdown: the waiting table frames go back to the allocator.
@@ -54,15 +78,20 @@ static void pt_frame_free(void *ctx, paddr_t pa)
  * pt_frame_alloc, the loader's were adopted by falloc_init as
  * FALLOC_ADOPTED_TYPE), so a refused free is a frame freed twice or never
  * handed out as a table: a broken invariant of the mapper. */
-static void free_flushed_tables(void)
+static void free_tables(paddr_t *list)
 {
-    while (tables_to_free != 0) {
-        paddr_t pa = tables_to_free;
+    while (*list != 0) {
+        paddr_t pa = *list;
         int rc;
-        tables_to_free = *(volatile paddr_t *)phys_to_virt(pa);
+        *list = *(volatile paddr_t *)phys_to_virt(pa);
         if ((rc = falloc_free(&kmem.fa, pa, PAGE_SIZE, PMEM_KERNEL_PAGETABLES)) != 0)
             panic("mm: page-table frame 0x%lx freed but not allocated as one (%d)", pa, rc);
     }
+}
+
+static void free_flushed_tables(void)
+{
+    free_tables(&tables_to_free);
 }
 
 static void take_over_allocator(void)
@@ -101,6 +130,7 @@ static void reserve_virtual(const struct bootinfo *bi)
 
 void kmem_init(const struct bootinfo *bi)
 {
+    pcpu_on = !cmdline_value_is(cmdline_value(bi->cmdline, PCPU_KEY), "0");
     kmem.pm = (struct pmem){ .ranges = phys_to_virt(bi->pmem_ranges),
                              .count = bi->pmem_count,
                              .capacity = bi->pmem_capacity };
@@ -129,27 +159,181 @@ void kmem_init(const struct bootinfo *bi)
         panic("mm: cannot pin the kernel half: %d", rc);
 }
 
+/* ---- per-CPU frame caches ------------------------------------------------ */
+
+/* This CPU's cache, if 4 KiB frames go through one here: caches are on and
+ * the CPU is online (so a drain of every online CPU's cache sees it). */
+static struct cpu *cache_cpu(uint64_t size)
+{
+    struct cpu *c;
+
+    if (!pcpu_on || size != PAGE_SIZE)
+        return NULL;
+    c = this_cpu();
+    return smp_cpu(c->index) == c ? c : NULL;
+}
+
+/* Every online CPU's cache lock, in index order. CPUs come online only in
+ * smp_boot, which never drains, so lock and unlock see the same set. */
+static void lock_all_caches(void)
+{
+    for (unsigned i = 0; i < smp_cpu_count(); i++)
+        if (smp_cpu(i))
+            spin_lock(&smp_cpu(i)->frames_lock);
+}
+
+static void unlock_all_caches(void)
+{
+    for (unsigned i = smp_cpu_count(); i-- > 0;)
+        if (smp_cpu(i))
+            spin_unlock(&smp_cpu(i)->frames_lock);
+}
+
+/* With every cache lock and kmem_lock held: every cache back to the
+ * allocator and what they handed out booked by type, so the allocator's
+ * totals and checks are exact (lent_bytes == 0). Settled as one sum: a frame
+ * may be allocated on one CPU and freed on another. False, with the caches
+ * drained so far, if the allocator refuses a frame or a type's books would
+ * go negative: a double free, or a frame freed as another type. */
+static bool drain_all_locked(void)
+{
+    int64_t sum[PMEM_TYPE_COUNT] = { 0 };
+
+    for (unsigned i = 0; i < smp_cpu_count(); i++) {
+        struct cpu *c = smp_cpu(i);
+        if (c == NULL)
+            continue;
+        if (falloc_cache_drain(&kmem.fa, &c->frames, 0) != 0)
+            return false;
+        falloc_cache_collect(&c->frames, sum);
+    }
+    return falloc_settle(&kmem.fa, sum) == 0 && kmem.fa.lent_bytes == 0;
+}
+
+static int cache_alloc(struct cpu *c, enum pmem_type type, paddr_t *pa)
+{
+    spin_lock(&c->frames_lock);
+    int rc = falloc_cache_get(&c->frames, type, pa);
+    if (rc == -E_NOMEM) {
+        spin_lock(&kmem_lock);
+        rc = falloc_cache_refill(&kmem.fa, &c->frames);
+        spin_unlock(&kmem_lock);
+        if (rc == 0)
+            rc = falloc_cache_get(&c->frames, type, pa);
+    }
+    spin_unlock(&c->frames_lock);
+    return rc;
+}
+
+static int cache_free(struct cpu *c, paddr_t pa, enum pmem_type type)
+{
+    spin_lock(&c->frames_lock);
+    int rc = falloc_cache_put(&kmem.fa, &c->frames, pa, type);
+    if (rc == -E_CAPACITY) {
+        spin_lock(&kmem_lock);
+        int drained = falloc_cache_drain(&kmem.fa, &c->frames, FALLOC_CACHE_BATCH);
+        spin_unlock(&kmem_lock);
+        if (drained != 0)
+            panic("mm: cpu %u's frame cache holds a frame the allocator never handed out, "
+                  "or one twice (a double free)", c->index);
+        rc = falloc_cache_put(&kmem.fa, &c->frames, pa, type);
+    }
+    spin_unlock(&c->frames_lock);
+    return rc;
+}
+
+/* 4 KiB frames from this CPU's cache when it has one. Out of frames there
+ * and in the allocator, the other caches may still hold some: drain them
+ * all and try the allocator once more. */
 int kmem_alloc_frame(uint64_t size, enum pmem_type type, paddr_t *pa)
 {
+    struct cpu *c = cache_cpu(size);
+    int rc = c ? cache_alloc(c, type, pa) : -E_NOMEM;
+
+    if (c && rc != -E_NOMEM)
+        return rc;
+    if (c)
+        lock_all_caches();
     spin_lock(&kmem_lock);
-    int rc = falloc_alloc(&kmem.fa, size, 0, type, pa);
+    if (c && !drain_all_locked())
+        panic("mm: frame caches hold a frame freed twice or as another type");
+    rc = falloc_alloc(&kmem.fa, size, 0, type, pa);
     spin_unlock(&kmem_lock);
+    if (c)
+        unlock_all_caches();
     return rc;
 }
 
 int kmem_free_frame(paddr_t pa, uint64_t size, enum pmem_type type)
 {
+    struct cpu *c = cache_cpu(size);
+
+    if (c)
+        return cache_free(c, pa, type);
     spin_lock(&kmem_lock);
     int rc = falloc_free(&kmem.fa, pa, size, type);
     spin_unlock(&kmem_lock);
     return rc;
 }
 
+/* ---- the quarantine of lazily flushed heap unmaps ----------------------- */
+
+/* Under kmem_lock: every CPU caught up on the heap window's unmaps, then
+ * the quarantined ranges released and their tables freed. */
+static void purge_heap(void)
+{
+    if (quarantined == 0 && tables_quarantined == 0)
+        return;
+    tlb_heap_purge();
+    for (unsigned i = 0; i < quarantined; i++) {
+        int rc = vrange_release(&kmem.vs, quarantine[i].base, quarantine[i].end);
+        if (rc != 0)   /* a whole entry: no split, no capacity needed */
+            panic("mm: cannot release quarantined range 0x%lx-0x%lx: %d", quarantine[i].base,
+                  quarantine[i].end, rc);
+    }
+    quarantined = 0;
+    free_tables(&tables_quarantined);
+}
+
+/* Exactly one whole reservation of kmem_map_fresh's: the ranges whose
+ * unmap may be flushed lazily (the rule in kernel/tlb.c). */
+static bool heap_lazy(vaddr_t va, uint64_t len)
+{
+    const struct vrange *r = pcpu_on ? vrange_lookup(&kmem.vs, va) : NULL;
+    return r && r->kind == VR_HEAP && r->base == va && r->end - r->base == len &&
+           r->end <= PT_TEMP_WINDOW;
+}
+
+/* Under kmem_lock: unmap, flush this CPU, let the others catch up lazily;
+ * the range and its emptied tables wait in the quarantine. */
+static int unmap_lazily(vaddr_t va, uint64_t len)
+{
+    table_sink = &tables_quarantined;
+    int rc = pt_unmap(&kmem.pt, va, len);
+    table_sink = &tables_to_free;
+    if (rc == -E_INVAL)
+        return rc;
+    tlb_heap_unmapped(va, len);
+    if (rc == 0) {
+        quarantine[quarantined].base = va;
+        quarantine[quarantined].end = va + len;
+        quarantined++;
+    }
+    if (rc != 0 || quarantined == HEAP_QUARANTINE)
+        purge_heap();
+    return rc;
+}
+
 void kmem_totals(uint64_t totals[PMEM_TYPE_COUNT])
 {
+    lock_all_caches();
     spin_lock(&kmem_lock);
+    purge_heap();
+    if (!drain_all_locked())
+        panic("mm: frame caches hold a frame freed twice or as another type");
     falloc_totals(&kmem.fa, totals);
     spin_unlock(&kmem_lock);
+    unlock_all_caches();
 }
 
 /* Under the lock: unmap, flush every CPU's TLB, only then free the emptied
@@ -215,10 +399,16 @@ int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out)
  * still mapped. */
 int kmem_unmap(vaddr_t va, uint64_t len)
 {
+    int rc;
+
     spin_lock(&kmem_lock);
-    int rc = unmap_and_flush(va, len);
-    if (rc == 0 && vrange_lookup(&kmem.vs, va))
-        rc = vrange_release(&kmem.vs, va, va + len);
+    if (heap_lazy(va, len)) {
+        rc = unmap_lazily(va, len);
+    } else {
+        rc = unmap_and_flush(va, len);
+        if (rc == 0 && vrange_lookup(&kmem.vs, va))
+            rc = vrange_release(&kmem.vs, va, va + len);
+    }
     spin_unlock(&kmem_lock);
     return rc;
 }
@@ -265,20 +455,32 @@ static bool tables_allocated(paddr_t table, int level, uint64_t *count)
     return true;
 }
 
-/* Every structure's own checker, under the lock (callers may run on any
- * CPU while others allocate): tracker, allocator (lists, bitmaps, headers,
- * byte counts, zones against the tracker), virtual ranges; no table frame
- * left waiting for a shootdown outside a locked section; and the page
- * tables: as many reachable as the mapper counts, none of them free. */
+/* Every structure's own checker, under the locks (callers may run on any
+ * CPU while others allocate), once the heap quarantine is purged and every
+ * frame cache drained and settled (the drain is where a frame freed twice
+ * into a cache shows): tracker, allocator (lists, bitmaps, headers, byte
+ * counts, nothing left lent, zones against the tracker), virtual ranges; no
+ * table frame left waiting for a shootdown outside a locked section; and
+ * the page tables: as many reachable as the mapper counts, none of them
+ * free. */
 bool kmem_check(void)
 {
+    lock_all_caches();
     spin_lock(&kmem_lock);
+    purge_heap();
     uint64_t tables = 0;
-    bool ok = pmem_check(&kmem.pm) && falloc_check(&kmem.fa) && vrange_check(&kmem.vs) &&
-              tables_to_free == 0 && tables_allocated(kmem.pt.root, kmem.pt.levels, &tables) &&
+    bool ok = drain_all_locked() && pmem_check(&kmem.pm) && falloc_check(&kmem.fa) &&
+              vrange_check(&kmem.vs) && tables_to_free == 0 &&
+              tables_allocated(kmem.pt.root, kmem.pt.levels, &tables) &&
               tables == kmem.pt.frames_used;
     spin_unlock(&kmem_lock);
+    unlock_all_caches();
     return ok;
+}
+
+bool kmem_pcpu_on(void)
+{
+    return pcpu_on;
 }
 
 /* ---- address spaces and the page-table access demos -------------------- */

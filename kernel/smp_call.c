@@ -4,7 +4,8 @@
  * answer in time is named and the kernel stops, since a missed call or TLB
  * shootdown leaves nothing safe to do. Each CPU records in its struct cpu
  * which call it took (work_seen) and finished (work_done), so the report
- * can say who. */
+ * can say who. Every call starts with tlb_heap_sync on each CPU: a call is
+ * how heap-window addresses reach other CPUs (kernel/tlb.c). */
 #include <string.h>
 
 #include "fmt.h"
@@ -86,6 +87,7 @@ static void handle_wakeup(void)
     if (gen == c->work_seen)
         return;
     __atomic_store_n(&c->work_seen, gen, __ATOMIC_RELEASE);
+    tlb_heap_sync();   /* the call may hand this CPU heap addresses */
     work.fn(work.arg);
     __atomic_store_n(&c->work_done, gen, __ATOMIC_RELEASE);
 }
@@ -114,15 +116,19 @@ void smp_call_all(smp_fn fn, void *arg)
             panic("smp: wake-up IPI to cpu apic=%u failed (%d)", c->apic_id, rc);
     }
     me->work_seen = gen;
+    tlb_heap_sync();
     fn(arg);
     me->work_done = gen;
     smp_wait_all(took_call, gen, CALL_TAKE_TIMEOUT_US, "take a cross-CPU call");
     smp_wait_all(finished_call, gen, CALL_DONE_TIMEOUT_US, "finish a cross-CPU call");
 }
 
+/* Run on the AP itself (c is this CPU): no call pending, and its TLB
+ * caught up on the heap window before it can be sent any heap address. */
 void smp_call_join(struct cpu *c)
 {
     c->work_seen = c->work_done = __atomic_load_n(&work.generation, __ATOMIC_ACQUIRE);
+    tlb_heap_sync();
 }
 
 /* Sleep until an IPI, then look for work. STI takes effect after the next

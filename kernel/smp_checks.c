@@ -10,8 +10,10 @@
 #include "x86/pte.h"
 
 /* Rounds per CPU: a fixed total of map/unmap pairs shared by however many
- * CPUs there are (each unmap is a shootdown to all the others, so the cost
- * grows with the square of the CPU count), at least STRESS_ROUNDS_MIN each. */
+ * CPUs there are, at least STRESS_ROUNDS_MIN each. With pagoda.mm.pcpu=0
+ * each unmap is a shootdown to all the others, so the cost grows with the
+ * square of the CPU count; with frame caches and lazy heap flushes it is one
+ * IPI round per HEAP_QUARANTINE unmaps, to the CPUs still behind. */
 #define STRESS_TOTAL_ROUNDS 128
 #define STRESS_ROUNDS_MIN   2
 #define PATTERN_BASE       0xC0FFEE0000000000ULL
@@ -282,7 +284,7 @@ static bool check_stress(const struct bootinfo *bi, char *detail, size_t len)
 
     uint64_t rounds = MAX(STRESS_ROUNDS_MIN, STRESS_TOTAL_ROUNDS / smp_online_count());
     kmem_totals(before);
-    uint64_t shootdowns = tlb_shootdowns_sent(), t0 = rdtsc();
+    uint64_t shootdowns = tlb_shootdowns_sent(), ipis = tlb_ipis_sent(), t0 = rdtsc();
     smp_call_all(stress_here, &rounds);
     uint64_t us = timer_ticks_to_us(rdtsc() - t0);
     kmem_totals(after);
@@ -293,10 +295,13 @@ static bool check_stress(const struct bootinfo *bi, char *detail, size_t len)
     for (unsigned c = 0; c < smp_cpu_count(); c++)
         if (smp_cpu(c))
             errors += results[c].errors;
-    fmt_snprintf(detail, len, "cpus=%u rounds=%lu errors=%u shootdowns=%lu totals=%s structures=%s us=%lu",
+    fmt_snprintf(detail, len,
+                 "cpus=%u rounds=%lu errors=%u shootdowns=%lu ipis=%lu totals=%s structures=%s "
+                 "us=%lu pcpu=%s",
                  smp_online_count(), (unsigned long)rounds, errors,
-                 (unsigned long)(tlb_shootdowns_sent() - shootdowns), same ? "exact" : "changed",
-                 structures ? "ok" : "broken", (unsigned long)us);
+                 (unsigned long)(tlb_shootdowns_sent() - shootdowns),
+                 (unsigned long)(tlb_ipis_sent() - ipis), same ? "exact" : "changed",
+                 structures ? "ok" : "broken", (unsigned long)us, kmem_pcpu_on() ? "on" : "off");
     return same && errors == 0 && structures;
 }
 
@@ -359,7 +364,7 @@ static const struct smp_check {
 void selftest_smp(const struct bootinfo *bi, bool test_mode, struct check_result *r)
 {
     bool single = smp_online_count() < 2;
-    char detail[96];
+    char detail[128];
 
     for (size_t i = 0; i < ARRAY_LEN(smp_checks); i++) {
         const struct smp_check *c = &smp_checks[i];

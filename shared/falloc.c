@@ -32,7 +32,8 @@
  *  I3 Free blocks are disjoint and no two free buddies of one order coexist:
  *     falloc_free merges them.
  *  I4 free_bytes is the sum of free block sizes plus the unseeded bytes;
- *     managed_bytes = free_bytes + the sum of used_bytes[].
+ *     managed_bytes = free_bytes + the sum of used_bytes[] + lent_bytes
+ *     (modulo 2^64: see falloc.h).
  *  I6 Free and allocated blocks lie in the seeded part of their zone.
  *  I5 Every zone lies inside one usable tracker entry, and (unless all
  *     FALLOC_MAX_ZONES zones are taken) the zones cover all of the
@@ -471,6 +472,155 @@ int falloc_free(struct falloc *fa, paddr_t pa, uint64_t size, enum pmem_type typ
     return 0;
 }
 
+/* ---- frame caches: lending and returning batches ----------------------- */
+
+static void bits_set_range(uint64_t *bits, size_t from, size_t n)
+{
+    for (size_t to = from + n; from < to;) {
+        size_t bit = from % WORD_BITS;
+        size_t span = MIN(WORD_BITS - bit, to - from);
+        bits[from / WORD_BITS] |= (span == WORD_BITS ? ~0ULL : (1ULL << span) - 1) << bit;
+        from += span;
+    }
+}
+
+static void bits_clear_range(uint64_t *bits, size_t from, size_t n)
+{
+    for (size_t to = from + n; from < to;) {
+        size_t bit = from % WORD_BITS;
+        size_t span = MIN(WORD_BITS - bit, to - from);
+        bits[from / WORD_BITS] &= ~((span == WORD_BITS ? ~0ULL : (1ULL << span) - 1) << bit);
+        from += span;
+    }
+}
+
+static unsigned floor_log2(uint64_t n)
+{
+    return 63u - (unsigned)__builtin_clzll(n);
+}
+
+/* The largest order below `order` with a free block, or -1. */
+static int largest_nonempty_below(const struct falloc *fa, unsigned order)
+{
+    for (int j = (int)order - 1; j >= 0; j--)
+        if (fa->free_head[j] != NO_BLOCK)
+            return j;
+    return -1;
+}
+
+/* Every frame of the block becomes a lent 4 KiB block (I2); written to out
+ * from the top frame down, so a cache popping from its end hands them out
+ * in address order. No header is written into the frames. */
+static void lend_block(struct falloc *fa, unsigned zi, paddr_t pa, unsigned order, paddr_t *out)
+{
+    struct falloc_zone *z = &fa->zones[zi];
+    uint64_t frames = 1ULL << order;
+
+    bits_set_range(z->alloc_bits, frame_index(z, pa), frames);
+    for (uint64_t i = 0; i < frames; i++)
+        out[i] = pa + ((frames - 1 - i) << PAGE_SHIFT);
+    fa->free_bytes -= block_bytes(order);
+    fa->lent_bytes += block_bytes(order);
+}
+
+int falloc_take_frames(struct falloc *fa, paddr_t *out, unsigned n, unsigned *got)
+{
+    *got = 0;
+    while (*got < n) {
+        unsigned want = MIN(floor_log2(n - *got), FALLOC_MAX_ORDER), from, zi;
+        paddr_t pa;
+        int rc = take_smallest(fa, want, &pa, &from, &zi);
+
+        if (rc == -E_NOMEM) {
+            int smaller = largest_nonempty_below(fa, want);
+            if (smaller < 0)
+                return *got ? 0 : -E_NOMEM;
+            want = (unsigned)smaller;
+            rc = take_smallest(fa, want, &pa, &from, &zi);
+        }
+        if (rc)
+            return rc;
+        split_down(fa, zi, pa, from, want);
+        lend_block(fa, zi, pa, want, out + *got);
+        *got += 1u << want;
+    }
+    return 0;
+}
+
+/* Insertion sort: a cache's batches are a few dozen frames, mostly in
+ * order already. */
+static void sort_frames(paddr_t *a, unsigned n)
+{
+    for (unsigned i = 1; i < n; i++) {
+        paddr_t v = a[i];
+        unsigned j = i;
+        for (; j > 0 && a[j - 1] > v; j--)
+            a[j] = a[j - 1];
+        a[j] = v;
+    }
+}
+
+/* A frame falloc manages whose alloc bit is set: lent, or a 4 KiB block
+ * handed out (a larger block's head passes too: the size is the caller's
+ * contract, as for falloc_free). */
+static bool frame_returnable(const struct falloc *fa, paddr_t pa)
+{
+    long zi = IS_ALIGNED(pa, PAGE_SIZE) ? zone_of(fa, pa) : -1;
+    return zi >= 0 && bit_test(fa->zones[zi].alloc_bits, frame_index(&fa->zones[zi], pa));
+}
+
+/* Order of the largest aligned block at a[0] that a[0..n) fills whole and
+ * that lies in zone z. a is sorted without duplicates, so 2^k frames from
+ * a[0] are contiguous exactly when the last is where it would be. */
+static unsigned run_order(const paddr_t *a, unsigned n, const struct falloc_zone *z)
+{
+    unsigned order = 0;
+
+    while (order < FALLOC_MAX_ORDER && (2u << order) <= n &&
+           IS_ALIGNED(a[0], block_bytes(order + 1)) &&
+           a[(2u << order) - 1] == a[0] + block_bytes(order + 1) - PAGE_SIZE &&
+           block_in_zone(z, a[0], order + 1))
+        order++;
+    return order;
+}
+
+int falloc_return_frames(struct falloc *fa, paddr_t *frames, unsigned n)
+{
+    sort_frames(frames, n);
+    for (unsigned i = 0; i < n; i++)
+        if (!frame_returnable(fa, frames[i]) || (i > 0 && frames[i] == frames[i - 1]))
+            return -E_INVAL;
+    for (unsigned i = 0; i < n;) {
+        long zi = zone_of(fa, frames[i]);
+        struct falloc_zone *z = &fa->zones[zi];
+        unsigned order = run_order(frames + i, n - i, z);
+
+        prefetch_for_free(fa, z, frames[i], order);
+        bits_clear_range(z->alloc_bits, frame_index(z, frames[i]), 1ULL << order);
+        fa->free_bytes += block_bytes(order);
+        fa->lent_bytes -= block_bytes(order);
+        release(fa, (unsigned)zi, frames[i], order);
+        i += 1u << order;
+    }
+    return 0;
+}
+
+int falloc_settle(struct falloc *fa, const int64_t delta[PMEM_TYPE_COUNT])
+{
+    uint64_t sum = 0;
+
+    for (int t = 0; t < PMEM_TYPE_COUNT; t++)
+        if (delta[t] != 0 && (!pmem_type_is_owned((enum pmem_type)t) ||
+                              (delta[t] < 0 && (uint64_t)-delta[t] > fa->used_bytes[t])))
+            return -E_INVAL;
+    for (int t = 0; t < PMEM_TYPE_COUNT; t++) {
+        fa->used_bytes[t] += (uint64_t)delta[t];
+        sum += (uint64_t)delta[t];
+    }
+    fa->lent_bytes -= sum;
+    return 0;
+}
+
 /* ---- queries ---------------------------------------------------------- */
 
 void falloc_totals(const struct falloc *fa, uint64_t totals[PMEM_TYPE_COUNT])
@@ -633,5 +783,6 @@ bool falloc_check(const struct falloc *fa)
     if (!check_seeding(fa, &free_sum))
         return false;
     return popcount_heads(fa) == blocks && free_sum == fa->free_bytes &&
-           fa->managed_bytes == fa->free_bytes + used_sum && check_zones_match_tracker(fa);
+           fa->managed_bytes == fa->free_bytes + used_sum + fa->lent_bytes &&
+           check_zones_match_tracker(fa);
 }

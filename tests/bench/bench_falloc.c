@@ -6,6 +6,9 @@
  *  - fill+drain: 1M allocations, then 1M frees in allocation order;
  *    (total time) / 1M.
  *  - pair @1M: with those 1M frames still allocated, 1M alloc+free pairs.
+ * The same two patterns through a frame cache (include/falloc_cache.h: the
+ * kernel's per-CPU path, without its locks), which moves frames to and from
+ * the buddy lists in batches of whole aligned blocks: "cached" columns.
  * The baseline walks the map on every allocation and returns the first
  * usable frame whose bit is clear in a bitmap indexed by "n-th usable
  * frame" (free clears the bit, finding n by walking the map again). Its cost
@@ -29,6 +32,7 @@
 #include "../host/common/maps.c"
 #include "../host/common/phys_arena.c"
 #include "falloc.h"
+#include "falloc_cache.h"
 
 #define OPS             (1u << 20)         /* "1M operations" */
 #define FRAG_ENTRIES    1200
@@ -36,11 +40,15 @@
 #define BASELINE_MIN_PAIRS  20
 #define BUILD_REPEATS   200
 #define WARMUP_ROUNDS   2
+#define GOAL_NS         30                 /* issue 10: both patterns, ns per pair */
 
+/* This thread's CPU time, not the wall clock: on a machine shared with
+ * other jobs the time this thread spends preempted is not the allocator's
+ * (what the other jobs do to the caches still is). */
 static uint64_t now_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -132,22 +140,67 @@ struct falloc_numbers {
     uint64_t checksum;        /* keeps the work observable */
 };
 
-static void alloc_many(struct falloc *fa, paddr_t *pa, uint32_t n)
+/* One 4 KiB allocation or free: straight from the buddy lists, or through
+ * a frame cache (refilled and drained under what would be the kernel's
+ * lock) when `cache` is set. */
+static paddr_t alloc_one(struct falloc *fa, struct falloc_cache *cache)
 {
-    for (uint32_t i = 0; i < n; i++)
-        if (falloc_alloc(fa, PAGE_SIZE, 0, PMEM_KERNEL_HEAP, &pa[i]) != 0)
-            die("falloc ran out", (int)i);
+    paddr_t pa = 0;
+    int rc;
+
+    if (cache == NULL)
+        rc = falloc_alloc(fa, PAGE_SIZE, 0, PMEM_KERNEL_HEAP, &pa);
+    else if ((rc = falloc_cache_get(cache, PMEM_KERNEL_HEAP, &pa)) == -E_NOMEM &&
+             (rc = falloc_cache_refill(fa, cache)) == 0)
+        rc = falloc_cache_get(cache, PMEM_KERNEL_HEAP, &pa);
+    if (rc != 0)
+        die("alloc", rc);
+    return pa;
 }
 
-static void free_many(struct falloc *fa, const paddr_t *pa, uint32_t n)
+static void free_one(struct falloc *fa, struct falloc_cache *cache, paddr_t pa)
 {
-    for (uint32_t i = 0; i < n; i++)
-        if (falloc_free(fa, pa[i], PAGE_SIZE, PMEM_KERNEL_HEAP) != 0)
-            die("falloc_free", (int)i);
+    int rc;
+
+    if (cache == NULL)
+        rc = falloc_free(fa, pa, PAGE_SIZE, PMEM_KERNEL_HEAP);
+    else if ((rc = falloc_cache_put(fa, cache, pa, PMEM_KERNEL_HEAP)) == -E_CAPACITY &&
+             (rc = falloc_cache_drain(fa, cache, FALLOC_CACHE_BATCH)) == 0)
+        rc = falloc_cache_put(fa, cache, pa, PMEM_KERNEL_HEAP);
+    if (rc != 0)
+        die("free", rc);
 }
 
-static struct falloc_numbers measure_falloc(struct pmem *pm, const struct phys_arena *arena)
+static void alloc_many(struct falloc *fa, struct falloc_cache *cache, paddr_t *pa, uint32_t n)
 {
+    for (uint32_t i = 0; i < n; i++)
+        pa[i] = alloc_one(fa, cache);
+}
+
+static void free_many(struct falloc *fa, struct falloc_cache *cache, const paddr_t *pa, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        free_one(fa, cache, pa[i]);
+}
+
+/* Empty the cache and book what it handed out: the allocator's own
+ * accounting is exact again. */
+static void settle(struct falloc *fa, struct falloc_cache *cache)
+{
+    int64_t sum[PMEM_TYPE_COUNT] = { 0 };
+
+    if (cache == NULL)
+        return;
+    falloc_cache_collect(cache, sum);
+    if (falloc_cache_drain(fa, cache, 0) != 0 || falloc_settle(fa, sum) != 0)
+        die("settle", 0);
+}
+
+static struct falloc_numbers measure_falloc(struct pmem *pm, const struct phys_arena *arena,
+                                            bool cached)
+{
+    static struct falloc_cache cache_storage;
+    struct falloc_cache *cache = cached ? &cache_storage : NULL;
     struct falloc *fa = calloc(1, sizeof(*fa));
     uint64_t meta_bytes = falloc_metadata_bytes(pm);
     void *meta = malloc(meta_bytes);
@@ -162,23 +215,22 @@ static struct falloc_numbers measure_falloc(struct pmem *pm, const struct phys_a
      * free lists' order after the first drain differs from the fresh one,
      * so the second round reaches the set the measured round uses. */
     for (int round = 0; round < WARMUP_ROUNDS; round++) {
-        alloc_many(fa, pa, OPS);
-        free_many(fa, pa, OPS);
+        alloc_many(fa, cache, pa, OPS);
+        free_many(fa, cache, pa, OPS);
     }
 
     uint64_t t0 = now_ns();
-    alloc_many(fa, pa, OPS);
+    alloc_many(fa, cache, pa, OPS);
     uint64_t t1 = now_ns();
-    paddr_t x = 0;
     for (uint32_t i = 0; i < OPS; i++) {
-        if (falloc_alloc(fa, PAGE_SIZE, 0, PMEM_KERNEL_HEAP, &x) != 0 ||
-            falloc_free(fa, x, PAGE_SIZE, PMEM_KERNEL_HEAP) != 0)
-            die("falloc pair", (int)i);
+        paddr_t x = alloc_one(fa, cache);
+        free_one(fa, cache, x);
         r.checksum += x;
     }
     uint64_t t2 = now_ns();
-    free_many(fa, pa, OPS);
+    free_many(fa, cache, pa, OPS);
     uint64_t t3 = now_ns();
+    settle(fa, cache);
 
     r.fill_drain_ns = (double)((t1 - t0) + (t3 - t2)) / OPS;
     r.pair_at_1m_ns = (double)(t2 - t1) / OPS;
@@ -210,14 +262,16 @@ static void bench_map(const char *name, const struct pmem_raw *raw, size_t n)
     pmem_init(&pm, calloc(2 * n, sizeof(struct pmem_range)), 2 * n);
     double build = build_us(&pm, raw, n);
     phys_arena_map(&arena, pm.ranges[pm.count - 1].end, ARENA_HUGE_PAGES);
-    struct falloc_numbers f = measure_falloc(&pm, &arena);
+    struct falloc_numbers f = measure_falloc(&pm, &arena, false);
+    struct falloc_numbers c = measure_falloc(&pm, &arena, true);
     phys_arena_unmap(&arena);
     double base = baseline_pair_ns(&pm, &pairs);
+    bool met = c.fill_drain_ns <= GOAL_NS && c.pair_at_1m_ns <= GOAL_NS;
 
-    printf("%-12s %5zu %6zu %9.1f | %10.1f %10.1f | %12.0f %7llu | %9.0fx\n", name, n, pm.count,
-           build, f.fill_drain_ns, f.pair_at_1m_ns, base, (unsigned long long)pairs,
-           base / f.pair_at_1m_ns);
-    if (f.checksum == 1)
+    printf("%-12s %6zu %8.1f | %9.1f %9.1f | %9.1f %9.1f | %11.0f %6llu | %9.0fx | %s\n", name,
+           pm.count, build, f.fill_drain_ns, f.pair_at_1m_ns, c.fill_drain_ns, c.pair_at_1m_ns,
+           base, (unsigned long long)pairs, base / c.pair_at_1m_ns, met ? "met" : "missed");
+    if (f.checksum == 1 || c.checksum == 1)
         printf("(checksum)\n");
     free(pm.ranges);
 }
@@ -228,15 +282,18 @@ int main(void)
     size_t n_ovmf = map_ovmf(ovmf, OVMF_MAP_MAX, 16 * GiB, 1);
     size_t n_frag = map_fragmented(frag, FRAG_ENTRIES, FRAG_ENTRIES, 42);
 
-    printf("4 KiB frames, ns per alloc+free pair (-O2); 1M = %u operations\n", OPS);
-    printf("%-12s %5s %6s %9s | %10s %10s | %12s %7s | %10s\n", "map", "raw", "ranges",
-           "build us", "falloc", "falloc", "baseline", "window", "baseline /");
-    printf("%-12s %5s %6s %9s | %10s %10s | %12s %7s | %10s\n", "", "", "", "",
-           "fill+drain", "pair @1M", "pair @1M", "pairs", "falloc @1M");
+    printf("4 KiB frames, ns per alloc+free pair (-O2); 1M = %u operations; goal: cached <= %d ns\n",
+           OPS, GOAL_NS);
+    printf("%-12s %6s %8s | %9s %9s | %9s %9s | %11s %6s | %10s | %s\n", "map", "ranges",
+           "build us", "buddy", "buddy", "cached", "cached", "baseline", "window", "baseline /",
+           "goal");
+    printf("%-12s %6s %8s | %9s %9s | %9s %9s | %11s %6s | %10s |\n", "", "", "", "fill+drn",
+           "pair@1M", "fill+drn", "pair@1M", "pair @1M", "pairs", "cached@1M");
     bench_map("ovmf-16G", ovmf, n_ovmf);
     bench_map("fragmented", frag, n_frag);
-    printf("fill+drain: 1M allocs then 1M frees, per pair. pair @1M: alloc+free with 1M frames\n"
-           "outstanding (falloc: over 1M pairs; baseline: over the window shown). build: one\n"
-           "pmem_build of the raw map, averaged over %d runs.\n", BUILD_REPEATS);
+    printf("fill+drn: 1M allocs then 1M frees, per pair. pair@1M: alloc+free with 1M frames\n"
+           "outstanding (falloc: over 1M pairs; baseline: over the window shown). buddy: falloc\n"
+           "alone; cached: through a %d-frame cache (the kernel's per-CPU path). build: one\n"
+           "pmem_build of the raw map, averaged over %d runs.\n", FALLOC_CACHE_FRAMES, BUILD_REPEATS);
     return 0;
 }
