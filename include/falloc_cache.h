@@ -33,11 +33,13 @@ struct falloc_cache {
 int falloc_cache_get(struct falloc_cache *c, enum pmem_type type, paddr_t *pa);
 
 /* Push a 4 KiB frame freed as `type`. -E_INVAL for a type that is not
- * owned, an unaligned address or one no zone of fa holds (zones never change
- * after falloc_init, so this reads fa without its lock); -E_CAPACITY when
- * full (drain it). Whether the frame was handed out is checked when it
- * goes back to the allocator (falloc_cache_drain): a frame freed twice is
- * caught there, unless it was handed out again in between. */
+ * owned, an unaligned address or one outside the span of fa's zones (zones
+ * never change after falloc_init, so this reads fa without its lock; O(1));
+ * -E_CAPACITY when full (drain it). Whether the frame lies in a zone and
+ * was handed out is checked when it goes back to the allocator
+ * (falloc_cache_drain): a frame freed twice is caught there, unless it was
+ * handed out again in between. A frame a cache handed out goes back
+ * through a cache (any): its bytes are booked only at the settle. */
 int falloc_cache_put(const struct falloc *fa, struct falloc_cache *c, paddr_t pa,
                      enum pmem_type type);
 

@@ -560,13 +560,22 @@ static void sort_frames(paddr_t *a, unsigned n)
     }
 }
 
+/* Zone of pa, trying *zi (the previous frame's: a sorted batch mostly
+ * stays in one zone) before the binary search. -1 if unmanaged. */
+static long zone_of_near(const struct falloc *fa, paddr_t pa, long zi)
+{
+    if (zi >= 0 && pa >= fa->zones[zi].base && pa < fa->zones[zi].end)
+        return zi;
+    return zone_of(fa, pa);
+}
+
 /* A frame falloc manages whose alloc bit is set: lent, or a 4 KiB block
  * handed out (a larger block's head passes too: the size is the caller's
  * contract, as for falloc_free). */
-static bool frame_returnable(const struct falloc *fa, paddr_t pa)
+static bool frame_returnable(const struct falloc *fa, paddr_t pa, long *zi)
 {
-    long zi = IS_ALIGNED(pa, PAGE_SIZE) ? zone_of(fa, pa) : -1;
-    return zi >= 0 && bit_test(fa->zones[zi].alloc_bits, frame_index(&fa->zones[zi], pa));
+    *zi = IS_ALIGNED(pa, PAGE_SIZE) ? zone_of_near(fa, pa, *zi) : -1;
+    return *zi >= 0 && bit_test(fa->zones[*zi].alloc_bits, frame_index(&fa->zones[*zi], pa));
 }
 
 /* Order of the largest aligned block at a[0] that a[0..n) fills whole and
@@ -586,12 +595,15 @@ static unsigned run_order(const paddr_t *a, unsigned n, const struct falloc_zone
 
 int falloc_return_frames(struct falloc *fa, paddr_t *frames, unsigned n)
 {
+    long zi = -1;
+
     sort_frames(frames, n);
     for (unsigned i = 0; i < n; i++)
-        if (!frame_returnable(fa, frames[i]) || (i > 0 && frames[i] == frames[i - 1]))
+        if (!frame_returnable(fa, frames[i], &zi) || (i > 0 && frames[i] == frames[i - 1]))
             return -E_INVAL;
+    zi = -1;
     for (unsigned i = 0; i < n;) {
-        long zi = zone_of(fa, frames[i]);
+        zi = zone_of_near(fa, frames[i], zi);
         struct falloc_zone *z = &fa->zones[zi];
         unsigned order = run_order(frames + i, n - i, z);
 

@@ -369,6 +369,29 @@ static void test_foreign_and_free_frames(void **state)
     fixture_free(f);
 }
 
+/* A frame in the hole between two zones passes the put (an O(1) span
+ * check) and is refused, with the whole batch, at the drain. */
+static void test_hole_caught_at_drain(void **state)
+{
+    struct pmem_raw raw[] = {
+        { .base = 1 * MiB, .length = 1 * MiB, .type = PMEM_USABLE },
+        { .base = 3 * MiB, .length = 1 * MiB, .type = PMEM_USABLE },
+    };
+    struct falloc_fixture *f = fixture_new(raw, 2);
+    struct falloc_cache c = { 0 };
+    paddr_t pa;
+    (void)state;
+
+    assert_int_equal(falloc_cache_refill(&f->fa, &c), 0);
+    assert_int_equal(falloc_cache_get(&c, PMEM_KERNEL_HEAP, &pa), 0);
+    assert_int_equal(falloc_cache_put(&f->fa, &c, 2 * MiB + PAGE_SIZE, PMEM_KERNEL_HEAP), 0);
+    uint32_t count = c.count;
+    assert_int_equal(falloc_cache_drain(&f->fa, &c, 0), -E_INVAL);
+    assert_int_equal(c.count, count);
+    assert_true(falloc_check(&f->fa));
+    fixture_free(f);
+}
+
 /* Handed out as one type, freed as another: the settle refuses and changes
  * nothing. Allocated on one cache and freed on another: only their sum
  * settles. */
@@ -428,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_batches_are_whole_blocks),
         cmocka_unit_test(test_double_free_caught_at_drain),
         cmocka_unit_test(test_foreign_and_free_frames),
+        cmocka_unit_test(test_hole_caught_at_drain),
         cmocka_unit_test(test_settle_by_type_and_across_caches),
         cmocka_unit_test(test_refill_takes_what_there_is),
         cmocka_unit_test(test_random_sequences),
