@@ -1,7 +1,7 @@
 # Pagoda: one non-recursive Makefile.
 #   make            BOOTX64.EFI (kernel embedded) + kernel ELF + host tools
 #   make test       host unit/property tests, fuzz smoke runs, QEMU boot tests
-#   make bench      memory-core and AP start-up benchmark tables
+#   make bench      memory-core, smp-stress and AP start-up benchmark tables
 #   make run        boot esp/ in QEMU + OVMF (see ./run.sh -h)
 #   make deps       install the Debian packages all of this needs (tools/deps.sh)
 # shared/*.c is compiled three times: EFI flags, kernel flags, host flags.
@@ -146,6 +146,7 @@ test: all image $(HOST_TESTS) $(FUZZERS)
 bench: all $(BENCHES)
 	@for b in $(BENCHES); do $$b || exit 1; done
 	tests/bench/boot-phases.sh
+	tests/bench/smp-stress.sh
 	tests/bench/smp-bringup.sh
 	tests/bench/limine-mp.sh
 
