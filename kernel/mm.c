@@ -11,14 +11,20 @@
  * flushed lazily (kernel/tlb.c) with their virtual range and emptied tables
  * quarantined until every CPU has caught up. Lock order: a CPU's
  * frames_lock (all of them in index order when draining), then kmem_lock;
- * never a frames_lock while holding kmem_lock. pagoda.mm.pcpu=0 turns both
- * off (the baseline `make bench` compares against). */
+ * never a frames_lock while holding kmem_lock; a CPU that waits long for
+ * kmem_lock sleeps between tries. pagoda.mm.pcpu=0 turns all three off
+ * (the baseline `make bench` compares against). */
 #include "kernel.h"
 #include "x86/cpu.h"
 #include "x86/pte.h"
 #include "pt_recursive.h"
 
-#define VRANGE_CAPACITY   256
+/* Virtual reservations: the boot layout and the checks' own, plus per CPU
+ * its stack and a few fresh mappings at once (smp-translate maps one page
+ * per CPU while every stack is reserved), plus the heap quarantine. A fixed
+ * 256 ran out at 128 CPUs. */
+#define VRANGE_FIXED      64
+#define VRANGE_PER_CPU    4
 #define PCPU_KEY          "pagoda.mm.pcpu"   /* =0: no frame caches, every unmap shot down */
 /* Heap-window unmaps whose flush is pending on some CPU: each holds its
  * virtual range (and the tables it emptied) back from reuse. At the bound,
@@ -27,8 +33,15 @@
 #define HEAP_QUARANTINE   32
 
 struct kmem kmem;
-static struct vrange vrange_storage[VRANGE_CAPACITY];
 static struct spinlock kmem_lock;
+/* A CPU that cannot have kmem_lock after this many spins sleeps a little
+ * (LAPIC timer, HLT) before trying again. Under an emulator with more
+ * vCPUs than host cores, spinners take the host time the holder needs to
+ * finish (measured: most of smp-stress at 128 vCPUs on 2 cores); on
+ * hardware, a wait this long means heavy contention anyway. Part of what
+ * pagoda.mm.pcpu=0 turns off. */
+#define LOCK_SPINS        512
+#define LOCK_SLEEP_US     20
 
 void *phys_to_virt(paddr_t pa)
 {
@@ -118,9 +131,24 @@ static void reserve_or_panic(vaddr_t base, vaddr_t end, enum vrange_kind kind)
         panic("mm: cannot reserve %s 0x%lx-0x%lx: %d", vrange_kind_name(kind), base, end, rc);
 }
 
+/* Storage for the virtual ranges, sized from the CPU count. */
+static void vrange_storage(const struct bootinfo *bi)
+{
+    uint64_t cap = VRANGE_FIXED + (uint64_t)bi->cpu_count * VRANGE_PER_CPU + HEAP_QUARANTINE;
+    uint64_t bytes = PAGE_SIZE;
+    paddr_t pa;
+    int rc;
+
+    while (bytes < cap * sizeof(struct vrange))
+        bytes <<= 1;
+    if ((rc = falloc_alloc(&kmem.fa, bytes, 0, PMEM_KERNEL_DATA, &pa)) != 0)
+        panic("mm: no memory for %lu virtual ranges: %d", cap, rc);
+    vrange_init(&kmem.vs, phys_to_virt(pa), bytes / sizeof(struct vrange));
+}
+
 static void reserve_virtual(const struct bootinfo *bi)
 {
-    vrange_init(&kmem.vs, vrange_storage, VRANGE_CAPACITY);
+    vrange_storage(bi);
     reserve_or_panic(HHDM_BASE, HHDM_BASE + bi->hhdm_end, VR_HHDM);
     reserve_or_panic(KSTACK_WINDOW, bi->stack_top - bi->stack_size, VR_GUARD);
     reserve_or_panic(bi->stack_top - bi->stack_size, bi->stack_top, VR_KERNEL_STACK);
@@ -157,6 +185,20 @@ void kmem_init(const struct bootinfo *bi)
     int rc = pt_pin_kernel_half(&kmem.pt, PT_RECURSIVE_SLOT);
     if (rc != 0)
         panic("mm: cannot pin the kernel half: %d", rc);
+}
+
+/* kmem_lock for everything in this file (frames_lock stays a plain spin:
+ * one CPU's, rarely contended). */
+static void kmem_lock_take(void)
+{
+    for (unsigned spins = 0; __atomic_exchange_n(&kmem_lock.locked, 1, __ATOMIC_ACQUIRE);) {
+        if (!pcpu_on || ++spins < LOCK_SPINS) {   /* pcpu=0: the old plain spin */
+            cpu_pause();
+        } else {
+            apic_sleep_us(LOCK_SLEEP_US);
+            spins = 0;
+        }
+    }
 }
 
 /* ---- per-CPU frame caches ------------------------------------------------ */
@@ -215,7 +257,7 @@ static int cache_alloc(struct cpu *c, enum pmem_type type, paddr_t *pa)
     spin_lock(&c->frames_lock);
     int rc = falloc_cache_get(&c->frames, type, pa);
     if (rc == -E_NOMEM) {
-        spin_lock(&kmem_lock);
+        kmem_lock_take();
         rc = falloc_cache_refill(&kmem.fa, &c->frames);
         spin_unlock(&kmem_lock);
         if (rc == 0)
@@ -230,7 +272,7 @@ static int cache_free(struct cpu *c, paddr_t pa, enum pmem_type type)
     spin_lock(&c->frames_lock);
     int rc = falloc_cache_put(&kmem.fa, &c->frames, pa, type);
     if (rc == -E_CAPACITY) {
-        spin_lock(&kmem_lock);
+        kmem_lock_take();
         int drained = falloc_cache_drain(&kmem.fa, &c->frames, FALLOC_CACHE_BATCH);
         spin_unlock(&kmem_lock);
         if (drained != 0)
@@ -254,7 +296,7 @@ int kmem_alloc_frame(uint64_t size, enum pmem_type type, paddr_t *pa)
         return rc;
     if (c)
         lock_all_caches();
-    spin_lock(&kmem_lock);
+    kmem_lock_take();
     if (c && !drain_all_locked())
         panic("mm: frame caches hold a frame freed twice or as another type");
     rc = falloc_alloc(&kmem.fa, size, 0, type, pa);
@@ -270,7 +312,7 @@ int kmem_free_frame(paddr_t pa, uint64_t size, enum pmem_type type)
 
     if (c)
         return cache_free(c, pa, type);
-    spin_lock(&kmem_lock);
+    kmem_lock_take();
     int rc = falloc_free(&kmem.fa, pa, size, type);
     spin_unlock(&kmem_lock);
     return rc;
@@ -327,7 +369,7 @@ static int unmap_lazily(vaddr_t va, uint64_t len)
 void kmem_totals(uint64_t totals[PMEM_TYPE_COUNT])
 {
     lock_all_caches();
-    spin_lock(&kmem_lock);
+    kmem_lock_take();
     purge_heap();
     if (!drain_all_locked())
         panic("mm: frame caches hold a frame freed twice or as another type");
@@ -384,7 +426,7 @@ static void free_fresh(paddr_t pa, uint64_t size, enum pmem_type type)
  * nothing stays mapped or reserved. */
 int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out)
 {
-    spin_lock(&kmem_lock);
+    kmem_lock_take();
     int rc = vrange_alloc(&kmem.vs, len, PAGE_SIZE, KHEAP_WINDOW, KHEAP_WINDOW_END, VR_HEAP, out);
     if (rc == 0 && (rc = pt_map(&kmem.pt, *out, pa, len, flags)) != 0) {
         unmap_failed_map(*out, len);
@@ -401,7 +443,7 @@ int kmem_unmap(vaddr_t va, uint64_t len)
 {
     int rc;
 
-    spin_lock(&kmem_lock);
+    kmem_lock_take();
     if (heap_lazy(va, len)) {
         rc = unmap_lazily(va, len);
     } else {
@@ -420,7 +462,7 @@ int kmem_alloc_stack(uint64_t size, vaddr_t *top, paddr_t *pa)
     vaddr_t base = 0;
     int rc;
 
-    spin_lock(&kmem_lock);
+    kmem_lock_take();
     rc = falloc_alloc(&kmem.fa, size, 0, PMEM_KERNEL_STACK, pa);
     if (rc == 0 && (rc = vrange_alloc(&kmem.vs, size + PAGE_SIZE, PAGE_SIZE, KSTACK_WINDOW,
                                       KSTACK_WINDOW_END, VR_KERNEL_STACK, &base)) != 0)
@@ -466,7 +508,7 @@ static bool tables_allocated(paddr_t table, int level, uint64_t *count)
 bool kmem_check(void)
 {
     lock_all_caches();
-    spin_lock(&kmem_lock);
+    kmem_lock_take();
     purge_heap();
     uint64_t tables = 0;
     bool ok = drain_all_locked() && pmem_check(&kmem.pm) && falloc_check(&kmem.fa) &&
@@ -488,7 +530,7 @@ bool kmem_pcpu_on(void)
 /* Map at a fixed address the caller has reserved (no virtual range taken). */
 int kmem_map_at(vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
 {
-    spin_lock(&kmem_lock);
+    kmem_lock_take();
     int rc = pt_map(&kmem.pt, va, pa, len, flags);
     spin_unlock(&kmem_lock);
     return rc;
@@ -497,7 +539,7 @@ int kmem_map_at(vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
 /* Unmap a kmem_map_at mapping and flush every CPU; the reservation stays. */
 int kmem_unmap_at(vaddr_t va, uint64_t len)
 {
-    spin_lock(&kmem_lock);
+    kmem_lock_take();
     int rc = unmap_and_flush(va, len);
     spin_unlock(&kmem_lock);
     return rc;
@@ -507,7 +549,7 @@ int kmem_unmap_at(vaddr_t va, uint64_t len)
  * and flush the whole slot from every CPU's TLB. */
 int kmem_recursive_slot(bool on)
 {
-    spin_lock(&kmem_lock);
+    kmem_lock_take();
     int rc = on ? pt_recursive_install(&kmem.pt) : pt_recursive_remove(&kmem.pt);
     if (rc == 0 && !on)
         tlb_shootdown(pt_recursive_base(PT_RECURSIVE_SLOT, kmem.pt.levels),
