@@ -28,9 +28,10 @@
 #define PCPU_KEY          "pagoda.mm.pcpu"   /* =0: no frame caches, every unmap shot down */
 /* Heap-window unmaps whose flush is pending on some CPU: each holds its
  * virtual range (and the tables it emptied) back from reuse. At the bound,
- * one purge catches every CPU up. 32 ranges and their tables are a few
- * hundred KiB at most; one purge round per 32 unmaps. */
-#define HEAP_QUARANTINE   32
+ * one purge catches every CPU up: one IPI round per 128 unmaps (at 128
+ * CPUs, 32 gave 8 rounds of 127 IPIs in smp-stress). The tables held are
+ * a few hundred KiB at most (a table is freed only once empty). */
+#define HEAP_QUARANTINE   128
 
 struct kmem kmem;
 static struct spinlock kmem_lock;
