@@ -19,11 +19,11 @@
 #include "x86/pte.h"
 #include "pt_recursive.h"
 
-/* Virtual reservations: the boot layout and the checks' own, plus per CPU
- * its stack and a few fresh mappings at once (smp-translate maps one page
- * per CPU while every stack is reserved), plus the heap quarantine. A fixed
- * 256 ran out at 128 CPUs. */
-#define VRANGE_FIXED      64
+/* Virtual reservations: the boot layout and the checks' own (the old fixed
+ * capacity), plus per CPU its stack and a few fresh mappings at once
+ * (smp-translate maps one page per CPU while every stack is reserved), plus
+ * the heap quarantine. The fixed 256 alone ran out at 128 CPUs. */
+#define VRANGE_FIXED      256
 #define VRANGE_PER_CPU    4
 #define PCPU_KEY          "pagoda.mm.pcpu"   /* =0: no frame caches, every unmap shot down */
 /* Heap-window unmaps whose flush is pending on some CPU: each holds its
