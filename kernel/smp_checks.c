@@ -326,36 +326,57 @@ static void read_shot_page(void *arg)
     r->cr2 = this_cpu()->last_fault.cr2;
 }
 
-/* Every CPU reads the page (so its TLB may hold it); the BSP unmaps it;
- * every CPU must now fault on it. */
+/* Every CPU reads the page at shot_va (so its TLB may hold it); the BSP
+ * unmaps it; every CPU must now fault on it. Returns the CPUs that faulted
+ * (*cpus: online), or -1 if a CPU could not read it while mapped or the
+ * unmap failed. */
+static int shoot(int (*unmap)(vaddr_t va, uint64_t len), unsigned *cpus)
+{
+    bool ok = true;
+    int faulted = 0;
+
+    smp_call_all(read_shot_page, NULL);
+    for (unsigned c = 0; c < smp_cpu_count(); c++)
+        if (smp_cpu(c))
+            ok = ok && results[c].probe == 0;
+    ok = unmap(shot_va, PAGE_SIZE) == 0 && ok;
+    smp_call_all(read_shot_page, NULL);
+    *cpus = 0;
+    for (unsigned c = 0; c < smp_cpu_count(); c++) {
+        if (!smp_cpu(c))
+            continue;
+        (*cpus)++;
+        faulted += results[c].probe == 1 + VEC_PAGE_FAULT && results[c].cr2 == shot_va;
+    }
+    return ok ? faulted : -1;
+}
+
+/* Both ways an unmap is made safe (kernel/tlb.c): a fresh heap-window page
+ * (flushed lazily: each CPU catches up at the next call's start) and the
+ * fixed temporary window at the heap window's end (kmem_unmap_at: an IPI
+ * round to every CPU; the heap generation does not move, so the calls'
+ * catch-up flushes nothing and only that round can make the CPUs fault). */
 static bool check_shootdown(const struct bootinfo *bi, char *detail, size_t len)
 {
     paddr_t pa;
-    unsigned faulted = 0, cpus = 0;
+    unsigned cpus = 0;
+    int heap = -1, fixed = -1;
     (void)bi;
 
     if (kmem_alloc_frame(PAGE_SIZE, PMEM_KERNEL_HEAP, &pa) != 0) {
         fmt_snprintf(detail, len, "reason=no-frame");
         return false;
     }
-    bool ok = kmem_map_fresh(pa, PAGE_SIZE, PT_MAP_WRITE, &shot_va) == 0;
-    if (ok) {
-        smp_call_all(read_shot_page, NULL);
-        for (unsigned c = 0; c < smp_cpu_count(); c++)
-            if (smp_cpu(c))
-                ok = ok && results[c].probe == 0;
-        ok = kmem_unmap(shot_va, PAGE_SIZE) == 0 && ok;
-        smp_call_all(read_shot_page, NULL);
-        for (unsigned c = 0; c < smp_cpu_count(); c++) {
-            if (!smp_cpu(c))
-                continue;
-            cpus++;
-            faulted += results[c].probe == 1 + VEC_PAGE_FAULT && results[c].cr2 == shot_va;
-        }
-        ok = ok && faulted == cpus;
-    }
-    ok = kmem_free_frame(pa, PAGE_SIZE, PMEM_KERNEL_HEAP) == 0 && ok;
-    fmt_snprintf(detail, len, "va=0x%lx faulted=%u/%u", (unsigned long)shot_va, faulted, cpus);
+    if (kmem_map_fresh(pa, PAGE_SIZE, PT_MAP_WRITE, &shot_va) == 0)
+        heap = shoot(kmem_unmap, &cpus);
+    vaddr_t heap_va = shot_va;
+    shot_va = PT_TEMP_WINDOW;
+    if (kmem_map_at(shot_va, pa, PAGE_SIZE, PT_MAP_WRITE) == 0)
+        fixed = shoot(kmem_unmap_at, &cpus);
+    bool ok = kmem_free_frame(pa, PAGE_SIZE, PMEM_KERNEL_HEAP) == 0 && heap == (int)cpus &&
+              fixed == (int)cpus;
+    fmt_snprintf(detail, len, "va=0x%lx faulted=%d/%u window=0x%lx window_faulted=%d/%u",
+                 (unsigned long)heap_va, heap, cpus, (unsigned long)PT_TEMP_WINDOW, fixed, cpus);
     return ok;
 }
 
