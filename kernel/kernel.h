@@ -185,8 +185,10 @@ extern struct kmem kmem;
 void kmem_init(const struct bootinfo *bi);
 void *phys_to_virt(paddr_t pa);
 /* Thread-safe wrappers: one lock guards tracker, allocator, mapper and
- * virtual ranges. Locks never disable interrupts, and interrupt handlers
- * never take them, so a CPU spinning here still answers shootdowns. */
+ * virtual ranges; 4 KiB frames come from and go to this CPU's frame cache
+ * first (its own lock). Locks never disable interrupts, and interrupt
+ * handlers never take them, so a CPU waiting here still answers
+ * shootdowns. kmem_totals and kmem_check drain every cache first. */
 int kmem_alloc_frame(uint64_t size, enum pmem_type type, paddr_t *pa);
 int kmem_free_frame(paddr_t pa, uint64_t size, enum pmem_type type);
 void kmem_totals(uint64_t totals[PMEM_TYPE_COUNT]);
