@@ -33,7 +33,6 @@
 /* The deadline for saying alive, from the first INIT; as kernel/smp.c's
  * AP_ALIVE_TIMEOUT_US (32 CPUs under TCG need 15-20 ms; emulator load). */
 #define AP_ALIVE_TIMEOUT_US  500000
-#define US_PER_SECOND        1000000
 #define MP_RESP_REVISION     0
 
 /* Read by limine_ap.S (RIP-relative, at the loader's HHDM alias). */
@@ -154,7 +153,7 @@ EFI_STATUS limine_mp_prepare(struct limine_boot *B, const struct limine_req *r)
                                          .bsp_lapic_id = bsp, .cpu_count = listed,
                                          .cpus = limine_kva(B, mp->cpu_ptrs) };
     limine_req_set_response(r, limine_kva(B, mp->resp));
-    mp->tsc_hz = platform_tsc_hz();   /* the delays; with no AP, still the mp line's times */
+    mp->tsc_hz = tsc_estimate_end();   /* the delays; with no AP, still the mp line's times */
     mp->serial = B->cfg->limine_smp == CONFIG_LIMINE_SMP_SERIAL;
     mp->timing = choose_timing(mp->serial);
     con_printf("pagoda: limine: MP: %u CPUs in the MADT, %u APs to start (%s, %s, init_wait_us=%u "

@@ -116,7 +116,11 @@ unsigned platform_cpu_features(void);          /* BI_CPU_* */
 void platform_collect_cpus(struct bootinfo *bi);
 void platform_find_framebuffer(struct bootinfo_fb *fb);
 paddr_t platform_find_rsdp(void);
-uint64_t platform_tsc_hz(void);
+
+/* tsc_estimate.c: the loader's TSC estimate, timed across its own work */
+void tsc_estimate_begin(paddr_t rsdp);   /* at entry (again after a gdb wait) */
+void tsc_estimate_tick(void);            /* between steps: keeps count of PM timer wraps */
+uint64_t tsc_estimate_end(void);         /* just before the exit: TSC ticks per second */
 
 /* capture.c: write the firmware map, CPUs, CPUID features and framebuffer
  * to \EFI\pagoda\memmap.txt (capture=1; docs/memmap-capture.md). Re-reads

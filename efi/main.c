@@ -309,6 +309,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     InitializeLib(image, systab);
     L.image = image;
     con_init();
+    tsc_estimate_begin(platform_find_rsdp());
     con_note("Pagoda " PAGODA_VERSION " boot loader\n");
     report_image_base(image);
     st = uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL); /* the boot manager arms 5 min */
@@ -319,8 +320,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     /* 2. configuration (gdb=1: wait for the debugger), the protocol and the
      * kernel (ELF and placement validated) */
     st = config_load(image, &L.cfg);
-    if (!EFI_ERROR(st) && L.cfg.gdb)
+    if (!EFI_ERROR(st) && L.cfg.gdb) {
         wait_for_gdb();
+        tsc_estimate_begin(platform_find_rsdp());   /* the wait is no measure of anything */
+    }
     if (!EFI_ERROR(st))
         st = load_kernel(&L);
     if (EFI_ERROR(st))
@@ -344,7 +347,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         return refuse(st);
     L.bi->cpu_features = features;
     L.bi->tsc_loader_entry = tsc_entry;
-    L.bi->tsc_hz = platform_tsc_hz();
+    tsc_estimate_tick();
 
     /* 6. CPUs, framebuffer, ACPI */
     platform_collect_cpus(L.bi);
@@ -355,12 +358,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         capture_write(image, &L.mm, L.bi);
 
     /* 7. the dry run: everything after the exit, tried on the current map */
+    tsc_estimate_tick();
     if ((st = dry_run(&L)))
         return refuse(st);
     con_note("pagoda: HHDM at 0x%lx with %s pages; exiting boot services\n",
                (unsigned long)HHDM_BASE, (L.caps & PT_CAP_1G) ? "1 GiB" : "2 MiB");
 
     /* 8. exit: no output, allocation or protocol call from here to the jump */
+    L.bi->tsc_hz = tsc_estimate_end();
     memcpy(L.bi->loader_log, con_notes(), sizeof(L.bi->loader_log));
     L.bi->tsc_before_exit = rdtsc();
     st = memmap_exit_boot_services(image, &L.mm, &L.bi->exit_attempts);

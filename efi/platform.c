@@ -6,7 +6,6 @@
 #include "tsc_calib.h"
 #include "x86/cpu.h"
 
-#define US_PER_SECOND      1000000ULL
 
 unsigned platform_cpu_features(void)
 {
@@ -173,18 +172,4 @@ paddr_t platform_find_rsdp(void)
             v1 = (paddr_t)(uintptr_t)t->VendorTable;
     }
     return v1;
-}
-
-/* One short BS->Stall, timed with the TSC: an estimate independent of the
- * kernel's (another timer, the firmware's), for the kernel to cross-check
- * against (include/tsc_calib.h gives its bound). A 1 us stall first: the
- * first trip through the firmware's Stall path is slow where code is
- * translated on first use (TCG: the first 1 ms stall overran by 11%, the
- * next ones by 0.1%). */
-uint64_t platform_tsc_hz(void)
-{
-    uefi_call_wrapper(BS->Stall, 1, 1);   /* returns EFI_SUCCESS only (UEFI 2.10, 7.5) */
-    uint64_t t0 = rdtsc();
-    uefi_call_wrapper(BS->Stall, 1, TSC_LOADER_STALL_US);
-    return (rdtsc() - t0) * (US_PER_SECOND / TSC_LOADER_STALL_US);
 }

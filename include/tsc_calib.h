@@ -1,7 +1,7 @@
 /* TSC frequency: turning each source's measurement into an interval that
  * contains the true frequency if the source is honest, and choosing among
  * the sources by cross-checking those intervals. Pure logic: the kernel
- * (kernel/timer.c) and the loader (efi/platform.c) read the hardware and
+ * (kernel/timer.c) and the loader (efi/tsc_estimate.c) read the hardware and
  * pass the numbers in; host-tested in tests/host/test_tsc_calib.c.
  *
  * No single source can be trusted everywhere: hypervisors and most AMD
@@ -28,10 +28,13 @@
 #define TSC_CPUID15_BOUND_PPM 200
 #define TSC_CPUID16_BOUND_PPM 10000
 
-/* The loader times BS->Stall(TSC_LOADER_STALL_US). Stall waits at least
- * that long (UEFI 2.10, 7.5) but may overrun: under TCG a 10 ms stall
- * overran by up to 39%, and 1 ms proportionally more. The interval is
- * therefore lopsided: the true frequency may be far below the estimate
+/* The loader's estimate (efi/tsc_estimate.c) times the TSC against the
+ * ACPI PM timer across its own run (a few milliseconds: within 0.02% of the
+ * truth under TCG), or, on a firmware without a PM timer in I/O space,
+ * against BS->Stall(TSC_LOADER_STALL_US). Stall waits at least that long
+ * (UEFI 2.10, 7.5) but may overrun: under TCG a 10 ms stall overran by up
+ * to 39%, and 1 ms proportionally more. One interval covers both, so it is
+ * the stall's: lopsided, the true frequency may be far below the estimate
  * (the stall overran), barely above it (the firmware's timer rounding).
  * Wide, but enough to catch a gross error in another source. */
 #define TSC_LOADER_STALL_US       1000

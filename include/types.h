@@ -21,6 +21,7 @@ typedef uint64_t vaddr_t;
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
+#define US_PER_SECOND 1000000ULL
 #define TiB (1ULL << 40)
 
 #define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))

@@ -20,7 +20,6 @@
 /* Bounded waits: a count that never moves means no PIT; never hang. */
 #define PIT_START_POLLS  20000
 #define PIT_RUN_POLLS    2000000
-#define US_PER_SECOND    1000000ULL
 
 static uint64_t tsc_hz;
 

@@ -127,6 +127,13 @@ static inline void outl(uint16_t port, uint32_t v)
     __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
 
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
 
 /* Interrupts off; returns RFLAGS for cpu_irq_restore (IF back as it was). */
