@@ -36,6 +36,18 @@ timeline_consistent() {
     }' <<<"$line"
 }
 
+# The loader's TSC estimate (the ACPI PM timer across its run) within 0.5%
+# of the frequency the kernel chose (PIT, CPUID): two clocks, one truth.
+loader_estimate_close() {
+    local line
+    line=$(grep '^pagoda: timer tsc_hz=' "$1" | tr -d '\r')
+    awk '{
+        for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        d = v["loader_estimate"] - v["tsc_hz"]; if (d < 0) d = -d
+        if (v["tsc_hz"] == 0 || d * 200 > v["tsc_hz"]) { print "loader_estimate=" v["loader_estimate"] " is not within 0.5% of tsc_hz=" v["tsc_hz"]; exit 1 }
+    }' <<<"$line"
+}
+
 # checks_in_order LOG NCPU: the log's check lines are exactly the expected
 # names and states, in order, and the verdict counts them.
 checks_in_order() {
@@ -91,6 +103,7 @@ good() {
         '^pagoda: result=pass') || { echo "FAIL $name: $why"; return; }
     why=$(checks_in_order "$log" "$ncpu") || { echo "FAIL $name: $why"; return; }
     why=$(timeline_consistent "$log") || { echo "FAIL $name: $why"; return; }
+    why=$(loader_estimate_close "$log") || { echo "FAIL $name: $why"; return; }
     why=$(expect "$log" \
         "^pagoda: check aspace=pass spaces=[0-9]+ cpus=$ncpu other_space_faulted=$ncpu/$ncpu unmap_inside=faulted .*totals=exact$" \
         '^pagoda: check ptaccess-direct=pass va=0x[0-9a-f]+ L4=0x[0-9a-f]+ L3=0x[0-9a-f]+ L2=0x[0-9a-f]+ L1=0x[0-9a-f]+ ns=[0-9]+$' \
@@ -236,7 +249,7 @@ cases+=("bad bad-config-key \"unknown key 'bogus'\" -C $BAD_DIR/unknown-key.conf
 printf 'verbose=maybe\n' > "$BAD_DIR/bad-value.conf"
 cases+=("bad bad-config-value 'verbose must be 0 or 1' -C $BAD_DIR/bad-value.conf")
 
-export -f good bad outcome crash laggard deaf translate_broken expect checks_in_order timeline_consistent
+export -f good bad outcome crash laggard deaf translate_broken expect checks_in_order timeline_consistent loader_estimate_close
 export LOGDIR BOOT_TIMEOUT HHDM CHECKS_BASE CHECKS_SMP CHECKS_ASPACE
 # ONLY=REGEX runs the cases whose name matches (for debugging one case).
 printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'
