@@ -34,14 +34,21 @@
 #                 loader prints its image base and waits (pagoda.conf gdb=1); the
 #                 serial log also goes to $PAGODA_SERIAL_LOG (build/gdb-serial.log),
 #                 where `gdb -x tools/pagoda.gdb` (from the tree's top) reads the base
+#     -Q 7|10     emulator: 7 = the system's qemu-system-x86_64 (Debian 12: 7.2; or
+#                 $QEMU), 10 = QEMU 10 from bookworm-backports ($PAGODA_QEMU10, else
+#                 what tools/emulators.sh fetched); default $PAGODA_EMULATOR or 7
+#     -F FW       firmware: ovmf-2022 (the system's, $OVMF_DIR), ovmf-2025 (Debian 13's,
+#                 $PAGODA_OVMF2025_DIR or tools/emulators.sh's), ovmf-2025-strictnx (its
+#                 secboot.strictnx build: loader data non-executable; adds smm=on and
+#                 the secure pflash it needs; Secure Boot itself stays off, no keys
+#                 enrolled); default $PAGODA_FIRMWARE or ovmf-2022
 #     -q ARGS     extra QEMU arguments (word-split)
 #     -h          this help
 set -euo pipefail
 
 OVMF_DIR=${OVMF_DIR:-/usr/share/OVMF}
-OVMF_CODE=$OVMF_DIR/OVMF_CODE_4M.fd
-OVMF_VARS=$OVMF_DIR/OVMF_VARS_4M.fd
 QEMU=${QEMU:-qemu-system-x86_64}
+EMULATORS_DIR=$(dirname "$0")/build/emulators   # tools/emulators.sh puts them there
 DEBUG_EXIT_PASS=33   # kernel writes 0x10 to isa-debug-exit: (0x10 << 1) | 1
 DEBUG_EXIT_FAIL=35   # 0x11
 REJECT_MARKER='BdsDxe: failed to start Boot'
@@ -50,14 +57,15 @@ SPARSE_RAM_MIN_GIB=16
 
 cpus=2 smp= mem=1G model=max kernel= cmdline= conf= esp=esp mode=interactive timeout=60
 log= gdb=0 extra= shot= disk= debugcon=
+emulator=${PAGODA_EMULATOR:-7} firmware=${PAGODA_FIRMWARE:-ovmf-2022}
 modules=()
 GDB_PORT=${PAGODA_GDB_PORT:-1234}
 GDB_SERIAL=${PAGODA_SERIAL_LOG:-build/gdb-serial.log}
 
-usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,46p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "run.sh: $*" >&2; exit 2; }
 
-while getopts "c:S:m:p:k:M:a:C:e:d:trs:T:l:E:gq:h" opt; do
+while getopts "c:S:m:p:k:M:a:C:e:d:trs:T:l:E:gq:Q:F:h" opt; do
     case $opt in
         c) cpus=$OPTARG ;;  S) smp=$OPTARG ;;  m) mem=$OPTARG ;;  p) model=$OPTARG ;;
         k) kernel=$OPTARG ;; a) cmdline=$OPTARG ;; C) conf=$OPTARG ;; e) esp=$OPTARG ;;
@@ -65,12 +73,34 @@ while getopts "c:S:m:p:k:M:a:C:e:d:trs:T:l:E:gq:h" opt; do
         t) mode=test ;;     r) mode=reject ;;   T) timeout=$OPTARG ;; l) log=$OPTARG ;;
         s) mode=screenshot; shot=$OPTARG ;;
         g) gdb=1 ;;         q) extra=$OPTARG ;;  h) usage; exit 0 ;;
+        Q) emulator=$OPTARG ;; F) firmware=$OPTARG ;;
         *) usage >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || die "unexpected argument '$1' (options only; see -h)"
 
+case $emulator in
+    7) ;;
+    10) QEMU=${PAGODA_QEMU10:-$EMULATORS_DIR/bin/qemu-system-x86_64}
+        command -v "$QEMU" >/dev/null || die "no QEMU 10 (run tools/emulators.sh, or set PAGODA_QEMU10)" ;;
+    *) die "-Q $emulator: 7 or 10" ;;
+esac
+# secure_flash: the secboot builds keep their variables in SMM and refuse
+# to start on a machine without it.
+ovmf_code=OVMF_CODE_4M.fd secure_flash=0
+case $firmware in
+    ovmf-2022) ;;
+    ovmf-2025|ovmf-2025-strictnx)
+        OVMF_DIR=${PAGODA_OVMF2025_DIR:-$EMULATORS_DIR/ovmf2025/usr/share/OVMF}
+        [ -d "$OVMF_DIR" ] || die "no OVMF 2025.02 at $OVMF_DIR (run tools/emulators.sh, or set PAGODA_OVMF2025_DIR)"
+        if [ "$firmware" = ovmf-2025-strictnx ]; then
+            ovmf_code=OVMF_CODE_4M.secboot.strictnx.fd secure_flash=1
+        fi ;;
+    *) die "-F $firmware: ovmf-2022, ovmf-2025 or ovmf-2025-strictnx" ;;
+esac
+OVMF_CODE=$OVMF_DIR/$ovmf_code
+OVMF_VARS=$OVMF_DIR/OVMF_VARS_4M.fd
 [ -f "$OVMF_CODE" ] || die "no $OVMF_CODE (apt-get install ovmf)"
 [ -f "$esp/EFI/BOOT/BOOTX64.EFI" ] || die "no $esp/EFI/BOOT/BOOTX64.EFI (run make)"
 command -v "$QEMU" >/dev/null || die "no $QEMU (apt-get install qemu-system-x86)"
@@ -168,7 +198,13 @@ if [ -n "$gib" ] && [ "$gib" -ge "$SPARSE_RAM_MIN_GIB" ]; then
     machine="q35,memory-backend=ram"
 fi
 
-args=(-machine "$machine" -cpu "$model" -smp "${smp:-$cpus}" "${ram_args[@]}"
+flash_args=()
+if [ "$secure_flash" = 1 ]; then
+    machine="$machine,smm=on"
+    flash_args=(-global driver=cfi.pflash01,property=secure,value=on)
+fi
+
+args=(-machine "$machine" "${flash_args[@]}" -cpu "$model" -smp "${smp:-$cpus}" "${ram_args[@]}"
       -drive "if=pflash,format=raw,unit=0,file=$OVMF_CODE,readonly=on"
       -drive "if=pflash,format=raw,unit=1,file=$work/vars.fd"
       -drive "$boot_drive"
