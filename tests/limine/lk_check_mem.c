@@ -230,8 +230,14 @@ void lk_check_memmap_efi(void)
     for (uint64_t i = 0; i < n; i++) {
         const struct efi_desc *d = (const void *)((const uint8_t *)r->memmap + i * r->desc_size);
         uint64_t base = d->phys, len = d->pages * PAGE_SIZE;
-        if (d->type == EFI_CONVENTIONAL && LK_BASE_REVISION <= 2 && base < PAGE_SIZE) {
-            base = PAGE_SIZE;                   /* page 0 is never usable at revisions 0-2 */
+        /* Page 0 is never usable at revisions 0-2; from 3 it may be usable
+         * but need not be (a loader may keep it reserved). Firmware that
+         * leaves it conventional (OVMF 2025.02) shows the difference. */
+        if (d->type == EFI_CONVENTIONAL && base < PAGE_SIZE) {
+            EXPECT(LK_BASE_REVISION <= 2 ||
+                       lk_memmap_covers(0, PAGE_SIZE, allowed_for_efi(EFI_CONVENTIONAL) | TYPE_BIT(LK_MEM_RESERVED)),
+                   "page 0 (EfiConventionalMemory) is neither usable, reclaimable nor reserved");
+            base = PAGE_SIZE;
             len = len > PAGE_SIZE ? len - PAGE_SIZE : 0;
         }
         if (d->type <= EFI_CONVENTIONAL && d->type != EFI_RESERVED)
