@@ -1,7 +1,8 @@
 # Pagoda: one non-recursive Makefile.
 #   make            BOOTX64.EFI (kernel embedded) + kernel ELF + host tools
 #   make test       host unit/property tests, fuzz smoke runs, QEMU boot tests
-#   make bench      memory-core, smp-stress and AP start-up benchmark tables
+#   make bench      memory-core, boot-phase, smp-stress and AP start-up benchmark tables
+#   make soak N=200 boot N random configurations (firmware, emulator, CPUs, RAM, ...)
 #   make run        boot esp/ in QEMU + OVMF (see ./run.sh -h)
 #   make deps       install the Debian packages all of this needs (tools/deps.sh)
 # shared/*.c is compiled three times: EFI flags, kernel flags, host flags.
@@ -72,7 +73,7 @@ FUZZERS     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/f
 BENCH_CFLAGS:= $(COMMON) -std=gnu11 -O2 -g -DPAGODA_HOST -DNDEBUG
 BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/bench_*.c))
 
-.PHONY: all test test-host test-fuzz test-boot bench run clean lint screenshots deps
+.PHONY: all test test-host test-fuzz test-boot bench soak run clean lint screenshots deps
 all: $(EFI_APP) $(KERNEL_ELF)
 
 # ---- Packages (tools/deps.sh) ----------------------------------------------
@@ -152,6 +153,16 @@ bench: all $(BENCHES)
 
 run: all
 	./run.sh
+
+# Soak (tests/soak/soak.sh): `make soak N=200` or `make soak 200` (the
+# number as a goal of its own, which then does nothing); SOAK_SEED=S repeats a run.
+SOAK_GOALS := $(shell echo '$(MAKECMDGOALS)' | tr ' ' '\n' | grep -E '^[0-9]+$$')
+soak: all
+	tests/soak/soak.sh $(or $(N),$(firstword $(SOAK_GOALS)),20)
+ifneq ($(filter soak,$(MAKECMDGOALS)),)
+$(SOAK_GOALS):
+	@:
+endif
 
 # README's pictures: the screen test's screenshots, copied into docs/.
 screenshots: all

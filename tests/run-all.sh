@@ -63,11 +63,27 @@ lint() {
     fi
 }
 
+# The matrix's second emulator and firmware (tools/emulators.sh, fetched
+# on first use): PAGODA_QEMU10 for the cases that need QEMU 10 and for
+# tests/boot/matrix.sh; what cannot be had comes with its reason
+# (PAGODA_*_SKIP) and those cases are skipped. Values already in the
+# environment win.
+emulators() {
+    local qemu10=${PAGODA_QEMU10:-} ovmf2025=${PAGODA_OVMF2025_DIR:-}
+    eval "$(tools/emulators.sh 2>"$LOGDIR/emulators.log")"
+    PAGODA_QEMU10=${qemu10:-${PAGODA_QEMU10:-}} PAGODA_OVMF2025_DIR=${ovmf2025:-${PAGODA_OVMF2025_DIR:-}}
+    [ -n "$PAGODA_QEMU10" ] && PAGODA_QEMU10_SKIP=
+    [ -n "$PAGODA_OVMF2025_DIR" ] && PAGODA_OVMF2025_SKIP=
+    export PAGODA_QEMU10 PAGODA_OVMF2025_DIR PAGODA_QEMU10_SKIP PAGODA_OVMF2025_SKIP
+    echo "emulators: QEMU 10 ${PAGODA_QEMU10:-skipped: $PAGODA_QEMU10_SKIP}; OVMF 2025.02 ${PAGODA_OVMF2025_DIR:-skipped: $PAGODA_OVMF2025_SKIP}"
+}
+
 boot_tests() {
     local out
+    emulators
     out=$(tests/boot/boot-tests.sh; tests/elf/elf-tests.sh; tests/boot/screen-test.sh; tests/boot/outside-view.sh; tests/replay/capture-test.sh
           tests/boot/gdb-test.sh; tests/boot/headless-test.sh; tests/limine/limine-tests.sh
-          tests/secureboot/sb-tests.sh)
+          tests/secureboot/sb-tests.sh; tests/boot/matrix.sh)
     echo "$out"
     passed=$((passed + $(grep -c '^PASS' <<<"$out")))
     failed=$((failed + $(grep -c '^FAIL' <<<"$out")))

@@ -68,7 +68,7 @@ check() {
         for goal in "${goals[@]}"; do
             case $goal in
                 screenshots) goal=test ;;         # QEMU and python3
-                bench) goal=run ;;                # tests/bench/smp-bringup.sh boots QEMU
+                bench|soak) goal=run ;;           # tests/bench/smp-bringup.sh, tests/soak/ boot QEMU
                 all|install|*/*|*.*) goal=build ;;
             esac
             if wanted "$tags" "$goal" && ! present "$probe"; then
