@@ -27,7 +27,7 @@
 # signed Release lists; a .deb that does not match is refused. So what is
 # unpacked here is what Debian signed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 DIR=${PAGODA_EMULATORS_DIR:-$PWD/build/emulators}
 APT_DIR=$DIR/apt

@@ -14,6 +14,7 @@ KERNEL_ELF=build/kernel/pagoda.elf
 BAD_DIR=build/bad-kernels
 HHDM=0xffff800000000000
 mkdir -p "$LOGDIR"
+. tests/boot/cpu-identity.sh
 
 # The self-checks a test-mode boot runs, in this order (README "Self-checks").
 # With one CPU online the smp-* ones report skipped; with more, all pass.
@@ -111,9 +112,11 @@ good() {
         '^pagoda: check ptaccess-window=pass .* maps=4 .*agree=yes$' \
         "^pagoda: check ptaccess-clean=pass slot=empty window=unmapped faulted=$ncpu/$ncpu totals=exact leaves=[1-9][0-9]* unreserved=0 structures=ok\$") ||
         { echo "FAIL $name: $why"; return; }
-    # AP start-up waits: QEMU's CPU models (Intel family 6, AMD family 0xF)
-    # need none after INIT; pagoda.smp.init_delay=legacy brings the SDM's back.
-    local waits='init_wait_us=0 sipi_wait_us=10 waits=modern'
+    # AP start-up waits: by the CPU's vendor and family as this emulator
+    # shows them (tests/boot/cpu-identity.sh); pagoda.smp.init_delay=legacy
+    # brings the SDM's back.
+    local waits
+    waits=$(ap_waits_expected "$cpu")
     [[ " $args " == *" pagoda.smp.init_delay=legacy "* ]] && waits='init_wait_us=10000 sipi_wait_us=200 waits=legacy-asked'
     if [ "$ncpu" -gt 1 ]; then
         why=$(expect "$log" "^pagoda: smp online=$ncpu .* $waits parked=0\$") || { echo "FAIL $name: $why"; return; }
@@ -249,7 +252,7 @@ cases+=("bad bad-config-key \"unknown key 'bogus'\" -C $BAD_DIR/unknown-key.conf
 printf 'verbose=maybe\n' > "$BAD_DIR/bad-value.conf"
 cases+=("bad bad-config-value 'verbose must be 0 or 1' -C $BAD_DIR/bad-value.conf")
 
-export -f good bad outcome crash laggard deaf translate_broken expect checks_in_order timeline_consistent loader_estimate_close
+export -f good bad outcome crash laggard deaf translate_broken expect checks_in_order timeline_consistent loader_estimate_close cpu_identity ap_waits_expected
 export LOGDIR BOOT_TIMEOUT HHDM CHECKS_BASE CHECKS_SMP CHECKS_ASPACE
 # ONLY=REGEX runs the cases whose name matches (for debugging one case).
 printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'

@@ -14,7 +14,7 @@
 # whose emulator or firmware tools/emulators.sh could not fetch). Logs in
 # $LOGDIR/matrix/CELL/. MATRIX_CELLS=REGEX picks cells by name.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 
 LOGDIR=${LOGDIR:-build/test-logs}
 MATRIX_CELLS=${MATRIX_CELLS:-.}

@@ -24,7 +24,7 @@
 # says result=pass and every expected CPU came online.
 # Logs: $LOGDIR/soak/NNN.log (serial) and NNN.conf.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 
 N=${1:-${N:-20}}
 SEED=${SOAK_SEED:-$(date +%s)}
@@ -99,9 +99,9 @@ for i in $(seq 1 "$N"); do
     if [ $rc -ne 0 ]; then
         result="exit$rc"; [ $rc -eq 124 ] && result=timeout
     elif ! grep -q '^pagoda: result=pass' "$log"; then
-        result=no-verdict
+        result='no-verdict'
     elif ! grep -Eq "^pagoda: smp online=$cpus expected=$cpus " "$log"; then
-        result=cpus-missing
+        result='cpus-missing'
     fi
     printf '%-4s %-3s %-19s %-6s %4s %5s %-6s %-8s %-6s %4d.%d\n' "$i" "$emu" "$fw" "$model" "$cpus" "$mem" "$levels" \
         "$start" "$result" $((ms / 1000)) $((ms % 1000 / 100))
