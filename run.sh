@@ -39,9 +39,9 @@
 #                 what tools/emulators.sh fetched); default $PAGODA_EMULATOR or 7
 #     -F FW       firmware: ovmf-2022 (the system's, $OVMF_DIR), ovmf-2025 (Debian 13's,
 #                 $PAGODA_OVMF2025_DIR or tools/emulators.sh's), ovmf-2025-strictnx (its
-#                 secboot.strictnx build: loader data non-executable; adds smm=on and
-#                 the secure pflash it needs; Secure Boot itself stays off, no keys
-#                 enrolled); default $PAGODA_FIRMWARE or ovmf-2022
+#                 secboot.strictnx build, with EFI_MEMORY_ATTRIBUTE_PROTOCOL; adds
+#                 smm=on and the secure pflash it needs; Secure Boot itself stays off,
+#                 no keys enrolled); default $PAGODA_FIRMWARE or ovmf-2022
 #     -q ARGS     extra QEMU arguments (word-split)
 #     -h          this help
 set -euo pipefail
