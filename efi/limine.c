@@ -223,6 +223,7 @@ static void fill_handoff(struct limine_boot *B)
     h->gdt_phys_base = (uintptr_t)B->gdt;
     h->scratch_top = ALIGN_DOWN((uintptr_t)B->gdt, PAGE_SIZE) + PAGE_SIZE;
     h->pat = LIMINE_PAT_VALUE;
+    h->x2apic = B->mp.x2apic;
 }
 
 /* Step L6: everything after the exit, on the current map. */

@@ -32,7 +32,8 @@
 #define LH_GDTR_PHYS   0x7e   /* the same GDT at its physical address (< 4 GiB), for 32-bit code */
 #define LH_SCRATCH     0x88   /* physical top of a scratch stack in the block's page */
 #define LH_PAT         0x90   /* IA32_PAT for the APs (the BSP's, LIMINE_PAT_VALUE) */
-#define LH_SIZE        0x98
+#define LH_X2APIC      0x98   /* nonzero: every CPU in x2APIC mode; zero: xAPIC (MP request) */
+#define LH_SIZE        0xa0
 
 #ifdef __ASSEMBLER__
 #include "x86/limine_gdt.h"
@@ -99,6 +100,7 @@ struct limine_handoff {
     uint64_t gdt_phys_base;
     uint64_t scratch_top;
     uint64_t pat;
+    uint64_t x2apic;
 };
 _Static_assert(offsetof(struct limine_handoff, gdt_limit) == LH_GDTR, "gdtr");
 _Static_assert(offsetof(struct limine_handoff, stack_top) == LH_STACK_TOP, "stack");
@@ -108,6 +110,7 @@ _Static_assert(offsetof(struct limine_handoff, la57) == LH_LA57, "la57");
 _Static_assert(offsetof(struct limine_handoff, gdt_phys_limit) == LH_GDTR_PHYS, "gdtr phys");
 _Static_assert(offsetof(struct limine_handoff, scratch_top) == LH_SCRATCH, "scratch");
 _Static_assert(offsetof(struct limine_handoff, pat) == LH_PAT, "pat");
+_Static_assert(offsetof(struct limine_handoff, x2apic) == LH_X2APIC, "x2apic");
 _Static_assert(sizeof(struct limine_handoff) == LH_SIZE, "handoff block");
 
 /* limine_entry.S: never returns. Runs identity-mapped on the firmware's
@@ -120,6 +123,11 @@ __attribute__((noreturn)) void limine_enter(struct limine_handoff *h);
 #define LIMINE_MODULES_MAX    32         /* internal + pagoda.conf modules */
 #define LIMINE_TABLES_MAX     64         /* firmware table ranges for the memory map */
 #define LIMINE_IOAPICS_MAX    16
+#define LIMINE_DRHDS_MAX      16         /* VT-d units (DMAR DRHD structures) */
+/* DMAR flags (Intel VT-d 8.1): interrupt remapping supported, and the
+ * firmware's request that system software not enable x2APIC. */
+#define DMAR_FLAG_INTR_REMAP     0x1
+#define DMAR_FLAG_X2APIC_OPT_OUT 0x2
 #define LIMINE_HHDM_4LVL      0xFFFF800000000000ULL   /* the reference loader's offsets */
 #define LIMINE_HHDM_5LVL      0xFF00000000000000ULL
 /* 5-level paging: CR4.LA57 changes only with paging off, so limine_entry.S
@@ -165,6 +173,10 @@ struct limine_tables {
     struct limine_madt_cpu cpus[BOOTINFO_MAX_CPUS];
     size_t ncpus;
     bool cpus_truncated;             /* more enabled entries than BOOTINFO_MAX_CPUS */
+    bool dmar;                       /* a DMAR table was found */
+    uint8_t dmar_flags;              /* DMAR_FLAG_* */
+    paddr_t drhds[LIMINE_DRHDS_MAX]; /* VT-d register bases */
+    size_t ndrhds;
 };
 
 /* The MP request's state (efi/limine_mp.c): prepared before the exit, the
@@ -176,7 +188,8 @@ struct limine_mp {
     paddr_t tramp;                   /* the trampoline page below 1 MiB (0: none) */
     paddr_t stacks;                  /* slots * stack size */
     uint64_t tsc_hz;
-    bool x2apic;
+    bool x2apic;                     /* the mode every CPU gets (spec: the request's flag) */
+    bool fw_x2apic;                  /* the mode the firmware left on the BSP */
     bool serial;                     /* limine_smp=serial: one AP at a time */
     struct ap_start_timing timing;   /* INIT and SIPI waits */
     uint32_t started, parked;        /* after limine_mp_start */
@@ -301,6 +314,9 @@ extern uint64_t limine_ap_block;
 /* limine_cpu.c: after the exit, the devices and registers as the spec
  * wants them at entry; fills the handoff block's register values. */
 void limine_machine_state(struct limine_boot *B);
+/* Called by limine_ap.S on each AP (its own stack, the transitional root):
+ * the APIC mode of h->x2apic, the revision 5+ local APIC state. */
+__attribute__((visibility("hidden"))) void limine_ap_cpu_setup(const struct limine_handoff *h);
 
 #endif
 #endif

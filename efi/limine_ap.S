@@ -4,18 +4,18 @@
  * trampoline page and, in xAPIC mode, the local APIC page identity-mapped),
  * RBX = the trampoline page. Loader globals are read RIP-relative, so
  * through the HHDM like the code. Steps:
- *   1. revision 5+: the local APIC software-enabled, SVR = 0x1FF (INIT left
- *      TPR 0 and every LVT entry masked), while its page is mapped;
- *   2. the kernel's root; this CPU's APIC ID (CPUID, as kernel/trampoline.S);
- *      its slot in limine_ap_slots; READY -> ALIVE with a compare-and-swap
- *      (the BSP's apslots_decide may have parked the slot: then halt);
- *   3. its stack; the BSP's GDT and segments, revision 5+ null IDTR/LDTR;
- *      PAT, EFER, CR4, CR0 as the BSP's (the handoff block);
+ *   1. this CPU's APIC ID (CPUID, as kernel/trampoline.S); its slot in
+ *      limine_ap_slots; READY -> ALIVE with a compare-and-swap (the BSP's
+ *      apslots_decide may have parked the slot: then halt); its stack;
+ *   2. limine_ap_cpu_setup (limine_cpu.c, C on this stack): the APIC mode
+ *      the BSP has, the revision 5+ local APIC state, while the xAPIC page
+ *      is still mapped;
+ *   3. the kernel's root; the BSP's GDT and segments, revision 5+ null
+ *      IDTR/LDTR; PAT, EFER, CR4, CR0 as the BSP's (the handoff block);
  *   4. spin on goto_address in its info struct; then RDI = the info struct,
  *      RSP = stack top - 8 holding 0, other GPRs 0, RFLAGS = 0x2, jump.
  * Nothing here writes shared memory but the slot's state. */
 #include "limine.h"
-#include "x86/apic.h"
 #include "x86/cpu.h"
 #include "x86/limine_gdt.h"
 #include "x86/trampoline.h"
@@ -24,26 +24,11 @@
 
     .text
     .hidden limine_ap_slots, limine_ap_count, limine_ap_block   /* loader-internal: no GOT */
+    .hidden limine_ap_cpu_setup
     .globl limine_ap_entry64
 limine_ap_entry64:
     mov     TRAMP_CR3_FINAL(%rbx), %r12
     mov     limine_ap_block(%rip), %r13     /* the handoff block, HHDM */
-    cmpq    $0, LH_STRICT(%r13)
-    je      1f
-    mov     $MSR_APIC_BASE, %ecx
-    rdmsr
-    test    $APIC_BASE_EXTD, %eax
-    jz      2f
-    mov     $X2APIC_MSR(LAPIC_SVR), %ecx
-    mov     $(LAPIC_SVR_ENABLE | LAPIC_SPURIOUS_VECTOR), %eax
-    xor     %edx, %edx
-    wrmsr
-    jmp     1f
-2:  shl     $32, %rdx
-    or      %rdx, %rax
-    and     $~0xFFF, %rax                   /* the xAPIC page, identity-mapped here */
-    movl    $(LAPIC_SVR_ENABLE | LAPIC_SPURIOUS_VECTOR), LAPIC_SVR(%rax)
-1:  mov     %r12, %cr3                      /* the kernel's root: the low pages are gone */
     mov     $CPUID_TOPOLOGY, %eax           /* the x2APIC ID if leaf 0xB exists */
     xor     %ecx, %ecx
     cpuid
@@ -71,6 +56,9 @@ limine_ap_entry64:
     jne     park                            /* the BSP parked the slot first */
     mov     AP_SLOT_STACK_TOP(%rdi), %rsp
     mov     AP_SLOT_CPU(%rdi), %r14         /* its limine_mp_info, HHDM */
+    mov     %r13, %rdi
+    call    limine_ap_cpu_setup             /* keeps RBX, R12-R15 (SysV) */
+    mov     %r12, %cr3                      /* the kernel's root: the low pages are gone */
     LIMINE_LOAD_GDT %r13
     cmpq    $0, LH_STRICT(%r13)
     je      7f

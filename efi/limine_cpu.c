@@ -10,9 +10,16 @@
  *     and LDTR);
  *   - older revisions: CR0.WP and EFER.NXE set, the rest as the firmware
  *     left it.
- * RFLAGS is 0x2 at entry at every revision (IF, DF and VM clear). */
+ *   - with an MP request, every CPU in the APIC mode limine_mp.c chose
+ *     (x2APIC as asked, else xAPIC, even when the firmware left x2APIC on);
+ *     without one, the firmware's mode.
+ * RFLAGS is 0x2 at entry at every revision (IF, DF and VM clear).
+ * limine_ap_cpu_setup gives each AP the same APIC mode and local APIC
+ * state; it runs at its HHDM alias, so it reads no global through the GOT
+ * and calls nothing out of line. */
 #include "limine.h"
 #include "x86/apic.h"
+#include "x86/apic_mode.h"
 #include "x86/cpu.h"
 #include "x86/lapic_cpu.h"
 #include "x86/ioapic.h"
@@ -42,8 +49,7 @@ static void lapic_reset_state(void)
 
     if (!(base & APIC_BASE_EN))
         wrmsr(MSR_APIC_BASE, base |= APIC_BASE_EN);
-    /* In whatever mode the firmware left it: the kernel's x2APIC choice
-     * belongs to the MP request. */
+    /* In the mode set before (the MP request's choice, or the firmware's). */
     const struct lapic_io io = lapic_io_identity();
     unsigned maxlvt = LAPIC_VERSION_MAXLVT(io.read(io.ctx, LAPIC_VERSION));
     for (size_t i = 0; i < ARRAY_LEN(lvts); i++)   /* registers past maxlvt do not exist */
@@ -65,6 +71,8 @@ void limine_machine_state(struct limine_boot *B)
     outb(PIC2_DATA, PIC_MASK_ALL);
     for (size_t i = 0; i < B->tables.nioapics; i++)
         mask_ioapic(B->tables.ioapics[i]);
+    if (B->mp.resp)                     /* before the IPIs: their ICR format follows the mode */
+        apic_mode_set(B->mp.x2apic);
     if (B->rules.strict_entry_state) {
         lapic_reset_state();
         h->cr0 = CR0_PE | CR0_ET | CR0_WP | CR0_PG;
@@ -76,4 +84,11 @@ void limine_machine_state(struct limine_boot *B)
         h->efer = rdmsr(MSR_EFER) | nxe;
     }
     h->rflags = RFLAGS_FIXED;
+}
+
+void limine_ap_cpu_setup(const struct limine_handoff *h)
+{
+    apic_mode_set(h->x2apic != 0);
+    if (h->strict)
+        lapic_reset_state();
 }

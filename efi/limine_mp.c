@@ -2,6 +2,9 @@
  * requires it) and parks it on the kernel's page tables until the kernel
  * writes the AP's goto_address.
  *
+ * The APIC mode is decided first (choose_apic_mode): x2APIC as the
+ * request's flag asks, else xAPIC, a firmware's x2APIC turned back.
+ *
  * Before the exit: the CPUs are the MADT's enabled processors; which of
  * them to start is shared/apslots.c's choice (the BSP, duplicates, IDs an
  * xAPIC cannot address are left out), as for Pagoda's own kernel. Each AP
@@ -26,6 +29,7 @@
 #include "ap_start_timing.h"
 #include "lapic.h"
 #include "limine.h"
+#include "x86/apic_mode.h"
 #include "x86/cpu.h"
 #include "x86/lapic_cpu.h"
 #include "x86/trampoline.h"
@@ -102,6 +106,50 @@ static EFI_STATUS allocate_ap_memory(struct limine_boot *B)
     return EFI_SUCCESS;
 }
 
+/* The APIC mode every CPU gets (spec, MP feature): x2APIC when the
+ * request's flag asks and it is possible (CPUID; the DMAR's opt-out, VT-d
+ * 8.1), xAPIC otherwise. A firmware that left x2APIC on is turned back to
+ * xAPIC when the kernel did not ask; "if x2APIC cannot be disabled, the
+ * bootloader will fail to boot": so when x2APIC is locked on, or the BSP's
+ * own APIC ID does not fit an xAPIC. APs whose IDs do not fit are left out
+ * (apslots_build), as the reference loader does. */
+static EFI_STATUS choose_apic_mode(struct limine_boot *B, const struct limine_req *r, uint32_t bsp)
+{
+    struct limine_mp *mp = &B->mp;
+    uint64_t flags;
+    bool optout = B->tables.dmar && (B->tables.dmar_flags & DMAR_FLAG_INTR_REMAP) &&
+                  (B->tables.dmar_flags & DMAR_FLAG_X2APIC_OPT_OUT);
+
+    memcpy(&flags, r->ptr + offsetof(struct limine_mp_req, flags), sizeof(flags));
+    mp->fw_x2apic = apic_x2apic_on();
+    mp->x2apic = (flags & LIMINE_MP_REQ_X2APIC) && apic_x2apic_supported() && !optout;
+    if (mp->fw_x2apic && !mp->x2apic) {
+        if (apic_x2apic_locked()) {
+            con_printf("pagoda: limine: x2APIC is locked on (IA32_XAPIC_DISABLE_STATUS) and the kernel "
+                       "does not take it (MP request flags 0x%lx)\n", (unsigned long)flags);
+            return EFI_UNSUPPORTED;
+        }
+        if (bsp > XAPIC_MAX_ID) {
+            con_printf("pagoda: limine: the BSP's APIC ID %u needs x2APIC and the kernel does not take it "
+                       "(MP request flags 0x%lx)\n", bsp, (unsigned long)flags);
+            return EFI_UNSUPPORTED;
+        }
+        con_printf("pagoda: limine: the firmware left x2APIC on; every CPU goes back to xAPIC (not asked%s)\n",
+                   optout ? ", or the DMAR opts out" : "");
+    }
+    return EFI_SUCCESS;
+}
+
+static void report_unaddressable(const struct limine_boot *B)
+{
+    unsigned n = 0;
+
+    for (size_t i = 0; i < B->tables.ncpus; i++)
+        n += B->tables.cpus[i].apic_id > XAPIC_MAX_ID;
+    if (n && !B->mp.x2apic)
+        con_printf("pagoda: limine: %u CPU(s) with APIC IDs above %u stay off in xAPIC mode\n", n, XAPIC_MAX_ID);
+}
+
 /* The kernel's policy (kernel/smp.c): the SDM's waits unless the BSP's
  * CPUID says they are not needed; serial mode keeps them, as the loaders
  * it stands for do. */
@@ -125,12 +173,14 @@ EFI_STATUS limine_mp_prepare(struct limine_boot *B, const struct limine_req *r)
         con_printf("pagoda: limine: AP trampoline overlaps its parameter block\n");
         return EFI_LOAD_ERROR;
     }
-    mp->x2apic = (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) != 0;
+    if ((st = choose_apic_mode(B, r, bsp)))
+        return st;
     if (t->cpus_truncated)
         con_printf("pagoda: limine: the MADT lists more than %d processors; the rest stay off\n",
                    BOOTINFO_MAX_CPUS);
     limine_ap_count = apslots_build(cpus, cpu_list(t, bsp, cpus), mp->x2apic, 1, limine_ap_slots,
                                     BOOTINFO_MAX_CPUS, NULL);
+    report_unaddressable(B);
     if ((st = allocate_ap_memory(B)))
         return st;
     uint32_t listed = 1 + limine_ap_count;

@@ -3,7 +3,8 @@
  * ranges of every ACPI table, SMBIOS structure and EFI table the memory map
  * must show as mapped at revisions 4 and 5+ (limine_memmap_build), the I/O
  * APICs of the MADT (masked at entry) and its enabled processors (the MP
- * response), and the boot date. The ACPI walk
+ * response), the DMAR's flags and VT-d units (x2APIC opt-out; the IOMMUs
+ * revision 5+ wants off), and the boot date. The ACPI walk
  * trusts lengths only up to ACPI_TABLE_MAX and never follows a table it
  * cannot fit in the range list. */
 #include <string.h>
@@ -27,6 +28,10 @@
 #define MADT_LAPIC          0            /* UID u8 at +2, APIC ID u8 at +3, flags u32 at +4 */
 #define MADT_X2APIC         9            /* x2APIC ID u32 at +4, flags at +8, UID u32 at +12 */
 #define MADT_CPU_ENABLED    1u           /* flags bit 0 */
+#define DMAR_FLAGS          37           /* u8 */
+#define DMAR_STRUCTS        48           /* remapping structures: u16 type, u16 length */
+#define DMAR_DRHD           0            /* structure type; register base u64 at +8 */
+#define DMAR_DRHD_BASE      8
 #define SMBIOS32_LEN        5            /* u8: entry point length */
 #define SMBIOS32_TABLE_LEN  0x16         /* u16 */
 #define SMBIOS32_TABLE      0x18         /* u32 */
@@ -78,6 +83,25 @@ static void walk_madt(struct limine_tables *t, paddr_t madt, uint32_t len)
     }
 }
 
+/* The DMAR's flags and every VT-d unit's register base (Intel VT-d 3.x,
+ * 8.1 and 8.3). */
+static void walk_dmar(struct limine_tables *t, paddr_t dmar, uint32_t len)
+{
+    if (len < DMAR_STRUCTS)
+        return;
+    t->dmar = true;
+    t->dmar_flags = rd8(dmar + DMAR_FLAGS);
+    for (uint32_t off = DMAR_STRUCTS; off + 4 <= len;) {
+        uint16_t type = *(const uint16_t *)(uintptr_t)(dmar + off);
+        uint16_t slen = *(const uint16_t *)(uintptr_t)(dmar + off + 2);
+        if (slen < 4 || off + slen > len)
+            return;
+        if (type == DMAR_DRHD && slen >= DMAR_DRHD_BASE + 8 && t->ndrhds < LIMINE_DRHDS_MAX)
+            t->drhds[t->ndrhds++] = rd64(dmar + off + DMAR_DRHD_BASE);
+        off += slen;
+    }
+}
+
 static void add_table(struct limine_tables *t, paddr_t pa)
 {
     uint32_t len = table_len(pa);
@@ -87,6 +111,8 @@ static void add_table(struct limine_tables *t, paddr_t pa)
     add_range(t, pa, len, LIMINE_TC_ACPI);
     if (!memcmp((const void *)(uintptr_t)pa, "APIC", 4))
         walk_madt(t, pa, len);
+    if (!memcmp((const void *)(uintptr_t)pa, "DMAR", 4))
+        walk_dmar(t, pa, len);
     if (!memcmp((const void *)(uintptr_t)pa, "FACP", 4)) {
         paddr_t dsdt = len >= FADT_X_DSDT + 8 && rd64(pa + FADT_X_DSDT) ? rd64(pa + FADT_X_DSDT)
                                                                          : rd32(pa + FADT_DSDT);

@@ -11,7 +11,7 @@
 
 struct ap_record {
     uint64_t tsc;                       /* first thing at arrival: for the benchmark line */
-    uint64_t rdi, rsp, rflags, cr0, cr3, cr4, efer, pat;
+    uint64_t rdi, rsp, rflags, cr0, cr3, cr4, efer, pat, apic_base;
     struct lk_tables_seen tables;
     uint32_t lapic_id;
     const char *lapic_problem;
@@ -37,12 +37,14 @@ void lk_ap_main(struct lk_mp_info *info, uint64_t rsp, uint64_t rflags)
     r->cr4 = READ_CR(4);
     r->efer = rdmsr(MSR_EFER);
     r->pat = rdmsr(MSR_PAT);
+    r->apic_base = rdmsr(MSR_APIC_BASE);
     r->lapic_id = lk_lapic_id();
     r->lapic_problem = LK_BASE_REVISION >= 5 ? lk_lapic_state_problem() : NULL;
     __atomic_add_fetch(&arrived, 1, __ATOMIC_RELEASE);
 }
 
 #define CPUID_FEATURES 1
+#define XAPIC_MAX_ID 0xFE
 #define CPUID_ECX_X2APIC (1u << 21)
 
 static int cpu_has_x2apic(void)
@@ -50,6 +52,17 @@ static int cpu_has_x2apic(void)
     uint32_t r[4];
     cpuid(CPUID_FEATURES, 0, r);
     return (r[2] & CPUID_ECX_X2APIC) != 0;
+}
+
+/* The MADT's enabled CPUs a loader can list in this APIC mode: in xAPIC
+ * mode an APIC ID above 0xFE does not fit the 8-bit ID (0xFF is the
+ * broadcast address), so such CPUs cannot be started or addressed. */
+static int madt_cpus_in_mode(const struct lk_acpi *a, int x2)
+{
+    int n = 0;
+    for (int i = 0; i < a->cpu_count; i++)
+        n += x2 || a->cpus[i].apic_id <= XAPIC_MAX_ID;
+    return n;
 }
 
 static int madt_has(const struct lk_acpi *a, uint32_t uid, uint32_t apic)
@@ -91,12 +104,14 @@ void lk_check_mp(void)
     }
     EXPECT(bsp_seen == 1, "the BSP is listed %d times", bsp_seen);
     if (a->valid)
-        EXPECT((int)r->cpu_count == a->cpu_count, "%lu CPUs, the MADT enables %d", r->cpu_count, a->cpu_count);
+        EXPECT((int)r->cpu_count == madt_cpus_in_mode(a, x2), "%lu CPUs, the MADT enables %d (%d in %s mode)",
+               r->cpu_count, a->cpu_count, madt_cpus_in_mode(a, x2), x2 ? "x2APIC" : "xAPIC");
     const struct lk_exec_cmdline_resp *cl = lk_req_cmdline.response;
     uint64_t want;
     if (cl && lk_cmdline_u64(cl->cmdline, "lk.cpus", &want))
         EXPECT(r->cpu_count == want, "%lu CPUs, QEMU was given %lu", r->cpu_count, want);
-    PASS("cpus=%lu bsp=%u x2apic=%d madt=%s", r->cpu_count, r->bsp_lapic_id, x2, a->valid ? "agrees" : "unread");
+    PASS("cpus=%lu bsp=%u x2apic=%d madt=%s madt_cpus=%d", r->cpu_count, r->bsp_lapic_id, x2,
+         a->valid ? "agrees" : "unread", a->cpu_count);
 }
 
 static const char *ap_problem(const struct lk_mp_resp *r, uint64_t i, const struct ap_record *rec)
@@ -114,6 +129,10 @@ static const char *ap_problem(const struct lk_mp_resp *r, uint64_t i, const stru
         return "PAT differs from the BSP's";
     if ((rec->rflags & want_rflags_clear) || (LK_BASE_REVISION >= 5 && rec->rflags != RFLAGS_FIXED))
         return "rflags";
+    if (!!(rec->apic_base & APIC_BASE_EXTD) != !!(r->flags & LK_MP_RESP_X2APIC))
+        return "IA32_APIC_BASE.EXTD disagrees with the response's x2APIC flag";
+    if (!(rec->apic_base & APIC_BASE_EN))
+        return "IA32_APIC_BASE.EN clear";
     if (rec->lapic_id != c->lapic_id) {
         lk_snprintf(why, sizeof why, "its LAPIC says %u, the response %u", rec->lapic_id, c->lapic_id);
         return why;
