@@ -315,7 +315,8 @@ extern uint64_t limine_ap_block;
  * wants them at entry; fills the handoff block's register values. */
 void limine_machine_state(struct limine_boot *B);
 /* Called by limine_ap.S on each AP (its own stack, the transitional root):
- * the APIC mode of h->x2apic, the revision 5+ local APIC state. */
+ * the APIC mode of h->x2apic, the revision 5+ local APIC state, the BSP's
+ * MTRRs and h->pat. */
 __attribute__((visibility("hidden"))) void limine_ap_cpu_setup(const struct limine_handoff *h);
 
 #endif

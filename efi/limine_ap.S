@@ -9,9 +9,9 @@
  *      apslots_decide may have parked the slot: then halt); its stack;
  *   2. limine_ap_cpu_setup (limine_cpu.c, C on this stack): the APIC mode
  *      the BSP has, the revision 5+ local APIC state, while the xAPIC page
- *      is still mapped;
+ *      is still mapped; the BSP's MTRRs and PAT (the SDM's procedure);
  *   3. the kernel's root; the BSP's GDT and segments, revision 5+ null
- *      IDTR/LDTR; PAT, EFER, CR4, CR0 as the BSP's (the handoff block);
+ *      IDTR/LDTR; EFER, CR4, CR0 as the BSP's (the handoff block);
  *   4. spin on goto_address in its info struct; then RDI = the info struct,
  *      RSP = stack top - 8 holding 0, other GPRs 0, RFLAGS = 0x2, jump.
  * Nothing here writes shared memory but the slot's state. */
@@ -65,12 +65,7 @@ limine_ap_entry64:
     lidt    LH_NULL_IDTR(%r13)
     xor     %eax, %eax
     lldt    %ax
-7:  mov     $MSR_PAT, %ecx
-    mov     LH_PAT(%r13), %rax
-    mov     %rax, %rdx
-    shr     $32, %rdx
-    wrmsr
-    mov     $MSR_EFER, %ecx
+7:  mov     $MSR_EFER, %ecx
     mov     LH_EFER(%r13), %rax
     mov     %rax, %rdx
     shr     $32, %rdx

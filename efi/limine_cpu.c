@@ -1,6 +1,9 @@
 /* The machine state a Limine kernel starts in (PROTOCOL.md, x86-64 "Machine
  * State at Entry"), set after ExitBootServices, before limine_entry.S:
- *   - PAT: PAT0 WB, PAT1 WT, PAT2 UC-, PAT3 UC, PAT4 WP, PAT5 WC;
+ *   - PAT: PAT0 WB, PAT1 WT, PAT2 UC-, PAT3 UC, PAT4 WP, PAT5 WC, written
+ *     with the SDM's cache-disabled procedure (x86/mtrr.h), which on each
+ *     AP also writes the BSP's MTRRs (spec, MP feature: "The MTRRs of APs
+ *     will be synchronised by the bootloader to match the BSP");
  *   - the legacy PIC and every I/O APIC redirection entry masked (every
  *     delivery mode: the revision 5+ rule for NMI/ExtINT entries is then
  *     met at every revision);
@@ -23,9 +26,29 @@
 #include "x86/cpu.h"
 #include "x86/lapic_cpu.h"
 #include "x86/ioapic.h"
+#include "x86/mtrr.h"
 #include "x86/pic.h"
 
 #define RFLAGS_FIXED 0x2ULL   /* bit 1 always reads 1 */
+
+/* The BSP's MTRRs, read after the exit; the APs copy them (read at this
+ * file's HHDM alias: static, so RIP-relative, no GOT). */
+static struct mtrr_state bsp_mtrrs;
+
+/* PAT (and on an AP the BSP's MTRRs) with the SDM's procedure; a CPU
+ * without MTRRs, or with other ranges than the BSP (not an MP system the
+ * SDM knows), gets the PAT alone. Interrupts are off. */
+static void write_pat_and_mtrrs(const uint64_t *pat)
+{
+    struct mtrr_state mine;
+
+    mtrr_state_read(&mine);
+    if (bsp_mtrrs.present && mine.present && mine.nvar == bsp_mtrrs.nvar &&
+        mine.fixed_present == bsp_mtrrs.fixed_present)
+        mtrr_state_write(&bsp_mtrrs, pat);
+    else
+        wrmsr(MSR_PAT, *pat);
+}
 
 static void mask_ioapic(paddr_t base)
 {
@@ -66,7 +89,8 @@ void limine_machine_state(struct limine_boot *B)
     const uint64_t la57 = B->levels == 5 ? CR4_LA57 : 0;   /* limine_entry.S turned it on */
 
     cpu_cli();                          /* the firmware's IDT is no longer ours to take interrupts on */
-    wrmsr(MSR_PAT, h->pat);             /* entries 0-3 as at power-on: the firmware's tables keep theirs */
+    mtrr_state_read(&bsp_mtrrs);
+    write_pat_and_mtrrs(&h->pat);       /* entries 0-3 as at power-on: the firmware's tables keep theirs */
     outb(PIC1_DATA, PIC_MASK_ALL);
     outb(PIC2_DATA, PIC_MASK_ALL);
     for (size_t i = 0; i < B->tables.nioapics; i++)
@@ -91,4 +115,5 @@ void limine_ap_cpu_setup(const struct limine_handoff *h)
     apic_mode_set(h->x2apic != 0);
     if (h->strict)
         lapic_reset_state();
+    write_pat_and_mtrrs(&h->pat);
 }

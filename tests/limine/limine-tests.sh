@@ -151,6 +151,25 @@ boot_q10() {
     echo "$out"
 }
 
+# boot_fw NAME KERNEL REV RUN-ARGS FW-REGEX [EXTRA-CHECK...]: boot through
+# lk-fwstate.efi (tests/limine/fwstate/), a stand-in for a firmware that
+# leaves state behind (the BSP's MTRRs changed after the APs were set up;
+# VT-d on when QEMU has an intel-iommu), which then starts Pagoda's loader
+# from \EFI\pagoda\loader.efi. Its log must match FW-REGEX, so that the
+# state the case is about was really there.
+boot_fw() {
+    local name=$1 kernel=$2 rev=$3 args=$4 want=$5 esp="$LOGDIR/$1.esp" out; shift 5
+    rm -rf "$esp"; cp -r esp "$esp"; mkdir -p "$esp/EFI/pagoda"
+    mv "$esp/EFI/BOOT/BOOTX64.EFI" "$esp/EFI/pagoda/loader.efi"
+    cp "$LK_DIR/lk-fwstate.efi" "$esp/EFI/BOOT/BOOTX64.EFI"
+    out=$(boot "$name" "$kernel" "$rev" "$args -e $esp" "$@")
+    if [[ $out == PASS* ]] && ! grep -Eq "$want" "$LOGDIR/$name.serial"; then
+        out="FAIL $name: the firmware stand-in did not say /$want/ ($LOGDIR/$name.serial)"
+    fi
+    rm -rf "$esp"
+    echo "$out"
+}
+
 # refuse NAME REASON-REGEX RUN-ARGS: the loader refuses, with a reason line
 # matching REASON-REGEX (case-insensitive) just before its return to the
 # firmware, and no kernel code runs.
@@ -276,6 +295,6 @@ if ! loader_serves_limine; then
     printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re { print "SKIP " $2 ": loader does not serve the Limine protocol yet" }'
     exit 0
 fi
-export -f boot boot_serial boot_q10 refuse newer report_ok checks_for file_facts loader_said
+export -f boot boot_serial boot_q10 boot_fw refuse newer report_ok checks_for file_facts loader_said
 export LOGDIR BOOT_TIMEOUT LK_ALLOW_MISSING LK_DIR
 printf '%s\n' "${cases[@]}" | awk -v re="${ONLY:-.}" '$2 ~ re' | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'

@@ -7,12 +7,61 @@
 #include "lk_x86.h"
 
 #define AP_WAIT_SECONDS 5
+#define CPUID_FEATURES 1
+#define CPUID_EDX_MTRR (1u << 12)
+#define MTRRCAP_FIX (1ul << 8)
+#define XAPIC_MAX_ID 0xFE
 
+
+/* A CPU's MTRRs (SDM Vol. 3A 12.11): MTRRcap, MTRRdefType, the eleven
+ * fixed-range registers and the variable pairs. */
+#define LK_MTRR_VAR_MAX 16
+static const uint32_t mtrr_fixed[] = { 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f };
+#define LK_MTRR_FIXED (sizeof mtrr_fixed / sizeof mtrr_fixed[0])
+struct lk_mtrrs {
+    uint64_t cap, def, fixed[LK_MTRR_FIXED], var[2 * LK_MTRR_VAR_MAX];
+};
+
+static void mtrrs_read(struct lk_mtrrs *m)
+{
+    uint32_t r[4];
+    cpuid(CPUID_FEATURES, 0, r);
+    *m = (struct lk_mtrrs){ 0 };
+    if (!(r[3] & CPUID_EDX_MTRR))
+        return;
+    m->cap = rdmsr(MSR_MTRRCAP);
+    m->def = rdmsr(MSR_MTRR_DEF);
+    for (unsigned i = 0; (m->cap & MTRRCAP_FIX) && i < LK_MTRR_FIXED; i++)
+        m->fixed[i] = rdmsr(mtrr_fixed[i]);
+    for (unsigned i = 0; i < 2 * (m->cap & 0xff) && i < 2 * LK_MTRR_VAR_MAX; i++)
+        m->var[i] = rdmsr(MSR_MTRR_VAR0 + i);
+}
+
+/* NULL when equal, else the first register that differs. */
+static const char *mtrrs_differ(const struct lk_mtrrs *a, const struct lk_mtrrs *b)
+{
+    static char why[96];
+    if (a->cap != b->cap || a->def != b->def)
+        return "MTRRcap/MTRRdefType differ from the BSP's";
+    for (unsigned i = 0; i < LK_MTRR_FIXED; i++)
+        if (a->fixed[i] != b->fixed[i]) {
+            lk_snprintf(why, sizeof why, "fixed-range MTRR %x differs from the BSP's", mtrr_fixed[i]);
+            return why;
+        }
+    for (unsigned i = 0; i < 2 * LK_MTRR_VAR_MAX; i++)
+        if (a->var[i] != b->var[i]) {
+            lk_snprintf(why, sizeof why, "variable MTRR %x is %lx, the BSP's %lx", MSR_MTRR_VAR0 + i, a->var[i],
+                        b->var[i]);
+            return why;
+        }
+    return NULL;
+}
 
 struct ap_record {
     uint64_t tsc;                       /* first thing at arrival: for the benchmark line */
     uint64_t rdi, rsp, rflags, cr0, cr3, cr4, efer, pat, apic_base;
     struct lk_tables_seen tables;
+    struct lk_mtrrs mtrrs;
     uint32_t lapic_id;
     const char *lapic_problem;
 };
@@ -38,13 +87,12 @@ void lk_ap_main(struct lk_mp_info *info, uint64_t rsp, uint64_t rflags)
     r->efer = rdmsr(MSR_EFER);
     r->pat = rdmsr(MSR_PAT);
     r->apic_base = rdmsr(MSR_APIC_BASE);
+    mtrrs_read(&r->mtrrs);
     r->lapic_id = lk_lapic_id();
     r->lapic_problem = LK_BASE_REVISION >= 5 ? lk_lapic_state_problem() : NULL;
     __atomic_add_fetch(&arrived, 1, __ATOMIC_RELEASE);
 }
 
-#define CPUID_FEATURES 1
-#define XAPIC_MAX_ID 0xFE
 #define CPUID_ECX_X2APIC (1u << 21)
 
 static int cpu_has_x2apic(void)
@@ -114,9 +162,11 @@ void lk_check_mp(void)
          a->valid ? "agrees" : "unread", a->cpu_count);
 }
 
-static const char *ap_problem(const struct lk_mp_resp *r, uint64_t i, const struct ap_record *rec)
+static const char *ap_problem(const struct lk_mp_resp *r, uint64_t i, const struct ap_record *rec,
+                              const struct lk_mtrrs *bsp_mtrrs)
 {
     static char why[128];
+    const char *mtrr_why;
     const struct lk_mp_info *c = r->cpus[i];
     uint64_t want_rflags_clear = RFLAGS_IF | RFLAGS_DF | RFLAGS_VM;
     if (rec->rdi != (uint64_t)c)
@@ -127,6 +177,8 @@ static const char *ap_problem(const struct lk_mp_resp *r, uint64_t i, const stru
         return "cr0/cr4/efer differ from the BSP's";
     if (rec->pat != rdmsr(MSR_PAT))
         return "PAT differs from the BSP's";
+    if ((mtrr_why = mtrrs_differ(&rec->mtrrs, bsp_mtrrs)))
+        return mtrr_why;
     if ((rec->rflags & want_rflags_clear) || (LK_BASE_REVISION >= 5 && rec->rflags != RFLAGS_FIXED))
         return "rflags";
     if (!!(rec->apic_base & APIC_BASE_EXTD) != !!(r->flags & LK_MP_RESP_X2APIC))
@@ -178,18 +230,21 @@ void lk_check_mp_ap(void)
         __atomic_store_n(&c->goto_address, lk_ap_entry, __ATOMIC_RELEASE);
         aps++;
     }
+    struct lk_mtrrs bsp_mtrrs;
+    mtrrs_read(&bsp_mtrrs);
     int all = lk_wait_rtc_seconds(&arrived, aps, AP_WAIT_SECONDS);
     EXPECT(all, "%lu of %lu APs arrived within %d s", arrived, aps, AP_WAIT_SECONDS);
     for (uint64_t i = 0; i < r->cpu_count; i++) {
         if (r->cpus[i]->lapic_id == r->bsp_lapic_id)
             continue;
-        const char *why = ap_problem(r, i, &records[i]);
+        const char *why = ap_problem(r, i, &records[i], &bsp_mtrrs);
         EXPECT(!why, "AP %lu (APIC %u): %s", i, r->cpus[i]->lapic_id, why);
         if (records[i].tsc > last)
             last = records[i].tsc;
     }
     /* Absolute stamps too: make bench places them on the loader's time line
      * (its ebs_tsc); the TSC is one clock for every CPU here. */
-    PASS("aps=%lu arrived with rdi=own info, own stack, BSP's cr3, own LAPIC ID; release_to_all_running_tsc=%lu "
-         "release_tsc=%lu all_running_tsc=%lu", aps, last - released, released, last);
+    PASS("aps=%lu arrived with rdi=own info, own stack, BSP's cr3, own LAPIC ID, BSP's MTRRs (%lu variable); "
+         "release_to_all_running_tsc=%lu release_tsc=%lu all_running_tsc=%lu", aps, bsp_mtrrs.cap & 0xff,
+         last - released, released, last);
 }

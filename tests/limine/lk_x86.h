@@ -25,6 +25,9 @@
 #define MSR_FS_BASE   0xc0000100
 #define MSR_GS_BASE   0xc0000101
 #define MSR_X2APIC_BASE 0x800       /* + xAPIC register offset >> 4 */
+#define MSR_MTRRCAP   0xfe          /* VCNT in bits 7:0, FIX bit 8 */
+#define MSR_MTRR_DEF  0x2ff
+#define MSR_MTRR_VAR0 0x200         /* PHYSBASEn = 0x200 + 2n, PHYSMASKn = 0x201 + 2n */
 
 #define PTE_P    (1UL << 0)
 #define PTE_W    (1UL << 1)
