@@ -26,7 +26,7 @@
 #define LH_CR4         0x40
 #define LH_EFER        0x48
 #define LH_RFLAGS      0x50
-#define LH_STRICT      0x58   /* nonzero: revision 5+ null IDTR/LDTR/TR */
+#define LH_STRICT      0x58   /* nonzero: revision 5+ null IDTR/LDTR, TR base 0 limit 0 */
 #define LH_NULL_IDTR   0x66   /* u16 0, u64 0 (lidt operand) */
 #define LH_LA57        0x70   /* nonzero: enter 5-level paging (leaves long mode once) */
 #define LH_GDTR_PHYS   0x7e   /* the same GDT at its physical address (< 4 GiB), for 32-bit code */
@@ -56,6 +56,25 @@
     mov     %eax, %gs
 .endm
 
+/* Revision 5+, every CPU: TR "loaded with base 0 and limit 0" (a selector
+ * cannot be loaded null, and after INIT an AP's TR limit is 0xFFFF). All
+ * CPUs share the GDT's one TSS descriptor, and LTR marks it busy and refuses
+ * a busy one: under limine_tr_lock (loader data, RIP-relative) each CPU
+ * marks it available again and loads it. Runs after LIMINE_LOAD_GDT, at the
+ * HHDM alias. Clobbers RAX. */
+.macro LIMINE_LOAD_TR blk
+.Ltr_lock\@:
+    lock btsl $0, limine_tr_lock(%rip)
+    jnc     .Ltr_locked\@
+    pause
+    jmp     .Ltr_lock\@
+.Ltr_locked\@:
+    mov     LH_GDTR + 2(\blk), %rax
+    andb    $~LIMINE_TSS_BUSY, LIMINE_TSS_ACCESS_BYTE(%rax)
+    mov     $LIMINE_SEL_TSS, %eax
+    ltr     %ax
+    movl    $0, limine_tr_lock(%rip)
+.endm
 /* The last step into a Limine kernel, BSP and APs alike: the stack holds
  * [RFLAGS, entry, 0]; every general-purpose register the spec wants zero
  * is zeroed (RDI is the caller's: 0 on the BSP, the info struct on an AP),
@@ -318,6 +337,8 @@ void limine_machine_state(struct limine_boot *B);
  * the APIC mode of h->x2apic, the revision 5+ local APIC state, the BSP's
  * MTRRs and h->pat. */
 __attribute__((visibility("hidden"))) void limine_ap_cpu_setup(const struct limine_handoff *h);
+/* LIMINE_LOAD_TR's lock (limine_cpu.c): 0 free, 1 held. */
+extern __attribute__((visibility("hidden"))) uint32_t limine_tr_lock;
 
 #endif
 #endif

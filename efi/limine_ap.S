@@ -11,7 +11,7 @@
  *      the BSP has, the revision 5+ local APIC state, while the xAPIC page
  *      is still mapped; the BSP's MTRRs and PAT (the SDM's procedure);
  *   3. the kernel's root; the BSP's GDT and segments, revision 5+ null
- *      IDTR/LDTR; EFER, CR4, CR0 as the BSP's (the handoff block);
+ *      IDTR/LDTR and TR base 0 limit 0; EFER, CR4, CR0 as the BSP's;
  *   4. spin on goto_address in its info struct; then RDI = the info struct,
  *      RSP = stack top - 8 holding 0, other GPRs 0, RFLAGS = 0x2, jump.
  * Nothing here writes shared memory but the slot's state. */
@@ -24,7 +24,7 @@
 
     .text
     .hidden limine_ap_slots, limine_ap_count, limine_ap_block   /* loader-internal: no GOT */
-    .hidden limine_ap_cpu_setup
+    .hidden limine_ap_cpu_setup, limine_tr_lock
     .globl limine_ap_entry64
 limine_ap_entry64:
     mov     TRAMP_CR3_FINAL(%rbx), %r12
@@ -65,6 +65,7 @@ limine_ap_entry64:
     lidt    LH_NULL_IDTR(%r13)
     xor     %eax, %eax
     lldt    %ax
+    LIMINE_LOAD_TR %r13
 7:  mov     $MSR_EFER, %ecx
     mov     LH_EFER(%r13), %rax
     mov     %rax, %rdx

@@ -35,6 +35,8 @@
  * file's HHDM alias: static, so RIP-relative, no GOT). */
 static struct mtrr_state bsp_mtrrs;
 
+uint32_t limine_tr_lock;
+
 /* PAT (and on an AP the BSP's MTRRs) with the SDM's procedure; a CPU
  * without MTRRs, or with other ranges than the BSP (not an MP system the
  * SDM knows), gets the PAT alone. Interrupts are off. */

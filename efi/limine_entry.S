@@ -12,7 +12,7 @@
  *      the block's page (limine.c checks and allocates for it);
  *   2. load the spec's GDT (HHDM address) and reload every segment register
  *      (CS = 0x28, the rest 0x30); at revision 5+ the null IDTR and LDTR
- *      and, when the firmware left a TR, a zero TSS;
+ *      and TR with base 0 and limit 0 (LIMINE_LOAD_TR);
  *   3. EFER, CR4, CR0 as computed (CR4/CR0 last: clearing CR4.OSFXSR makes
  *      SSE fault, and no compiler-made code runs after this point);
  *   4. load the final root (the lower half empty from revision 1 on);
@@ -23,6 +23,7 @@
 #include "x86/cpu.h"
 #include "x86/limine_gdt.h"
 
+    .hidden limine_tr_lock              /* loader data: no GOT */
     .section .text.limine_entry, "ax"
     .balign 4096
     .globl limine_entry_start, limine_entry_end, limine_enter
@@ -48,11 +49,7 @@ on_transitional_root:
     lidt    LH_NULL_IDTR(%rbx)
     xor     %eax, %eax
     lldt    %ax
-    str     %ax
-    test    %ax, %ax
-    jz      3f
-    mov     $LIMINE_SEL_TSS, %eax       /* TR cannot be loaded null: a zero TSS instead */
-    ltr     %ax
+    LIMINE_LOAD_TR %rbx
 3:  mov     $MSR_EFER, %ecx
     mov     LH_EFER(%rbx), %rax
     mov     %rax, %rdx

@@ -2,8 +2,9 @@
  * "Machine State at Entry"): null, 16-bit code and data (base 0, limit
  * 0xFFFF), 32-bit code and data (base 0, limit 4 GiB), 64-bit code and
  * data, in that order from offset 0, so the kernel may rely on the
- * selectors below. The loader adds a zero TSS descriptor after them for the
- * revision 5+ "null TR" rule (efi/limine_entry.S). Accessed bits are preset
+ * selectors below. The loader adds a TSS descriptor of base 0 and limit 0
+ * after them: at revision 5+ every CPU loads it into TR ("loaded with base
+ * 0 and limit 0", LIMINE_LOAD_TR in efi/limine.h). Accessed bits are preset
  * so the CPU never writes the table when it loads a selector.
  * Assembler-safe: efi/limine_entry.S loads the selectors. */
 #ifndef PAGODA_X86_LIMINE_GDT_H
@@ -18,6 +19,10 @@
 #define LIMINE_SEL_CODE64 0x28
 #define LIMINE_SEL_DATA64 0x30
 #define LIMINE_SEL_TSS    0x38     /* 16-byte system descriptor */
+/* LTR marks the descriptor busy (type 0x9 -> 0xB, bit 1 of the type in the
+ * access byte) and refuses a busy one. */
+#define LIMINE_TSS_ACCESS_BYTE (LIMINE_SEL_TSS + 5)
+#define LIMINE_TSS_BUSY        0x02
 
 #define SEG_LIMIT_64K    X86_ULL(0xFFFF)   /* byte granularity: limit 0xFFFF */
 #define LIMINE_DESC_CODE16 (SEG_LIMIT_64K | SEG_PRESENT | SEG_CODE_DATA | SEG_EXEC | SEG_RW | SEG_ACCESSED)

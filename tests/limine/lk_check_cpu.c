@@ -126,6 +126,36 @@ void lk_check_entry_segs(void)
     PASS("cs=28 ds..gs=30 gdt=%lx limit=%x", gdtr.base, gdtr.limit);
 }
 
+#define DESC_TYPE(d)    (((d) >> 40) & 0xf)
+#define DESC_SYSTEM(d)  (!(((d) >> 44) & 1))
+#define DESC_PRESENT(d) (((d) >> 47) & 1)
+#define TSS64_AVAIL 0x9
+#define TSS64_BUSY  0xb
+
+/* Revision 5+: "The task register is loaded with base 0 and limit 0." A
+ * null selector is not that (LTR refuses one, and after INIT the hidden
+ * limit is 0xFFFF), so TR must select a present 64-bit TSS descriptor of
+ * base 0 and limit 0 in the GDT this CPU had at entry. NULL when it does. */
+const char *lk_tr_problem(const struct lk_tables_seen *t)
+{
+    static char why[96];
+    if (!t->tr)
+        return "TR is the null selector (want a TSS of base 0 limit 0 loaded)";
+    if ((t->tr & 7) || t->tr + 16u > t->gdtr.limit + 1u)
+        return "TR selects no GDT entry";
+    const uint64_t *d = (const uint64_t *)(t->gdtr.base + t->tr);
+    uint64_t base = ((d[0] >> 16) & 0xffffff) | (((d[0] >> 56) & 0xff) << 24) | (d[1] << 32);
+    uint64_t limit = (d[0] & 0xffff) | (((d[0] >> 48) & 0xf) << 16);
+    if (!DESC_SYSTEM(d[0]) || !DESC_PRESENT(d[0]) ||
+        (DESC_TYPE(d[0]) != TSS64_AVAIL && DESC_TYPE(d[0]) != TSS64_BUSY))
+        return "TR's descriptor is not a present 64-bit TSS";
+    if (base || limit) {
+        lk_snprintf(why, sizeof why, "TR %x: TSS base %lx limit %lx (want 0/0)", t->tr, base, limit);
+        return why;
+    }
+    return NULL;
+}
+
 void lk_check_entry_tables(void)
 {
     CHECK("entry_tables");
@@ -133,14 +163,9 @@ void lk_check_entry_tables(void)
     EXPECT(t->idtr.base == 0 && t->idtr.limit == 0, "idtr=%lx/%x (revision 5+: base 0 limit 0)", t->idtr.base,
            t->idtr.limit);
     EXPECT(t->ldtr == 0, "ldtr=%x (revision 5+: null selector)", t->ldtr);
-    if (t->tr) {
-        EXPECT(t->tr + 16u <= t->gdtr.limit + 1u, "tr=%x outside the gdt", t->tr);
-        const uint64_t *d = (const uint64_t *)(t->gdtr.base + t->tr);
-        uint64_t base = ((d[0] >> 16) & 0xffffff) | (((d[0] >> 56) & 0xff) << 24) | (d[1] << 32);
-        uint64_t limit = (d[0] & 0xffff) | (((d[0] >> 48) & 0xf) << 16);
-        EXPECT(base == 0 && limit == 0, "tr=%x: tss base %lx limit %lx (want 0/0)", t->tr, base, limit);
-    }
-    PASS("idtr=0/0 ldtr=0 tr=%x", t->tr);
+    const char *why = lk_tr_problem(t);
+    EXPECT(!why, "%s", why);
+    PASS("idtr=0/0 ldtr=0 tr=%x (tss base 0 limit 0)", t->tr);
 }
 
 void lk_check_pat(void)

@@ -191,6 +191,8 @@ static const char *ap_problem(const struct lk_mp_resp *r, uint64_t i, const stru
     }
     if (LK_BASE_REVISION >= 5 && (rec->tables.idtr.base || rec->tables.idtr.limit || rec->tables.ldtr))
         return "revision 5+: IDTR/LDTR not null";
+    if (LK_BASE_REVISION >= 5 && lk_tr_problem(&rec->tables))
+        return lk_tr_problem(&rec->tables);
     if (rec->tables.gdtr.limit + 1u < 7u * 8u)
         return "its GDT holds fewer than the 7 protocol descriptors";
     if (rec->lapic_problem)

@@ -78,6 +78,7 @@ struct lk_dtr { uint16_t limit; uint64_t base; } __attribute__((packed));
 struct lk_tables_seen { struct lk_dtr idtr, gdtr; uint16_t ldtr, tr; uint64_t fs_base, gs_base; };
 extern struct lk_tables_seen lk_entry_tables_seen;
 void lk_tables_record(struct lk_tables_seen *t);
+const char *lk_tr_problem(const struct lk_tables_seen *t);   /* lk_check_cpu.c: NULL when TR is base 0 limit 0 */
 void lk_fault_install(void);                    /* BSP: build the IDT, load both tables */
 void lk_fault_load(void);                       /* APs: load the same GDT and IDT */
 #define NEED(resp) do { if (!(resp)) { lk_missing(check_name_); return; } } while (0)
