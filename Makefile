@@ -351,7 +351,7 @@ LK_LDFLAGS      := -nostdlib -z max-page-size=4096 -z noexecstack
 LK_LDFLAGS_exec := -static -no-pie
 LK_LDFLAGS_pie  := -pie --no-dynamic-linker -z norelro -z text
 # name: -D flags, kind, linker script
-LK_VARIANTS := rev0 rev0-notag rev1 rev2 rev3 rev6 rev7 pie pie-relr quirks la57 x2apic dup reqmod
+LK_VARIANTS := rev0 rev0-notag rev1 rev2 rev3 rev6 rev7 pie pie-relr quirks la57 x2apic dup reqmod keepiommu
 LK_DEFS_rev0 := -DLK_BASE_REVISION=0
 LK_DEFS_rev0-notag := -DLK_BASE_REVISION=0 -DLK_NO_TAG
 LK_DEFS_rev1 := -DLK_BASE_REVISION=1
@@ -366,6 +366,7 @@ LK_DEFS_la57 := -DLK_BASE_REVISION=6 -DLK_NEED_5LVL
 LK_DEFS_x2apic := -DLK_BASE_REVISION=6 -DLK_MP_X2APIC
 LK_DEFS_dup  := -DLK_BASE_REVISION=6 -DLK_DUP_REQUEST
 LK_DEFS_reqmod := -DLK_BASE_REVISION=6 -DLK_REQUIRED_MODULE
+LK_DEFS_keepiommu := -DLK_BASE_REVISION=6 -DLK_KEEP_IOMMU
 LK_KIND_pie := pie
 LK_KIND_pie-relr := pie
 LK_LD_pie := tests/limine/lk-pie.ld
@@ -390,8 +391,20 @@ $(LK_DIR)/lk-$(1).elf: $$(LK_OBJS_$(1)) $(or $(LK_LD_$(1)),tests/limine/lk.ld)
 endef
 $(foreach v,$(LK_VARIANTS),$(eval $(call LK_VARIANT_RULES,$(v))))
 
+# lk-fwstate.efi (tests/limine/fwstate/): a UEFI application that plays a
+# firmware leaving state behind (MTRRs, VT-d) and then starts the loader.
+LK_FWSTATE := $(LK_DIR)/lk-fwstate.efi
+$(LK_DIR)/fwstate/%.o: tests/limine/fwstate/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+$(LK_DIR)/fwstate/lk-fwstate.so: $(LK_DIR)/fwstate/lk_fwstate.o
+	$(LD) $(EFI_LDFLAGS) $(GNUEFI_LIB)/crt0-efi-x86_64.o $< -o $@ -lefi -lgnuefi
+$(LK_FWSTATE): $(LK_DIR)/fwstate/lk-fwstate.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+	  -j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
 .PHONY: limine-kernels lint-limine
-limine-kernels: $(LK_ELFS)
+limine-kernels: $(LK_ELFS) $(LK_FWSTATE)
 all: $(LK_ELFS)
 # `make lint` covers the test kernels too (one revision; the variant flags
 # only switch requests and checks on and off).

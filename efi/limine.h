@@ -7,8 +7,9 @@
  *   limine_tables.c  firmware tables: ACPI (table ranges, I/O APICs), SMBIOS,
  *                    EFI system table, the boot date
  *   limine_paging.c  the kernel's page tables per base revision
- *   limine_cpu.c     the machine state at entry (PAT, PIC, I/O APIC, LAPIC,
- *                    control registers)
+ *   limine_cpu.c     the machine state at entry (PAT, MTRRs, PIC, I/O APIC,
+ *                    LAPIC, control registers)
+ *   limine_iommu.c   revision 5+: the VT-d units off
  *   limine_entry.S   the last instructions: CR3, GDT, stack, jump
  * Protocol logic that needs no firmware (request scan, base-revision
  * handshake, memory map, direct-map coverage) is shared/limine_*.c. */
@@ -267,6 +268,7 @@ struct limine_boot {
     struct frame_pool pool;
     struct limine_handoff *handoff;
     struct limine_mp mp;
+    bool keep_iommu;                 /* the keep-IOMMU request: leave VT-d / AMD-Vi as they are */
 };
 
 /* limine.c */
@@ -330,6 +332,11 @@ extern struct ap_slot limine_ap_slots[BOOTINFO_MAX_CPUS];
 extern uint32_t limine_ap_count;
 extern uint64_t limine_ap_block;
 
+/* limine_iommu.c: after the exit, every VT-d unit of the DMAR with DMA
+ * translation, interrupt remapping and queued invalidation off (revision
+ * 5+ without the keep-IOMMU request). A unit that does not report a change
+ * within VTD_POLL_MAX status reads is named on COM1 and left. */
+void limine_iommu_disable(const struct limine_tables *t);
 /* limine_cpu.c: after the exit, the devices and registers as the spec
  * wants them at entry; fills the handoff block's register values. */
 void limine_machine_state(struct limine_boot *B);

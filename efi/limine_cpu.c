@@ -13,6 +13,8 @@
  *     and LDTR);
  *   - older revisions: CR0.WP and EFER.NXE set, the rest as the firmware
  *     left it.
+ *   - revision 5+: every VT-d unit's translation and interrupt remapping
+ *     off (limine_iommu.c), unless the keep-IOMMU request asks otherwise;
  *   - with an MP request, every CPU in the APIC mode limine_mp.c chose
  *     (x2APIC as asked, else xAPIC, even when the firmware left x2APIC on);
  *     without one, the firmware's mode.
@@ -97,6 +99,8 @@ void limine_machine_state(struct limine_boot *B)
     outb(PIC2_DATA, PIC_MASK_ALL);
     for (size_t i = 0; i < B->tables.nioapics; i++)
         mask_ioapic(B->tables.ioapics[i]);
+    if (B->rules.strict_entry_state && !B->keep_iommu)   /* after the masking: nothing in flight */
+        limine_iommu_disable(&B->tables);
     if (B->mp.resp)                     /* before the IPIs: their ICR format follows the mode */
         apic_mode_set(B->mp.x2apic);
     if (B->rules.strict_entry_state) {

@@ -147,6 +147,10 @@ static EFI_STATUS resp_simple(struct limine_boot *B, const struct limine_req *r)
         p->firmware_type = LIMINE_FIRMWARE_EFI64;
         return EFI_SUCCESS;
     }
+    case LIMINE_REQ_KEEP_IOMMU:    /* acted on after the exit (limine_machine_state) */
+        B->keep_iommu = true;
+        return respond(B, r, sizeof(struct limine_revision_only_resp), RESP_REV_DEFAULT) ? EFI_SUCCESS
+                                                                                           : arena_full();
     case LIMINE_REQ_STACK_SIZE:
     case LIMINE_REQ_ENTRY_POINT:   /* acted on in limine.c (check_kernel, allocate_stack_gdt) */
         return respond(B, r, sizeof(struct limine_revision_only_resp), RESP_REV_DEFAULT) ? EFI_SUCCESS

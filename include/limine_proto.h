@@ -80,6 +80,7 @@ enum limine_req_kind {
     LIMINE_REQ_EFI_SYSTEM_TABLE,
     LIMINE_REQ_EFI_MEMMAP,
     LIMINE_REQ_DATE_AT_BOOT,        /* was "boot time" */
+    LIMINE_REQ_KEEP_IOMMU,          /* x86-64: leave the firmware's IOMMUs on */
     LIMINE_REQ_KIND_COUNT
 };
 
@@ -101,6 +102,7 @@ enum limine_req_kind {
 #define LIMINE_ID_EFI_SYSTEM_TABLE   0x5ceba5163eaaf6d6ULL, 0x0a6981610cf65fccULL
 #define LIMINE_ID_EFI_MEMMAP         0x7df62a431d6872d5ULL, 0xa4fcdfb3e57306c8ULL
 #define LIMINE_ID_DATE_AT_BOOT       0x502746e184c088aaULL, 0xfbc5ec83e6327893ULL
+#define LIMINE_ID_KEEP_IOMMU         0x8ebaabe51f490179ULL, 0x2aa86a59ffb4ab0fULL
 
 /* ---- common request / response heads -------------------------------- */
 

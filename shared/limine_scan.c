@@ -44,6 +44,7 @@ static const struct {
     [LIMINE_REQ_EFI_SYSTEM_TABLE] = { LIMINE_ID_EFI_SYSTEM_TABLE, "efi-system-table" },
     [LIMINE_REQ_EFI_MEMMAP] = { LIMINE_ID_EFI_MEMMAP, "efi-memmap" },
     [LIMINE_REQ_DATE_AT_BOOT] = { LIMINE_ID_DATE_AT_BOOT, "date-at-boot" },
+    [LIMINE_REQ_KEEP_IOMMU] = { LIMINE_ID_KEEP_IOMMU, "x86-64-keep-iommu" },
 };
 
 enum limine_req_kind limine_req_kind_of(uint64_t id2, uint64_t id3)

@@ -51,6 +51,7 @@ static const struct {
     { LIMINE_REQ_EFI_SYSTEM_TABLE, 0x5ceba5163eaaf6d6ULL, 0x0a6981610cf65fccULL },
     { LIMINE_REQ_EFI_MEMMAP, 0x7df62a431d6872d5ULL, 0xa4fcdfb3e57306c8ULL },
     { LIMINE_REQ_DATE_AT_BOOT, 0x502746e184c088aaULL, 0xfbc5ec83e6327893ULL },
+    { LIMINE_REQ_KEEP_IOMMU, 0x8ebaabe51f490179ULL, 0x2aa86a59ffb4ab0fULL },
 };
 
 /* IDs used by the rows (index into spec_ids), plus two unknown ones: the

@@ -46,7 +46,7 @@ checks_for() {
     echo pat pic stack bootloader_info firmware_type hhdm identity memmap memmap_efi efi_memmap \
          executable_address executable_file cmdline entry_point paging_mode framebuffer modules \
          rsdp smbios efi_system_table date ioapic | tr ' ' '\n'
-    [ "$rev" -ge 5 ] && echo lapic
+    [ "$rev" -ge 5 ] && echo lapic iommu | tr ' ' '\n'
     echo mp mp_ap | tr ' ' '\n'
     for extra in "$@"; do echo "$extra"; done
 }
@@ -98,7 +98,7 @@ boot() {
     tests/limine/lk-pattern.py 3 5000 "$dir/lk-internal.bin"   # lk_requests.c's internal module
     {
         echo 'kernel=\EFI\pagoda\kernel.elf'
-        echo "cmdline=lk.probe=1 lk.cpus=$cpus lk.modules=2 lk.now=$(date +%s) $(file_facts "$kernel")"
+        echo "cmdline=lk.probe=1 lk.cpus=$cpus lk.modules=2 lk.now=$(date +%s) $(file_facts "$kernel")${LK_CMDLINE_EXTRA:+ $LK_CMDLINE_EXTRA}"
         echo 'module=\EFI\pagoda\lk-mod1.bin lk-pattern 1 70001'
         echo 'module=\EFI\pagoda\lk-mod2.bin lk-pattern 2 4096'
         [ -z "${LK_CONF_EXTRA:-}" ] || echo "$LK_CONF_EXTRA"
@@ -151,18 +151,20 @@ boot_q10() {
     echo "$out"
 }
 
-# boot_fw NAME KERNEL REV RUN-ARGS FW-REGEX [EXTRA-CHECK...]: boot through
-# lk-fwstate.efi (tests/limine/fwstate/), a stand-in for a firmware that
-# leaves state behind (the BSP's MTRRs changed after the APs were set up;
-# VT-d on when QEMU has an intel-iommu), which then starts Pagoda's loader
-# from \EFI\pagoda\loader.efi. Its log must match FW-REGEX, so that the
+# boot_fw NAME KERNEL REV RUN-ARGS QEMU-EXTRA FW-REGEX [EXTRA-CHECK...]: boot
+# through lk-fwstate.efi (tests/limine/fwstate/), a stand-in for a firmware
+# that leaves state behind (the BSP's MTRRs changed after the APs were set
+# up; every VT-d unit's translation, queued invalidation and interrupt
+# remapping on), which then starts Pagoda's loader from
+# \EFI\pagoda\loader.efi. QEMU-EXTRA goes to run.sh -q whole; the kernel
+# gets lk.fwstate=1. The stand-in's log must match FW-REGEX, so that the
 # state the case is about was really there.
 boot_fw() {
-    local name=$1 kernel=$2 rev=$3 args=$4 want=$5 esp="$LOGDIR/$1.esp" out; shift 5
+    local name=$1 kernel=$2 rev=$3 args=$4 extra=$5 want=$6 esp="$LOGDIR/$1.esp" out; shift 6
     rm -rf "$esp"; cp -r esp "$esp"; mkdir -p "$esp/EFI/pagoda"
     mv "$esp/EFI/BOOT/BOOTX64.EFI" "$esp/EFI/pagoda/loader.efi"
     cp "$LK_DIR/lk-fwstate.efi" "$esp/EFI/BOOT/BOOTX64.EFI"
-    out=$(boot "$name" "$kernel" "$rev" "$args -e $esp" "$@")
+    out=$(LK_QEMU_EXTRA=$extra LK_CMDLINE_EXTRA=lk.fwstate=1 boot "$name" "$kernel" "$rev" "$args -e $esp" "$@")
     if [[ $out == PASS* ]] && ! grep -Eq "$want" "$LOGDIR/$name.serial"; then
         out="FAIL $name: the firmware stand-in did not say /$want/ ($LOGDIR/$name.serial)"
     fi
@@ -237,6 +239,7 @@ static static-la57 $LK_DIR/lk-la57.elf "type=EXEC requests=19 outside=1 duplicat
 static static-x2apic $LK_DIR/lk-x2apic.elf "type=EXEC requests=19 outside=1 duplicates=0 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
 static static-dup $LK_DIR/lk-dup.elf "type=EXEC requests=20 outside=1 duplicates=1 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
 static static-reqmod $LK_DIR/lk-reqmod.elf "type=EXEC requests=19 outside=1 duplicates=0 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
+static static-keepiommu $LK_DIR/lk-keepiommu.elf "type=EXEC requests=20 outside=1 duplicates=0 tags=1 revision=6 markers=ok" "$HIGH_ENTRY"
 
 cases=()
 for rev in 0 1 2 3 6; do
@@ -254,6 +257,12 @@ cases+=("boot boot-pie-relr $LK_DIR/lk-pie-relr.elf 6 '-c 2' pie_reloc")
 cases+=("boot boot-quirks $LK_DIR/lk-quirks.elf 6 '-c 2' quirks")
 cases+=("boot boot-x2apic $LK_DIR/lk-x2apic.elf 6 '-c 4'")
 cases+=("boot boot-la57-max $LK_DIR/lk-la57.elf 6 '-c 2 -p max'")
+# IOMMUs (q35 with an intel-iommu; lk-fwstate.efi turns it on): off at
+# revision 6, left on for a kernel with the keep-IOMMU request. The stand-in
+# also leaves the BSP's MTRRs different from the APs'.
+VTD_ON='VT-d 0x[0-9A-F]+: gsts=0x[89A-F][0-9A-F]{7}'
+cases+=("boot_fw boot-rev6-fw-vtd $LK_DIR/lk-rev6.elf 6 '-c 2' '-device intel-iommu,intremap=on' '$VTD_ON'")
+cases+=("boot_fw boot-keep-iommu-fw-vtd $LK_DIR/lk-keepiommu.elf 6 '-c 2' '-device intel-iommu,intremap=on' '$VTD_ON'")
 # x2APIC (QEMU 10): asked and available -> on everywhere; the firmware's
 # x2APIC (OVMF turns it on for the APIC ID 389 of the sparse topology) ->
 # back to xAPIC when not asked, the ID-389 CPU left out; kept when asked.

@@ -1,5 +1,5 @@
 /* ACPI facts for the checks: the MADT's enabled CPUs (ACPI UID, APIC ID) and
- * I/O APICs, read through the private window from the RSDP's physical
+ * I/O APICs, the DMAR's VT-d units, read through the private window from the RSDP's physical
  * address; and this CPU's own local APIC, read through the window (xAPIC) or
  * the x2APIC MSRs. Parsed once, on the BSP, before APs are released. */
 #include "lk_kernel.h"
@@ -13,6 +13,8 @@
 #define MADT_ONLINE_CAPABLE (1u << 1)
 #define SDT_HEADER 36
 #define MADT_ENTRIES 44
+#define DMAR_STRUCTS 48
+#define DMAR_DRHD 0
 #define MAX_TABLE 8192
 #define LAPIC_PHYS_DEFAULT 0xfee00000UL
 #define LAPIC_BASE_MASK 0x000ffffffffff000UL
@@ -64,6 +66,23 @@ static void parse_madt(void)
     }
 }
 
+/* VT-d (Intel VT-d 8.1, 8.3): remapping structures from offset 48, each
+ * u16 type, u16 length; type 0 (DRHD) holds its register base at +8. */
+static void parse_dmar(void)
+{
+    uint32_t len = rd32(table_buf + 4);
+    acpi.dmar = 1;
+    for (uint32_t off = DMAR_STRUCTS; off + 4 <= len;) {
+        const uint8_t *e = table_buf + off;
+        uint16_t type = (uint16_t)(e[0] | e[1] << 8), elen = (uint16_t)(e[2] | e[3] << 8);
+        if (elen < 4 || off + elen > len)
+            break;
+        if (type == DMAR_DRHD && elen >= 16 && acpi.drhd_count < LK_MAX_DRHDS)
+            acpi.drhds[acpi.drhd_count++] = rd64(e + 8);
+        off += elen;
+    }
+}
+
 static void parse_acpi(void)
 {
     uint8_t rsdp[36];
@@ -81,11 +100,14 @@ static void parse_acpi(void)
     for (uint32_t i = 0; i < n; i++)
         entries[i] = xsdt ? rd64(table_buf + SDT_HEADER + 8 * i) : rd32(table_buf + SDT_HEADER + 4 * i);
     for (uint32_t i = 0; i < n; i++) {
-        if (load_table(entries[i]) == 0 && !memcmp(table_buf, "APIC", 4)) {
+        if (load_table(entries[i]))
+            continue;
+        if (!memcmp(table_buf, "APIC", 4)) {
             parse_madt();
             acpi.valid = 1;
-            return;
         }
+        if (!memcmp(table_buf, "DMAR", 4))
+            parse_dmar();
     }
 }
 

@@ -46,6 +46,7 @@ extern volatile struct lk_smbios_req lk_req_smbios;
 extern volatile struct lk_efi_system_table_req lk_req_systab;
 extern volatile struct lk_efi_memmap_req lk_req_efimap;
 extern volatile struct lk_date_req lk_req_date;
+extern volatile struct lk_keep_iommu_req lk_req_keep_iommu;
 extern volatile struct lk_exec_address_req lk_req_addr;
 extern volatile struct lk_bootloader_info_req lk_req_decoy;   /* after the end marker */
 extern volatile struct lk_bootloader_info_req lk_req_unknown; /* an ID no loader knows */
@@ -118,9 +119,10 @@ const struct lk_memmap_entry *lk_memmap_find(uint64_t pa);   /* first entry cont
 int lk_memmap_covers(uint64_t base, uint64_t len, uint32_t type_mask);
 #define TYPE_BIT(t) (1u << (t))
 
-/* lk_acpi.c: the MADT, read through the window from the RSDP's physical address. */
+/* lk_acpi.c: the MADT and the DMAR, read through the window from the RSDP's physical address. */
 #define LK_MAX_CPUS 64
 #define LK_MAX_IOAPICS 8
+#define LK_MAX_DRHDS 8
 struct lk_madt_cpu { uint32_t uid, apic_id; };
 struct lk_madt_ioapic { uint32_t address, gsi_base; };
 struct lk_acpi {
@@ -129,6 +131,9 @@ struct lk_acpi {
     struct lk_madt_cpu cpus[LK_MAX_CPUS];
     int ioapic_count;
     struct lk_madt_ioapic ioapics[LK_MAX_IOAPICS];
+    int dmar;                                   /* a DMAR table was found */
+    int drhd_count;
+    uint64_t drhds[LK_MAX_DRHDS];               /* VT-d register bases */
 };
 const struct lk_acpi *lk_acpi(void);
 uint64_t lk_rsdp_phys(void);                    /* 0 if unknown */
@@ -167,6 +172,7 @@ void lk_check_efi_system_table(void);
 void lk_check_date(void);
 void lk_check_ioapic(void);
 void lk_check_lapic(void);
+void lk_check_iommu(void);
 void lk_check_mp(void);
 void lk_check_mp_ap(void);
 void lk_check_pie_reloc(void);

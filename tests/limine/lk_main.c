@@ -48,6 +48,8 @@ void lk_main(void)
     lk_check_ioapic();
     if (LK_BASE_REVISION >= 5)
         lk_check_lapic();
+    if (LK_BASE_REVISION >= 5)
+        lk_check_iommu();
     lk_check_mp();
     lk_check_mp_ap();
 #ifdef LK_PIE

@@ -45,6 +45,7 @@
 #define LK_ID_EFI_MEMMAP       LK_ID(0x7df62a431d6872d5UL, 0xa4fcdfb3e57306c8UL)
 #define LK_ID_DATE_AT_BOOT     LK_ID(0x502746e184c088aaUL, 0xfbc5ec83e6327893UL)
 #define LK_ID_EXEC_ADDRESS     LK_ID(0x71ba76863cc55f63UL, 0xb2644a48c516a487UL)
+#define LK_ID_KEEP_IOMMU       LK_ID(0x8ebaabe51f490179UL, 0x2aa86a59ffb4ab0fUL)   /* "x86-64 Keep IOMMU" */
 
 /* The three words every request starts with; `response` stays NULL when the
  * loader does not serve the request. */
@@ -176,6 +177,8 @@ struct lk_date_req  { LK_REQUEST_HEAD(struct lk_date_resp); };
 
 struct lk_exec_address_resp { uint64_t revision; uint64_t physical_base, virtual_base; };
 struct lk_exec_address_req  { LK_REQUEST_HEAD(struct lk_exec_address_resp); };
+struct lk_keep_iommu_resp { uint64_t revision; };
+struct lk_keep_iommu_req  { LK_REQUEST_HEAD(struct lk_keep_iommu_resp); };
 
 /* x86-64 entry state (PROTOCOL.md "Machine State at Entry"). */
 #define LK_SEL_CODE64 0x28

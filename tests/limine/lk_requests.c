@@ -12,6 +12,7 @@
  *   LK_DUP_REQUEST       a second HHDM request inside the markers (refused)
  *   LK_REQUIRED_MODULE   an internal module that is REQUIRED and absent (refused)
  *   LK_MP_X2APIC         the MP request asks for x2APIC
+ *   LK_KEEP_IOMMU        the x86-64 keep-IOMMU request
  * From base revision 2 on, a decoy request (a second bootloader-info ID) sits
  * after the end marker: a loader honouring the markers never sees it; one that
  * does not finds a duplicate and refuses to boot. */
@@ -77,6 +78,11 @@ REQ volatile struct lk_efi_system_table_req lk_req_systab = { .id = LK_ID_EFI_SY
 REQ volatile struct lk_efi_memmap_req lk_req_efimap = { .id = LK_ID_EFI_MEMMAP };
 REQ volatile struct lk_date_req lk_req_date = { .id = LK_ID_DATE_AT_BOOT };
 REQ volatile struct lk_exec_address_req lk_req_addr = { .id = LK_ID_EXEC_ADDRESS };
+#ifdef LK_KEEP_IOMMU
+REQ volatile struct lk_keep_iommu_req lk_req_keep_iommu = { .id = LK_ID_KEEP_IOMMU };
+#else
+volatile struct lk_keep_iommu_req lk_req_keep_iommu;   /* not a request: never answered */
+#endif
 /* The HHDM ID again, 4 bytes off an 8-byte boundary: not a request (requests
  * are 8-byte aligned). A loader that scans at a finer step finds a duplicate
  * and refuses every kernel, which every boot case then shows. */
