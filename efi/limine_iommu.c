@@ -38,7 +38,7 @@ static volatile uint64_t *reg64(paddr_t unit, uint32_t off)
 static int vtd_drain_queue(paddr_t unit)
 {
     uint64_t iqa = *reg64(unit, VTD_IQA);
-    uint64_t size = (uint64_t)VTD_REG_SPAN << VTD_IQA_QS(iqa);
+    uint64_t size = (uint64_t)VTD_IQ_SIZE_QS0 << VTD_IQA_QS(iqa);
     uint64_t step = (iqa & VTD_IQA_DW_256) ? 32 : 16;
     uint64_t tail = *reg64(unit, VTD_IQT) & VTD_IQ_OFFSET_MASK;
     volatile uint64_t *d = (volatile uint64_t *)(uintptr_t)((iqa & VTD_IQA_BASE_MASK) + tail);

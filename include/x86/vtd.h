@@ -20,7 +20,6 @@
 #define VTD_IQT     0x88
 #define VTD_IQA     0x90
 #define VTD_IRTA    0xB8
-#define VTD_REG_SPAN 0x1000 /* the register page */
 
 /* GCMD commands and the GSTS bits that report them (same positions). */
 #define VTD_GCMD_TE    BIT32(31)   /* translation enable */
@@ -51,7 +50,8 @@
  * is done. */
 #define VTD_IQA_BASE_MASK    X86_ULL(0xFFFFFFFFFFFFF000)
 #define VTD_IQA_DW_256       BIT64(11)
-#define VTD_IQA_QS(iqa)      ((iqa) & 7)
+#define VTD_IQA_QS(iqa)      ((iqa) & 7)   /* the queue is VTD_IQ_SIZE_QS0 << QS bytes */
+#define VTD_IQ_SIZE_QS0      0x1000
 #define VTD_IQ_OFFSET_MASK   X86_ULL(0x7FFF0)
 #define VTD_INV_WAIT         X86_ULL(0x5)
 #define VTD_INV_WAIT_SW      BIT64(5)
