@@ -9,7 +9,7 @@
  *   limine_paging.c  the kernel's page tables per base revision
  *   limine_cpu.c     the machine state at entry (PAT, MTRRs, PIC, I/O APIC,
  *                    LAPIC, control registers)
- *   limine_iommu.c   revision 5+: the VT-d units off
+ *   limine_iommu.c   revision 5+: the VT-d and AMD-Vi units off
  *   limine_entry.S   the last instructions: CR3, GDT, stack, jump
  * Protocol logic that needs no firmware (request scan, base-revision
  * handshake, memory map, direct-map coverage) is shared/limine_*.c. */
@@ -144,6 +144,7 @@ __attribute__((noreturn)) void limine_enter(struct limine_handoff *h);
 #define LIMINE_TABLES_MAX     64         /* firmware table ranges for the memory map */
 #define LIMINE_IOAPICS_MAX    16
 #define LIMINE_DRHDS_MAX      16         /* VT-d units (DMAR DRHD structures) */
+#define LIMINE_AMDVIS_MAX     16         /* AMD-Vi units (IVRS IVHD blocks) */
 /* DMAR flags (Intel VT-d 8.1): interrupt remapping supported, and the
  * firmware's request that system software not enable x2APIC. */
 #define DMAR_FLAG_INTR_REMAP     0x1
@@ -197,6 +198,8 @@ struct limine_tables {
     uint8_t dmar_flags;              /* DMAR_FLAG_* */
     paddr_t drhds[LIMINE_DRHDS_MAX]; /* VT-d register bases */
     size_t ndrhds;
+    paddr_t amdvis[LIMINE_AMDVIS_MAX]; /* AMD-Vi MMIO bases (IVRS) */
+    size_t namdvis;
 };
 
 /* The MP request's state (efi/limine_mp.c): prepared before the exit, the
@@ -333,9 +336,10 @@ extern uint32_t limine_ap_count;
 extern uint64_t limine_ap_block;
 
 /* limine_iommu.c: after the exit, every VT-d unit of the DMAR with DMA
- * translation, interrupt remapping and queued invalidation off (revision
- * 5+ without the keep-IOMMU request). A unit that does not report a change
- * within VTD_POLL_MAX status reads is named on COM1 and left. */
+ * translation, interrupt remapping and queued invalidation off, every
+ * AMD-Vi unit of the IVRS disabled (revision 5+ without the keep-IOMMU
+ * request). A unit that does not report a change within its poll limit is
+ * named on COM1 and left. */
 void limine_iommu_disable(const struct limine_tables *t);
 /* limine_cpu.c: after the exit, the devices and registers as the spec
  * wants them at entry; fills the handoff block's register values. */

@@ -12,9 +12,15 @@
  * status write goes in at the tail, and the unit must store the status
  * and reach the tail with its head (VT-d 6.5.2: no invalidation may be
  * pending when the queue is disabled). A GCMD write carries GSTS's other
- * persistent controls (10.4.4) and is done when GSTS reports it. AMD-Vi
- * units (IVRS) are not touched: docs/limine.md says why. */
+ * persistent controls (10.4.4) and is done when GSTS reports it.
+ *
+ * "All AMD-Vi IOMMUs are disabled": each unit of the IVRS first stops the
+ * engines that read or write memory (command buffer, event, PPR and GA
+ * logs and their interrupts) and waits until the status says none runs,
+ * then clears IommuEn. */
 #include "limine.h"
+#include "x86/amdvi.h"
+#include "x86/cpu.h"
 #include "x86/vtd.h"
 
 #define WAIT_DONE 0x11D0E   /* the status the wait descriptor makes the unit store */
@@ -73,6 +79,24 @@ static int vtd_clear(paddr_t unit, uint32_t bit)
     return -1;
 }
 
+/* 0 when the unit is off, -1 when its engines never stopped. */
+static int amdvi_disable(paddr_t unit)
+{
+    volatile uint64_t *ctl = reg64(unit, AMDVI_CONTROL);
+    uint64_t c = *ctl;
+
+    if (!(c & AMDVI_CTL_IOMMU_EN))
+        return 0;
+    *ctl = c & ~AMDVI_CTL_ENGINES;
+    unsigned i = 0;
+    while ((*reg64(unit, AMDVI_STATUS) & AMDVI_STS_RUNNING) && ++i < AMDVI_POLL_MAX)
+        cpu_pause();
+    if (i == AMDVI_POLL_MAX)
+        return -1;
+    *ctl = c & ~(AMDVI_CTL_ENGINES | AMDVI_CTL_IOMMU_EN);
+    return 0;
+}
+
 void limine_iommu_disable(const struct limine_tables *t)
 {
     static const struct { uint32_t bit; const char *name; } steps[] = {
@@ -86,4 +110,8 @@ void limine_iommu_disable(const struct limine_tables *t)
             if (vtd_clear(t->drhds[u], steps[i].bit) < 0)   /* COM1 only now; the boot goes on */
                 con_printf("pagoda: limine: VT-d unit 0x%lx did not turn %s off (gsts=0x%x)\n",
                            (unsigned long)t->drhds[u], steps[i].name, gsts(t->drhds[u]));
+    for (size_t u = 0; u < t->namdvis; u++)
+        if (amdvi_disable(t->amdvis[u]) < 0)
+            con_printf("pagoda: limine: AMD-Vi unit 0x%lx: its engines did not stop; left enabled\n",
+                       (unsigned long)t->amdvis[u]);
 }

@@ -4,13 +4,14 @@
  * must show as mapped at revisions 4 and 5+ (limine_memmap_build), the I/O
  * APICs of the MADT (masked at entry) and its enabled processors (the MP
  * response), the DMAR's flags and VT-d units (x2APIC opt-out; the IOMMUs
- * revision 5+ wants off), and the boot date. The ACPI walk
+ * revision 5+ wants off), the IVRS's AMD-Vi units, and the boot date. The ACPI walk
  * trusts lengths only up to ACPI_TABLE_MAX and never follows a table it
  * cannot fit in the range list. */
 #include <string.h>
 
 #include "limine.h"
 #include "unix_time.h"
+#include "x86/amdvi.h"
 
 #define ACPI_TABLE_MAX      (1 * MiB)    /* a larger length is firmware garbage */
 #define ACPI_HDR_LEN        36           /* ACPI 6.5, 5.2.6: standard header */
@@ -102,6 +103,21 @@ static void walk_dmar(struct limine_tables *t, paddr_t dmar, uint32_t len)
     }
 }
 
+/* Every AMD-Vi unit's MMIO base (IVHD blocks of the IVRS). */
+static void walk_ivrs(struct limine_tables *t, paddr_t ivrs, uint32_t len)
+{
+    for (uint32_t off = IVRS_BLOCKS; off + 4 <= len;) {
+        uint8_t type = rd8(ivrs + off);
+        uint16_t blen = *(const uint16_t *)(uintptr_t)(ivrs + off + 2);
+        if (blen < 4 || off + blen > len)
+            return;
+        if ((type == IVHD_TYPE_10 || type == IVHD_TYPE_11 || type == IVHD_TYPE_40) &&
+            blen >= IVHD_BASE + 8 && t->namdvis < LIMINE_AMDVIS_MAX)
+            t->amdvis[t->namdvis++] = rd64(ivrs + off + IVHD_BASE);
+        off += blen;
+    }
+}
+
 static void add_table(struct limine_tables *t, paddr_t pa)
 {
     uint32_t len = table_len(pa);
@@ -113,6 +129,8 @@ static void add_table(struct limine_tables *t, paddr_t pa)
         walk_madt(t, pa, len);
     if (!memcmp((const void *)(uintptr_t)pa, "DMAR", 4))
         walk_dmar(t, pa, len);
+    if (!memcmp((const void *)(uintptr_t)pa, "IVRS", 4))
+        walk_ivrs(t, pa, len);
     if (!memcmp((const void *)(uintptr_t)pa, "FACP", 4)) {
         paddr_t dsdt = len >= FADT_X_DSDT + 8 && rd64(pa + FADT_X_DSDT) ? rd64(pa + FADT_X_DSDT)
                                                                          : rd32(pa + FADT_DSDT);

@@ -263,6 +263,9 @@ cases+=("boot boot-la57-max $LK_DIR/lk-la57.elf 6 '-c 2 -p max'")
 VTD_ON='VT-d 0x[0-9A-F]+: gsts=0x[89A-F][0-9A-F]{7}'
 cases+=("boot_fw boot-rev6-fw-vtd $LK_DIR/lk-rev6.elf 6 '-c 2' '-device intel-iommu,intremap=on' '$VTD_ON'")
 cases+=("boot_fw boot-keep-iommu-fw-vtd $LK_DIR/lk-keepiommu.elf 6 '-c 2' '-device intel-iommu,intremap=on' '$VTD_ON'")
+AMDVI_ON='AMD-Vi 0x[0-9A-F]+: control=0x[0-9A-F]*[13579BDF] '
+cases+=("boot_fw boot-rev6-fw-amdvi $LK_DIR/lk-rev6.elf 6 '-c 2' '-device amd-iommu' '$AMDVI_ON'")
+cases+=("boot_fw boot-keep-iommu-fw-amdvi $LK_DIR/lk-keepiommu.elf 6 '-c 2' '-device amd-iommu' '$AMDVI_ON'")
 # x2APIC (QEMU 10): asked and available -> on everywhere; the firmware's
 # x2APIC (OVMF turns it on for the APIC ID 389 of the sparse topology) ->
 # back to xAPIC when not asked, the ID-389 CPU left out; kept when asked.

@@ -1,5 +1,5 @@
 /* ACPI facts for the checks: the MADT's enabled CPUs (ACPI UID, APIC ID) and
- * I/O APICs, the DMAR's VT-d units, read through the private window from the RSDP's physical
+ * I/O APICs, the DMAR's VT-d units, the IVRS's AMD-Vi units, read through the private window from the RSDP's physical
  * address; and this CPU's own local APIC, read through the window (xAPIC) or
  * the x2APIC MSRs. Parsed once, on the BSP, before APs are released. */
 #include "lk_kernel.h"
@@ -15,6 +15,7 @@
 #define MADT_ENTRIES 44
 #define DMAR_STRUCTS 48
 #define DMAR_DRHD 0
+#define IVRS_BLOCKS 48
 #define MAX_TABLE 8192
 #define LAPIC_PHYS_DEFAULT 0xfee00000UL
 #define LAPIC_BASE_MASK 0x000ffffffffff000UL
@@ -83,6 +84,22 @@ static void parse_dmar(void)
     }
 }
 
+/* AMD-Vi (AMD IOMMU spec 5.2): IVHD blocks (types 0x10, 0x11, 0x40) from
+ * offset 48, u8 type, u16 length at +2, the unit's MMIO base at +8. */
+static void parse_ivrs(void)
+{
+    uint32_t len = rd32(table_buf + 4);
+    for (uint32_t off = IVRS_BLOCKS; off + 4 <= len;) {
+        const uint8_t *e = table_buf + off;
+        uint16_t elen = (uint16_t)(e[2] | e[3] << 8);
+        if (elen < 4 || off + elen > len)
+            break;
+        if ((e[0] == 0x10 || e[0] == 0x11 || e[0] == 0x40) && elen >= 16 && acpi.amdvi_count < LK_MAX_DRHDS)
+            acpi.amdvis[acpi.amdvi_count++] = rd64(e + 8);
+        off += elen;
+    }
+}
+
 static void parse_acpi(void)
 {
     uint8_t rsdp[36];
@@ -108,6 +125,8 @@ static void parse_acpi(void)
         }
         if (!memcmp(table_buf, "DMAR", 4))
             parse_dmar();
+        if (!memcmp(table_buf, "IVRS", 4))
+            parse_ivrs();
     }
 }
 

@@ -119,7 +119,7 @@ const struct lk_memmap_entry *lk_memmap_find(uint64_t pa);   /* first entry cont
 int lk_memmap_covers(uint64_t base, uint64_t len, uint32_t type_mask);
 #define TYPE_BIT(t) (1u << (t))
 
-/* lk_acpi.c: the MADT and the DMAR, read through the window from the RSDP's physical address. */
+/* lk_acpi.c: the MADT, the DMAR and the IVRS, read through the window from the RSDP's physical address. */
 #define LK_MAX_CPUS 64
 #define LK_MAX_IOAPICS 8
 #define LK_MAX_DRHDS 8
@@ -134,6 +134,8 @@ struct lk_acpi {
     int dmar;                                   /* a DMAR table was found */
     int drhd_count;
     uint64_t drhds[LK_MAX_DRHDS];               /* VT-d register bases */
+    int amdvi_count;
+    uint64_t amdvis[LK_MAX_DRHDS];              /* AMD-Vi MMIO bases (IVRS IVHD blocks) */
 };
 const struct lk_acpi *lk_acpi(void);
 uint64_t lk_rsdp_phys(void);                    /* 0 if unknown */

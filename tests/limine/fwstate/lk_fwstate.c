@@ -9,11 +9,15 @@
  *   - every Intel VT-d unit of the DMAR with DMA translation (pass-through
  *     context entries for every bus, so that the firmware's own DMA keeps
  *     working), queued invalidation and interrupt remapping on (an
- *     interrupt remapping table with no valid entry).
+ *     interrupt remapping table with no valid entry);
+ *   - every AMD-Vi unit of the IVRS enabled with its command buffer and
+ *     event log running (a device table of bus 0 with no valid entry, which
+ *     lets DMA through untranslated).
  * Each step prints one line on the console (serial under run.sh). */
 #include <efi.h>
 #include <efilib.h>
 
+#include "x86/amdvi.h"
 #include "x86/cpu.h"
 #include "x86/mtrr.h"
 #include "x86/vtd.h"
@@ -121,8 +125,32 @@ static void vtd_enable(uint64_t base)
     Print(L"lk-fwstate: VT-d 0x%lx: gsts=0x%x%s\n", base, rd32(base + VTD_GSTS), bad ? L" (a step failed)" : L"");
 }
 
-/* Every DRHD of the DMAR (RSDP from the configuration table, XSDT). */
-static void enable_vtd_units(void)
+#define AMDVI_DEV_TABLE_PAGES 2     /* 256 entries of 32 bytes: bus 0 */
+#define AMDVI_LOG_LEN        8      /* 2^8 entries of 16 bytes: one page */
+
+static void amdvi_enable(uint64_t base)
+{
+    EFI_PHYSICAL_ADDRESS dev = 0xFFFFFFFF, cmd = 0xFFFFFFFF, evt = 0xFFFFFFFF;
+
+    if (uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress, EfiBootServicesData, AMDVI_DEV_TABLE_PAGES,
+                          &dev) ||
+        alloc_page(&cmd) || alloc_page(&evt)) {
+        Print(L"lk-fwstate: AMD-Vi 0x%lx: no memory\n", base);
+        return;
+    }
+    ZeroMem((void *)(uintptr_t)dev, AMDVI_DEV_TABLE_PAGES * PAGE);
+    wr64(base + AMDVI_DEV_TABLE, dev | (AMDVI_DEV_TABLE_PAGES - 1));
+    wr64(base + AMDVI_CMD_BUF, cmd | ((uint64_t)AMDVI_LOG_LEN << AMDVI_LEN_SHIFT));
+    wr64(base + AMDVI_EVT_LOG, evt | ((uint64_t)AMDVI_LOG_LEN << AMDVI_LEN_SHIFT));
+    wr64(base + AMDVI_CONTROL, *(volatile uint64_t *)(uintptr_t)(base + AMDVI_CONTROL) | AMDVI_CTL_IOMMU_EN |
+                                   AMDVI_CTL_CMD_BUF_EN | AMDVI_CTL_EVT_LOG_EN);
+    Print(L"lk-fwstate: AMD-Vi 0x%lx: control=0x%lx status=0x%lx\n", base,
+          *(volatile uint64_t *)(uintptr_t)(base + AMDVI_CONTROL), *(volatile uint64_t *)(uintptr_t)(base + AMDVI_STATUS));
+}
+
+/* Every DRHD of the DMAR and IVHD of the IVRS (RSDP from the configuration
+ * table, XSDT). */
+static void enable_iommus(void)
 {
     EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
     uint8_t *rsdp = NULL;
@@ -136,9 +164,18 @@ static void enable_vtd_units(void)
     uint32_t xlen = *(uint32_t *)(xsdt + 4);
     for (uint32_t off = 36; off + 8 <= xlen; off += 8) {
         uint8_t *t = (uint8_t *)(uintptr_t)*(uint64_t *)(xsdt + off);
+        uint32_t len = *(uint32_t *)(t + 4);
+        for (uint32_t b = IVRS_BLOCKS; !CompareMem(t, "IVRS", 4) && b + 16 <= len;) {
+            uint8_t type = t[b];
+            uint16_t blen = *(uint16_t *)(t + b + 2);
+            if (blen < 4)
+                break;
+            if (type == IVHD_TYPE_10 || type == IVHD_TYPE_11 || type == IVHD_TYPE_40)
+                amdvi_enable(*(uint64_t *)(t + b + IVHD_BASE));
+            b += blen;
+        }
         if (CompareMem(t, "DMAR", 4))
             continue;
-        uint32_t len = *(uint32_t *)(t + 4);
         for (uint32_t s = 48; s + 16 <= len;) {
             uint16_t type = *(uint16_t *)(t + s), slen = *(uint16_t *)(t + s + 2);
             if (slen < 4)
@@ -158,7 +195,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 
     InitializeLib(image, systab);
     perturb_bsp_mtrrs();
-    enable_vtd_units();
+    enable_iommus();
     st = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol, (void **)&li);
     if (EFI_ERROR(st))
         return st;
