@@ -150,6 +150,7 @@ bench: all $(BENCHES)
 	tests/bench/smp-stress.sh
 	tests/bench/smp-bringup.sh
 	tests/bench/limine-mp.sh
+	tests/bench/memory-scale.sh
 
 run: all
 	./run.sh

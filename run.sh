@@ -53,7 +53,9 @@ DEBUG_EXIT_PASS=33   # kernel writes 0x10 to isa-debug-exit: (0x10 << 1) | 1
 DEBUG_EXIT_FAIL=35   # 0x11
 REJECT_MARKER='BdsDxe: failed to start Boot'
 FIRMWARE_FAULT_MARKER='!!!! X64 Exception'   # OVMF's exception dump: the loader crashed
-SPARSE_RAM_MIN_GIB=16
+# Guests this big (GiB) get file-backed RAM; the environment may lower it
+# (tests/bench/memory-scale.sh: every size on the same host path).
+SPARSE_RAM_MIN_GIB=${SPARSE_RAM_MIN_GIB:-16}
 
 cpus=2 smp= mem=1G model=max kernel= cmdline= conf= esp=esp mode=interactive timeout=60
 log= gdb=0 extra= shot= disk= debugcon=

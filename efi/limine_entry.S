@@ -8,8 +8,9 @@
  *      code instead (CR4.LA57 changes only with paging off): GDT at its
  *      physical address, compatibility mode, paging off (long mode
  *      inactive), LA57 on, CR3, paging on (long mode again), 64-bit code.
- *      That part runs identity-mapped below 4 GiB with a scratch stack in
- *      the block's page (limine.c checks and allocates for it);
+ *      That part (LA57_ENTER, include/x86/la57.h, shared with efi/handoff.S)
+ *      runs identity-mapped below 4 GiB with a scratch stack in the block's
+ *      page (limine.c checks and allocates for it);
  *   2. load the spec's GDT (HHDM address) and reload every segment register
  *      (CS = 0x28, the rest 0x30); at revision 5+ the null IDTR and LDTR
  *      and TR with base 0 and limit 0 (LIMINE_LOAD_TR);
@@ -21,6 +22,7 @@
  * Nothing here can fail. */
 #include "limine.h"
 #include "x86/cpu.h"
+#include "x86/la57.h"
 #include "x86/limine_gdt.h"
 
     .hidden limine_tr_lock              /* loader data: no GOT */
@@ -70,37 +72,7 @@ on_transitional_root:
 
 /* 5-level: rbx = the block (identity, below 4 GiB, like this code). */
 la57_switch:
-    mov     %cr4, %rax
-    and     $~CR4_PCIDE, %rax           /* PCIDE set would make clearing CR0.PG fault */
-    mov     %rax, %cr4
-    lgdt    LH_GDTR_PHYS(%rbx)
-    mov     LH_SCRATCH(%rbx), %rsp
-    lea     5f(%rip), %rsi              /* the 64-bit re-entry, for the far return below */
-    lea     4f(%rip), %rax
-    pushq   $LIMINE_SEL_CODE32
-    pushq   %rax
-    lretq                               /* compatibility mode */
-    .code32
-4:  mov     $LIMINE_SEL_DATA32, %eax
-    mov     %eax, %ds
-    mov     %eax, %es
-    mov     %eax, %ss
-    mov     %cr0, %eax
-    and     $~CR0_PG, %eax
-    mov     %eax, %cr0                  /* paging off: long mode inactive */
-    mov     %cr4, %eax
-    or      $CR4_LA57, %eax
-    mov     %eax, %cr4
-    mov     LH_TRANS_CR3(%ebx), %eax
-    mov     %eax, %cr3
-    mov     %cr0, %eax
-    or      $CR0_PG, %eax
-    mov     %eax, %cr0                  /* EFER.LME still set: long mode, 5 levels */
-    pushl   $LIMINE_SEL_CODE64
-    pushl   %esi
-    lret
-    .code64
-5:  mov     %ebx, %ebx                  /* upper halves are undefined after compatibility mode */
+    LA57_ENTER LH_GDTR_PHYS, LH_SCRATCH, LH_TRANS_CR3, LIMINE_SEL_CODE32, LIMINE_SEL_DATA32, LIMINE_SEL_CODE64
     mov     LH_HHDM(%rbx), %rcx         /* the block's page is identity-mapped in this root */
     jmp     on_transitional_root
 limine_entry_end:

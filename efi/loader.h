@@ -106,6 +106,15 @@ int paging_build(struct pt *pt, struct frame_pool *pool, const struct pmem *pm, 
                  paddr_t stack_phys, unsigned caps, uint64_t *min_frames, uint64_t *hhdm_end);
 /* The page(s) holding handoff(), identity-mapped by the loader's tables. */
 void paging_identity_range(paddr_t *base, paddr_t *end);
+/* The level count (4 or 5) every later paging_* call plans and builds
+ * for, placement check included; set once, before the kernel is loaded. */
+void paging_set_levels(int levels);
+/* 5 levels: the transitional root handoff.S loads on the way into LA57
+ * (below 4 GiB, with 32-bit code): handoff's page(s) and the block's page
+ * at their identity addresses, from `pool` (restarted at 0). 0 or
+ * pt_map's error. */
+#define PAGING_TRANSITION_FRAMES 9   /* root + 2 x (PML4, PDPT, PD, PT) at most */
+int paging_build_transition(struct frame_pool *pool, paddr_t block, unsigned caps, paddr_t *root);
 /* Refuse (message, EFI_LOAD_ERROR) a kernel whose pages overlap a window
  * the loader maps (include/hhdm_plan.h), so the table build cannot fail on
  * it after the exit. */
@@ -157,11 +166,10 @@ EFI_STATUS measure_data(unsigned pcr, const char *what, const char *path, const 
 void measure_snapshot(bool report);
 void measure_finish(struct bootinfo *bi, EFI_HANDLE image, bool capture);
 
-/* handoff.S: write CR3, switch stacks, jump. Never returns. Lives in its
- * own page-aligned section so that exactly that page is identity-mapped. */
-extern char handoff_start[], handoff_end[];
-__attribute__((noreturn)) void handoff(paddr_t cr3, vaddr_t stack_top, vaddr_t entry,
-                                       vaddr_t bootinfo);
+/* handoff.S (block in handoff.h): 5-level paging if asked, CR3, stack,
+ * jump. Never returns. Lives in its own page-aligned section so that
+ * exactly that page is identity-mapped. */
+#include "handoff.h"
 
 /* kernel_blob.S */
 extern const char kernel_blob_start[], kernel_blob_end[];

@@ -9,6 +9,7 @@
 #include "platform_ranges.h"
 #include "x86/cpu.h"
 #include "x86/pte.h"
+#include "x86/seg.h"
 
 #define PAGODA_VERSION "0.1"
 /* Tracker entries the loader adds after pmem_build (on top of its
@@ -34,6 +35,9 @@ struct loader {
     struct frame_pool pool;
     paddr_t stack_phys;
     unsigned caps;                 /* PT_CAP_* */
+    int levels;                    /* paging levels: 4 or 5 */
+    struct handoff_block *hb;      /* in one allocation with trans's frames */
+    struct frame_pool trans;       /* 5 levels: the transitional root's tables */
 };
 
 /* Cleared by the debugger (tools/pagoda.gdb) once it has the loader's
@@ -64,6 +68,37 @@ static void wait_for_gdb(void)
         __asm__ volatile("pause");
 }
 
+/* Step 2, for a Pagoda kernel (a Limine kernel asks for its own mode):
+ * the paging level count, from paging= in pagoda.conf, else the most the
+ * CPU has. 5 levels need CPUID LA57 and handoff's page below 4 GiB (the
+ * switch runs 32-bit code); asked for without them, the boot is refused.
+ * Firmware already in 5-level mode (CR4.LA57) keeps it: handoff.S only
+ * enters LA57, it never leaves it. Set before the kernel's placement check,
+ * which depends on where the direct map lies. */
+static EFI_STATUS choose_paging(struct loader *L)
+{
+    const int want = L->cfg.paging_levels;
+    const bool cpu_la57 = platform_cpu_features() & BI_CPU_LA57;
+    const bool fw_la57 = read_cr4() & CR4_LA57;
+    const bool can5 = fw_la57 || (cpu_la57 && (uintptr_t)handoff_end - 1 <= HANDOFF_LOW_LIMIT);
+    const char *no5 = !cpu_la57 ? "the CPU has no 5-level paging (CPUID.7.ECX.LA57)"
+                                : "the loader's handoff code lies above 4 GiB, where the switch cannot run";
+
+    if (want == 5 && !can5) {
+        con_printf("pagoda: paging=5 refused: %s\n", no5);
+        return EFI_UNSUPPORTED;
+    }
+    if (want == 4 && fw_la57) {
+        con_printf("pagoda: paging=4 refused: the firmware runs 5-level paging, which the loader does not leave\n");
+        return EFI_UNSUPPORTED;
+    }
+    if (want == CONFIG_PAGING_AUTO && cpu_la57 && !can5)
+        con_printf("pagoda: 4-level paging: %s\n", no5);
+    L->levels = want != CONFIG_PAGING_AUTO ? want : can5 ? 5 : 4;
+    paging_set_levels(L->levels);
+    return EFI_SUCCESS;
+}
+
 /* Step 2: the configured kernel file, or the embedded one; the protocol,
  * from the file (its requests); the kernel placed. The file stays in
  * L->kernel_file for the Limine executable-file response. */
@@ -89,7 +124,34 @@ static EFI_STATUS load_kernel(struct loader *L)
         return st;
     if ((st = limine_selected(&L->cfg, file, size, &L->limine)))
         return st;
+    if (!L->limine && (st = choose_paging(L)))
+        return st;
     return kernel_load(file, size, L->limine ? KERNEL_WINDOWS_LIMINE : KERNEL_WINDOWS_PAGODA, &L->kernel);
+}
+
+/* Step 4: the handoff block and, when handoff.S enters LA57, the frames of
+ * its transitional root after it: below 4 GiB then (32-bit code reaches
+ * both). Loader-reclaimable: nothing uses them after the jump. */
+static EFI_STATUS allocate_handoff_block(struct loader *L)
+{
+    const bool la57 = L->levels == 5 && !(read_cr4() & CR4_LA57);
+    const uint64_t frames = la57 ? PAGING_TRANSITION_FRAMES : 0;
+    paddr_t pa;
+    EFI_STATUS st = alloc_pages(PAGODA_MEM_BOOTINFO, (1 + frames) << PAGE_SHIFT,
+                                la57 ? AllocateMaxAddress : AllocateAnyPages, HANDOFF_LOW_LIMIT, &pa);
+
+    if (st)
+        return st;
+    L->hb = (struct handoff_block *)(uintptr_t)pa;
+    *L->hb = (struct handoff_block){
+        .la57 = la57,
+        .gdt = { 0, SEG_CODE32 | SEG_ACCESSED, SEG_DATA32 | SEG_ACCESSED, SEG_CODE64 | SEG_ACCESSED },
+        .gdt_limit = HB_GDT_WORDS * 8 - 1,
+        .gdt_base = pa + HB_GDT,
+        .scratch_top = pa + PAGE_SIZE,
+    };
+    L->trans = (struct frame_pool){ .base = pa + PAGE_SIZE, .frames = frames };
+    return EFI_SUCCESS;
 }
 
 /* Step 4: boot info, stack, trampoline page, tracker and plan storage. */
@@ -103,6 +165,8 @@ static EFI_STATUS allocate_boot_memory(struct loader *L)
     L->bi = (struct bootinfo *)(uintptr_t)bi;
     memset(L->bi, 0, sizeof(*L->bi));
     if ((st = alloc_pages(PAGODA_MEM_STACK, KERNEL_STACK_SIZE, AllocateAnyPages, 0, &L->stack_phys)))
+        return st;
+    if ((st = allocate_handoff_block(L)))
         return st;
     /* A missing trampoline page only costs SMP; the kernel is told (0). */
     if (alloc_pages(PAGODA_MEM_TRAMPOLINE, PAGE_SIZE, AllocateMaxAddress, TRAMPOLINE_MAX_ADDR,
@@ -197,6 +261,10 @@ static int build_address_space(struct loader *L, struct pt *pt, const char **wha
                       &bi->hhdm_end);
     if (rc < 0)
         return rc;
+    *what = "building the transitional 5-level root";
+    if (L->hb->la57 &&
+        (rc = paging_build_transition(&L->trans, (uintptr_t)L->hb, L->caps, &L->hb->trans_cr3)) < 0)
+        return rc;
     *what = "returning unused page-table frames";
     paddr_t pool_end = L->pool.base + (L->pool.frames << PAGE_SHIFT);
     paddr_t used_end = L->pool.base + (L->pool.used << PAGE_SHIFT);
@@ -212,7 +280,8 @@ static void fill_bootinfo_static(struct loader *L)
     bi->magic = BOOTINFO_MAGIC;
     bi->version = BOOTINFO_VERSION;
     bi->size = sizeof(*bi);
-    bi->hhdm_base = HHDM_BASE;
+    bi->hhdm_base = hhdm_window_base(L->levels);
+    bi->paging_levels = (uint32_t)L->levels;
     bi->hhdm_page_size = (L->caps & PT_CAP_1G) ? PAGE_SIZE_1G : PAGE_SIZE_2M;
     bi->kernel_phys = L->kernel.phys;
     bi->kernel_virt = L->kernel.elf.lo;
@@ -225,6 +294,9 @@ static void fill_bootinfo_static(struct loader *L)
     bi->rsdp = platform_find_rsdp();
     memcpy(bi->cmdline, L->cfg.cmdline, sizeof(bi->cmdline));
     bi->cmdline[sizeof(bi->cmdline) - 1] = '\0';
+    L->hb->stack_top = bi->stack_top;
+    L->hb->entry = bi->kernel_entry;
+    L->hb->bootinfo = bi->hhdm_base + (uintptr_t)bi;
 }
 
 /* After the exit: nothing may fail from here on (build_address_space says
@@ -262,8 +334,9 @@ static __attribute__((noreturn)) void finish_and_jump(struct loader *L)
     if (L->caps & PT_CAP_NX)
         wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
     write_cr0(read_cr0() | CR0_WP);
+    L->hb->final_cr3 = pt.root;
     bi->tsc_kernel_jump = rdtsc();
-    handoff(pt.root, bi->stack_top, bi->kernel_entry, HHDM_BASE + (uintptr_t)bi);
+    handoff(L->hb);
 }
 
 /* Step 7: build everything step 9 builds, from the current map, so that a
@@ -317,8 +390,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         con_note("pagoda: cannot disarm the firmware watchdog (%s): it may reset the machine "
                    "5 minutes after the loader started\n", efi_status_str(st));
 
-    /* 2. configuration (gdb=1: wait for the debugger), the protocol and the
-     * kernel (ELF and placement validated) */
+    /* 2. configuration (gdb=1: wait for the debugger), the protocol, the
+     * paging levels and the kernel (ELF and placement validated) */
     st = config_load(image, &L.cfg);
     if (!EFI_ERROR(st) && L.cfg.gdb) {
         wait_for_gdb();
@@ -361,8 +434,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     tsc_estimate_tick();
     if ((st = dry_run(&L)))
         return refuse(st);
-    con_note("pagoda: HHDM at 0x%lx with %s pages; exiting boot services\n",
-               (unsigned long)HHDM_BASE, (L.caps & PT_CAP_1G) ? "1 GiB" : "2 MiB");
+    con_note("pagoda: HHDM at 0x%lx with %s pages, %d-level paging; exiting boot services\n",
+               (unsigned long)L.bi->hhdm_base, (L.caps & PT_CAP_1G) ? "1 GiB" : "2 MiB", L.levels);
 
     /* 8. exit: no output, allocation or protocol call from here to the jump */
     L.bi->tsc_hz = tsc_estimate_end();

@@ -7,6 +7,9 @@
  *   - The BSP stack in the stack window, an unmapped guard page below it.
  *   - Identity map of the page(s) holding handoff(): the instruction after
  *     `mov cr3` must still be mapped. The kernel removes it.
+ * With 4 or 5 levels (paging_set_levels): only the direct map's base moves.
+ * For 5 levels a small transitional root (paging_build_transition) carries
+ * handoff.S through the switch into LA57.
  * What to map and with which flags, and the windows the non-kernel parts
  * live in, is shared/hhdm_plan.c (the replay tool plans firmware maps with
  * it too); this file checks a kernel's placement against those windows,
@@ -15,6 +18,7 @@
  * before it as a dry run and again from the final memory map after it. */
 #include "hhdm_plan.h"
 #include "loader.h"
+#include "x86/pte.h"
 
 #define POOL_SLACK_FRAMES 32   /* on top of the computed minimum (+25%) */
 /* One plan entry per tracker entry at most, plus identity, stack and the
@@ -40,6 +44,14 @@ struct pt_env paging_pool_env(struct frame_pool *pool)
 {
     return (struct pt_env){ .alloc_frame = pool_alloc, .free_frame = NULL, .phys_to_ptr = identity,
                             .ctx = pool };
+}
+
+/* The level count, set by paging_set_levels before the kernel is loaded. */
+static int levels = PT_LEVELS_MIN;
+
+void paging_set_levels(int n)
+{
+    levels = n;
 }
 
 /* Plan storage, set by paging_set_plan_storage before the exit. */
@@ -68,6 +80,7 @@ void paging_identity_range(paddr_t *base, paddr_t *end)
 static struct hhdm_plan_layout layout_for(const struct kernel_load *k, paddr_t stack_phys)
 {
     struct hhdm_plan_layout l = {
+        .levels = levels,
         .stack_phys = stack_phys, .stack_size = KERNEL_STACK_SIZE,
         .kernel = k ? &k->elf : NULL, .kernel_phys = k ? k->phys : 0,
     };
@@ -112,9 +125,10 @@ uint64_t paging_estimate_frames(const struct pmem *pm, const struct kernel_load 
     if (p.overflow)
         return 0;
     if (p.beyond_bytes)
-        con_note("pagoda: %lu MiB of memory lies above the direct map's %lu TiB limit: not mapped\n",
-                   (unsigned long)(p.beyond_bytes / MiB), (unsigned long)(HHDM_MAX_PHYS / TiB));
-    uint64_t min = pt_min_frames(p.m, p.n, 4, caps);
+        con_note("pagoda: %lu MiB of memory lies above the direct map's %lu TiB limit (%d levels): "
+                   "not mapped\n", (unsigned long)(p.beyond_bytes / MiB),
+                   (unsigned long)((hhdm_window_end(levels) - hhdm_window_base(levels)) / TiB), levels);
+    uint64_t min = pt_min_frames(p.m, p.n, levels, caps);
 
     return min + min / 4 + POOL_SLACK_FRAMES;
 }
@@ -130,9 +144,26 @@ int paging_build(struct pt *pt, struct frame_pool *pool, const struct pmem *pm, 
     pool->used = 0;   /* the dry run's tables are rebuilt from scratch */
     if (p.overflow)
         return -E_CAPACITY;
-    rc = pt_init(pt, &env, 4, caps);
+    rc = pt_init(pt, &env, levels, caps);
     for (size_t i = 0; rc == 0 && i < p.n; i++)
         rc = pt_map(pt, p.m[i].va, p.m[i].pa, p.m[i].len, p.m[i].flags);
-    *min_frames = pt_min_frames(p.m, p.n, 4, caps);
+    *min_frames = pt_min_frames(p.m, p.n, levels, caps);
+    return rc;
+}
+
+int paging_build_transition(struct frame_pool *pool, paddr_t block, unsigned caps, paddr_t *root)
+{
+    const struct pt_env env = paging_pool_env(pool);
+    paddr_t lo, hi;
+    struct pt pt;
+
+    pool->used = 0;
+    paging_identity_range(&lo, &hi);
+    int rc = pt_init(&pt, &env, PT_LEVELS_MAX, caps);
+    if (rc == 0)
+        rc = pt_map(&pt, lo, lo, hi - lo, PT_MAP_EXEC);
+    if (rc == 0)
+        rc = pt_map(&pt, block, block, PAGE_SIZE, PT_MAP_WRITE);
+    *root = pt.root;
     return rc;
 }

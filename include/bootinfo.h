@@ -9,20 +9,28 @@
 #include "pmem.h"
 
 #define BOOTINFO_MAGIC    0x41444F4741504231ULL  /* "1BPAGODA" little-endian */
-#define BOOTINFO_VERSION  1
+#define BOOTINFO_VERSION  2
 
-/* Fixed virtual layout (4-level paging). */
-#define HHDM_BASE         0xFFFF800000000000ULL  /* PML4 slot 256: phys 0 */
+/* Virtual layout. The kernel, its heap and stack windows sit at the same
+ * addresses whatever the paging level count (with 5 levels they are in
+ * PML5 slot 511, whose PML4 is laid out as the 4-level root); only the
+ * direct map moves, so its base and end are per-boot values
+ * (bootinfo.hhdm_base, bootinfo.paging_levels, hhdm_window_base/end). */
 #define KERNEL_VBASE      0xFFFFFFFF80000000ULL  /* top 2 GiB: -mcmodel=kernel */
 #define KHEAP_WINDOW      0xFFFFFE0000000000ULL  /* PML4 slot 508: fresh kernel mappings */
 #define KHEAP_WINDOW_END  0xFFFFFE8000000000ULL
-/* The HHDM owns PML4 slots 256..507: physical addresses from HHDM_MAX_PHYS
- * (126 TiB) up cannot be direct-mapped with 4-level paging; the loader leaves
- * them out (and counts them) rather than wrap into other windows. */
-#define HHDM_END          KHEAP_WINDOW
-#define HHDM_MAX_PHYS     (HHDM_END - HHDM_BASE)
-/* PML4 slot 509 is left empty for the recursive-mapping demo
- * (shared/pt_recursive.c, docs/page-table-access.md). */
+/* 4 levels: the HHDM owns PML4 slots 256..507, so physical addresses from
+ * 126 TiB up cannot be direct-mapped; the loader leaves them out (and
+ * counts them) rather than wrap into other windows. */
+#define HHDM_BASE_4LEVEL  0xFFFF800000000000ULL  /* PML4 slot 256: phys 0 */
+#define HHDM_END_4LEVEL   KHEAP_WINDOW
+/* 5 levels: PML5 slots 256..271, all of the 52-bit physical space (4 PiB),
+ * at Limine's 5-level offset. */
+#define HHDM_BASE_5LEVEL  0xFF00000000000000ULL  /* PML5 slot 256: phys 0 */
+#define HHDM_END_5LEVEL   0xFF10000000000000ULL  /* + PTE_PHYS_LIMIT */
+/* Root slot 509 (PML4 or PML5: 0xfffffe8000000000 or 0xfffd000000000000) is
+ * left empty for the recursive-mapping demo (shared/pt_recursive.c,
+ * docs/page-table-access.md). */
 #define PT_RECURSIVE_SLOT 509
 /* The temporary-mapping demo's window: one page at a fixed address, the last
  * of the heap window, reserved so that no fresh mapping lands there. */
@@ -144,7 +152,20 @@ struct bootinfo {
     uint32_t tpm_event_log_format;  /* BI_TPM_LOG_* */
     uint32_t boot_flags;            /* BI_BOOT_* */
     paddr_t tpm_final_events;
+    uint32_t paging_levels;         /* 4 or 5 (CR4.LA57): hhdm_base follows it */
+    uint32_t pad_levels;
 };
+
+/* The direct map's window for a paging level count (4 or 5). */
+static inline vaddr_t hhdm_window_base(int levels)
+{
+    return levels == 5 ? HHDM_BASE_5LEVEL : HHDM_BASE_4LEVEL;
+}
+
+static inline vaddr_t hhdm_window_end(int levels)
+{
+    return levels == 5 ? HHDM_END_5LEVEL : HHDM_END_4LEVEL;
+}
 
 _Static_assert(sizeof(struct pmem_range) == 24, "pmem_range is ABI");
 _Static_assert(sizeof(struct bootinfo_cpu) == 24, "bootinfo_cpu is ABI");

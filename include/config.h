@@ -27,6 +27,8 @@
  *   file_sha256=PATH HEX
  *                   the pin of a file the kernel names itself (a Limine
  *                   kernel's internal modules); repeatable, 16 at most
+ *   paging=4|5      paging levels for a Pagoda kernel (default: 5 when the
+ *                   CPU has LA57, else 4; 5 without LA57 refuses the boot)
  * Blank lines and lines starting with '#' are ignored; spaces around the key
  * and the value are trimmed. */
 #ifndef PAGODA_CONFIG_H
@@ -83,12 +85,15 @@ struct config {
     struct config_module modules[CONFIG_MODULES_MAX];
     size_t nfile_pins;
     struct config_file_pin file_pins[CONFIG_MODULES_MAX];
+    int paging_levels;                /* 4, 5, or CONFIG_PAGING_AUTO */
 };
+
+#define CONFIG_PAGING_AUTO 0          /* the most the CPU has */
 
 /* Parse `len` bytes of `text` into *cfg (defaults first). Returns 0, or -1
  * with a message naming the line and the problem in err (unknown key, bad
  * value, missing '=', value too long, NUL byte, unknown protocol, too many modules, a
- * SHA-256 that is not 64 hex digits). Stops at the first error. */
+ * SHA-256 that is not 64 hex digits, paging not 4 or 5). Stops at the first error. */
 int config_parse(const char *text, size_t len, struct config *cfg, char err[CONFIG_ERR_MAX]);
 
 #endif

@@ -19,13 +19,14 @@ struct hhdm_plan {
     struct pt_mapping *m;
     size_t n, cap;
     bool overflow;
-    uint64_t beyond_bytes;   /* mappable bytes at or above HHDM_MAX_PHYS, left out */
+    uint64_t beyond_bytes;   /* mappable bytes beyond the direct map's window, left out */
 };
 
 /* The parts of the address space that are not the HHDM. An empty identity
  * range, a zero stack_size or a NULL kernel leaves that part out (the
  * replay tool plans the HHDM alone). */
 struct hhdm_plan_layout {
+    int levels;                            /* 4 or 5: where the direct map lies */
     paddr_t identity_base, identity_end;   /* va == pa, executable: handoff() */
     paddr_t stack_phys;                    /* BSP stack, mapped above a guard page */
     uint64_t stack_size;
@@ -39,10 +40,15 @@ struct hhdm_plan_layout {
  * (hhdm_plan_kernel_collision) refuses a kernel that touches any window, so
  * the two cannot drift apart. The direct map and the stack window are whole
  * PML4 slots reserved by the ABI (include/bootinfo.h), whatever this boot
- * maps of them; the identity window is the handoff page(s). */
+ * maps of them (the direct map's depends on the level count: 4 levels PML4
+ * slots 256..507, 5 levels PML5 slots 256..271); the identity window is the
+ * handoff page(s). */
 enum hhdm_window {
     HHDM_WINDOW_IDENTITY,      /* [identity_base, identity_end): va == pa */
-    HHDM_WINDOW_DIRECT_MAP,    /* [HHDM_BASE, HHDM_END) */
+    HHDM_WINDOW_DIRECT_MAP,    /* [hhdm_window_base(levels), hhdm_window_end(levels)) */
+    HHDM_WINDOW_DIRECT_MAP_OTHER, /* the other level count's: never mapped, but kept
+                                   * from kernels too, so that where a kernel may be
+                                   * linked does not depend on the machine's CPU */
     HHDM_WINDOW_STACK,         /* [KSTACK_WINDOW, KSTACK_WINDOW_END) */
     HHDM_WINDOW_COUNT          /* "none" as a result */
 };
@@ -52,8 +58,8 @@ struct hhdm_window_span {
     vaddr_t base, end;         /* [base, end); empty when base == end */
 };
 
-/* Window w; `l` is read only for the identity window (NULL is fine for the
- * others, which the ABI fixes). */
+/* Window w of layout l: the identity window is l's, the direct map's
+ * follows l->levels, the stack window is fixed by the ABI. */
 struct hhdm_window_span hhdm_plan_window(const struct hhdm_plan_layout *l, enum hhdm_window w);
 
 /* The first window (in enum order) that a page of one of the kernel's
@@ -80,10 +86,11 @@ void hhdm_plan_kernel(struct hhdm_plan *p, const struct elf_image *k, paddr_t ph
  * exactly (same flags, contiguous in both va and pa). */
 void hhdm_plan_add(struct hhdm_plan *p, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
 
-/* HHDM_BASE + pa -> pa for every range of `pm` hhdm_plan_flags accepts,
- * clipped to HHDM_MAX_PHYS (what lies above is counted in beyond_bytes).
+/* hhdm_window_base(levels) + pa -> pa for every range of `pm`
+ * hhdm_plan_flags accepts, clipped to the window's size (126 TiB with 4
+ * levels, 4 PiB with 5; what lies above is counted in beyond_bytes).
  * *hhdm_end = end of the highest range mapped (0 if none). */
-void hhdm_plan_direct_map(struct hhdm_plan *p, const struct pmem *pm, uint64_t *hhdm_end);
+void hhdm_plan_direct_map(struct hhdm_plan *p, const struct pmem *pm, int levels, uint64_t *hhdm_end);
 
 /* The whole plan, sorted by va: identity < HHDM < stack window and kernel
  * (in address order). Every mapping but the kernel's lies in its window;

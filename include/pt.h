@@ -1,6 +1,6 @@
 /* x86_64 page-table mapper over caller-supplied frames and physical-memory
- * access. 4-level now; the walk is parameterised by level, so 5-level is a
- * root-level change. Shared by the loader (identity access), the kernel (HHDM
+ * access, 4- or 5-level (pt->levels; the loader picks per boot,
+ * docs/paging.md). Shared by the loader (identity access), the kernel (HHDM
  * access) and host tests (an arena). */
 #ifndef PAGODA_PT_H
 #define PAGODA_PT_H

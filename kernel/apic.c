@@ -36,7 +36,7 @@ void apic_init_bsp(const struct bootinfo *bi)
         struct pt_translation t;
         /* The loader maps the architectural page; a relocated APIC is
          * possible in principle and would need its own mapping. */
-        if (pt_translate(&kmem.pt, HHDM_BASE + base, &t) != 0 || !(t.flags & PT_MAP_UC))
+        if (pt_translate(&kmem.pt, (vaddr_t)phys_to_virt(base), &t) != 0 || !(t.flags & PT_MAP_UC))
             panic("apic: local APIC at 0x%lx is not mapped uncached in the HHDM", (unsigned long)base);
         io = lapic_io_cpu(false, phys_to_virt(base));
     }

@@ -180,8 +180,14 @@ struct kmem {
     struct falloc fa;
     struct pt pt;
     struct vrange_set vs;
+    vaddr_t hhdm_base;       /* per boot: it depends on the paging levels */
+    uint64_t hhdm_max_phys;  /* size of the direct map's window */
+    uint64_t tsc_ready;      /* TSC when kmem_init returned: the timeline's mm_us */
 };
 extern struct kmem kmem;
+/* The direct map's base, window and level count from the boot info; first
+ * thing in kmain, before anything reaches physical memory. */
+void kmem_set_layout(const struct bootinfo *bi);
 void kmem_init(const struct bootinfo *bi);
 void *phys_to_virt(paddr_t pa);
 /* Thread-safe wrappers: one lock guards tracker, allocator, mapper and

@@ -3,6 +3,7 @@
 #include "fbcon.h"
 #include "kernel.h"
 #include "x86/cpu.h"
+#include "x86/pte.h"
 
 #define TEST_MODE_FLAG   "pagoda.test"
 #define SMP_KEY          "pagoda.smp"            /* =serial: one AP at a time, the baseline */
@@ -28,10 +29,14 @@ static void validate_bootinfo(const struct bootinfo *bi)
         panic("boot info: magic 0x%lx version %u size %u, expected 0x%lx version %u size %u",
               (unsigned long)bi->magic, bi->version, bi->size, (unsigned long)BOOTINFO_MAGIC,
               BOOTINFO_VERSION, (unsigned)sizeof(*bi));
-    if (bi->hhdm_base != HHDM_BASE || bi->pmem_count == 0 || bi->pmem_count > bi->pmem_capacity)
-        panic("boot info: inconsistent (hhdm 0x%lx, %lu of %lu tracker entries)",
-              (unsigned long)bi->hhdm_base, (unsigned long)bi->pmem_count,
-              (unsigned long)bi->pmem_capacity);
+    bool levels_ok = bi->paging_levels == PT_LEVELS_MIN || bi->paging_levels == PT_LEVELS_MAX;
+    if (!levels_ok || bi->hhdm_base != hhdm_window_base((int)bi->paging_levels) ||
+        ((read_cr4() & CR4_LA57) != 0) != (bi->paging_levels == PT_LEVELS_MAX) ||
+        bi->pmem_count == 0 || bi->pmem_count > bi->pmem_capacity)
+        panic("boot info: inconsistent (levels %u, CR4.LA57 %d, hhdm 0x%lx, %lu of %lu tracker entries)",
+              bi->paging_levels, (read_cr4() & CR4_LA57) != 0, (unsigned long)bi->hhdm_base,
+              (unsigned long)bi->pmem_count, (unsigned long)bi->pmem_capacity);
+    kmem_set_layout(bi);
 }
 
 void kmain(struct bootinfo *bi);

@@ -46,7 +46,15 @@ static struct spinlock kmem_lock;
 
 void *phys_to_virt(paddr_t pa)
 {
-    return (void *)(uintptr_t)(HHDM_BASE + pa);
+    return (void *)(uintptr_t)(kmem.hhdm_base + pa);
+}
+
+void kmem_set_layout(const struct bootinfo *bi)
+{
+    int levels = (int)bi->paging_levels;
+
+    kmem.hhdm_base = bi->hhdm_base;
+    kmem.hhdm_max_phys = hhdm_window_end(levels) - hhdm_window_base(levels);
 }
 
 static void *hhdm_ptr(void *ctx, paddr_t pa)
@@ -150,7 +158,7 @@ static void vrange_storage(const struct bootinfo *bi)
 static void reserve_virtual(const struct bootinfo *bi)
 {
     vrange_storage(bi);
-    reserve_or_panic(HHDM_BASE, HHDM_BASE + bi->hhdm_end, VR_HHDM);
+    reserve_or_panic(kmem.hhdm_base, kmem.hhdm_base + bi->hhdm_end, VR_HHDM);
     reserve_or_panic(KSTACK_WINDOW, bi->stack_top - bi->stack_size, VR_GUARD);
     reserve_or_panic(bi->stack_top - bi->stack_size, bi->stack_top, VR_KERNEL_STACK);
     reserve_or_panic(bi->kernel_virt, bi->kernel_virt + bi->kernel_size, VR_KERNEL_IMAGE);
@@ -171,7 +179,7 @@ void kmem_init(const struct bootinfo *bi)
                     ((bi->cpu_features & BI_CPU_NX) ? PT_CAP_NX : 0);
     kmem.pt = (struct pt){ .env = { .alloc_frame = pt_frame_alloc, .free_frame = pt_frame_free,
                                     .phys_to_ptr = hhdm_ptr, .ctx = NULL },
-                           .root = bi->pml4, .levels = 4, .caps = caps,
+                           .root = bi->pml4, .levels = (int)bi->paging_levels, .caps = caps,
                            .frames_used = bi->pt_frames_used, .shared_from = PT_ENTRIES };
     reserve_virtual(bi);
 
@@ -186,6 +194,7 @@ void kmem_init(const struct bootinfo *bi)
     int rc = pt_pin_kernel_half(&kmem.pt, PT_RECURSIVE_SLOT);
     if (rc != 0)
         panic("mm: cannot pin the kernel half: %d", rc);
+    kmem.tsc_ready = rdtsc();
 }
 
 /* kmem_lock for everything in this file (frames_lock stays a plain spin:

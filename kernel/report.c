@@ -30,7 +30,7 @@ static void report_timeline(const struct bootinfo *bi, const struct boot_stamps 
 
     kprintf("pagoda: timeline loader_us=%lu exit_us=%lu handoff_us=%lu kernel_us=%lu bringup_us=%lu "
             "total_us=%lu over_exit_us=%lu tsc_loader_entry=%lu tsc_exit_return=%lu "
-            "tsc_kernel_entry=%lu tsc_all_online=%lu\n",
+            "tsc_kernel_entry=%lu tsc_all_online=%lu mm_us=%lu\n",
             (unsigned long)timer_ticks_to_us(bi->tsc_before_exit - bi->tsc_loader_entry),
             (unsigned long)exit_us,
             (unsigned long)timer_ticks_to_us(t->kernel_entry - bi->tsc_after_exit),
@@ -38,7 +38,8 @@ static void report_timeline(const struct bootinfo *bi, const struct boot_stamps 
             (unsigned long)timer_ticks_to_us(t->all_online - t->bringup_start),
             (unsigned long)total_us, (unsigned long)(total_us - exit_us),
             (unsigned long)bi->tsc_loader_entry, (unsigned long)bi->tsc_after_exit,
-            (unsigned long)t->kernel_entry, (unsigned long)t->all_online);
+            (unsigned long)t->kernel_entry, (unsigned long)t->all_online,
+            (unsigned long)timer_ticks_to_us(kmem.tsc_ready - t->kernel_entry));
 }
 
 /* Measured boot as the loader left it (docs/secure-boot.md): where the
@@ -57,8 +58,9 @@ static void report_chain(const struct bootinfo *bi)
 
 void report_boot(const struct bootinfo *bi, const struct boot_stamps *t)
 {
-    kprintf("pagoda: hhdm base=0x%lx page=%s end=0x%lx\n", (unsigned long)bi->hhdm_base,
-            bi->hhdm_page_size == PAGE_SIZE_1G ? "1G" : "2M", (unsigned long)bi->hhdm_end);
+    kprintf("pagoda: hhdm base=0x%lx page=%s end=0x%lx levels=%u\n", (unsigned long)bi->hhdm_base,
+            bi->hhdm_page_size == PAGE_SIZE_1G ? "1G" : "2M", (unsigned long)bi->hhdm_end,
+            bi->paging_levels);
     kprintf("pagoda: kernel phys=0x%lx virt=0x%lx size=%lu\n", (unsigned long)bi->kernel_phys,
             (unsigned long)bi->kernel_virt, (unsigned long)bi->kernel_size);
     report_memory();

@@ -85,10 +85,10 @@ static bool hhdm_mapped(enum pmem_type t)
     return t != PMEM_RESERVED && t != PMEM_BAD && t != PMEM_UNACCEPTED;
 }
 
-/* Ranges (or their parts) at or above HHDM_MAX_PHYS are not direct-mapped. */
+/* Ranges (or their parts) beyond the direct map's window are not mapped. */
 static bool hhdm_covers(const struct pmem_range *r)
 {
-    return hhdm_mapped(r->type) && r->end <= HHDM_MAX_PHYS;
+    return hhdm_mapped(r->type) && r->end <= kmem.hhdm_max_phys;
 }
 
 /* Cache class the HHDM must use for a type: the loader merges neighbours
@@ -102,7 +102,7 @@ static bool hhdm_page_ok(paddr_t pa, unsigned cache, uint64_t *leaf)
 {
     struct pt_translation t;
 
-    if (pt_translate(&kmem.pt, HHDM_BASE + pa, &t) != 0 || t.pa != pa)
+    if (pt_translate(&kmem.pt, (vaddr_t)phys_to_virt(pa), &t) != 0 || t.pa != pa)
         return false;
     *leaf = t.leaf_size;
     return (t.flags & PT_MAP_WRITE) && !(t.flags & PT_MAP_EXEC) &&

@@ -111,7 +111,7 @@ static void trampoline_install(const struct bootinfo *bi, const struct pt *t)
     const struct tramp_target target = {
         .cr3_32 = (uint32_t)t->root,
         .efer_set = (uint32_t)(EFER_LME | ((bi->cpu_features & BI_CPU_NX) ? EFER_NXE : 0)),
-        .cr4 = (uint32_t)CR4_PAE,
+        .cr4 = (uint32_t)(CR4_PAE | (kmem.pt.levels == PT_LEVELS_MAX ? CR4_LA57 : 0)),
         .entry64 = (uint64_t)ap_entry64,
         .cr3_final = kmem.pt.root,
     };

@@ -51,21 +51,44 @@ static struct per_cpu_result *mine(void)
  * goes back to the shared root before any other check. */
 static struct {
     paddr_t root;            /* 0: not breaking anything */
+    paddr_t pml4;            /* 5 levels: the copied PML4 under the root, else 0 */
     unsigned cpu;
     uint64_t saved_cr3;
 } broken;
 
+/* A copy of the table at physical `from`, in a new frame at *to. */
+static bool copy_table(paddr_t from, paddr_t *to)
+{
+    if (kmem_alloc_frame(PAGE_SIZE, PMEM_KERNEL_PAGETABLES, to) != 0)
+        return false;
+    const uint64_t *src = phys_to_virt(from);
+    uint64_t *dst = phys_to_virt(*to);
+    for (size_t i = 0; i < PT_ENTRIES; i++)
+        dst[i] = src[i];
+    return true;
+}
+
+/* The heap window's PML4 entry is cleared in a copy of the PML4: the root
+ * itself with 4 levels; with 5, the PML4 under the root's entry for the
+ * window (which also holds the kernel and its stacks), in a copied root. */
 static bool break_translate_setup(const struct bootinfo *bi)
 {
     if (!cmdline_value_is(cmdline_value(bi->cmdline, BREAK_KEY), "translate"))
         return true;
-    if (kmem_alloc_frame(PAGE_SIZE, PMEM_KERNEL_PAGETABLES, &broken.root) != 0)
+    if (!copy_table(kmem.pt.root, &broken.root))
         return false;
-    const uint64_t *shared = phys_to_virt(kmem.pt.root);
-    uint64_t *copy = phys_to_virt(broken.root);
-    for (size_t i = 0; i < PT_ENTRIES; i++)
-        copy[i] = shared[i];
-    copy[PT_INDEX(PT_LEVELS_MIN, KHEAP_WINDOW)] = 0;
+    uint64_t *pml4 = phys_to_virt(broken.root);
+    if (kmem.pt.levels == PT_LEVELS_MAX) {
+        uint64_t *slot = &pml4[PT_INDEX(PT_LEVELS_MAX, KHEAP_WINDOW)];
+        if (!copy_table(*slot & PTE_ADDR_MASK, &broken.pml4)) {
+            (void)kmem_free_frame(broken.root, PAGE_SIZE, PMEM_KERNEL_PAGETABLES);   /* just allocated */
+            broken.root = 0;
+            return false;
+        }
+        *slot = broken.pml4 | (*slot & ~PTE_ADDR_MASK);
+        pml4 = phys_to_virt(broken.pml4);
+    }
+    pml4[PT_INDEX(PT_LEVELS_MIN, KHEAP_WINDOW)] = 0;
     for (unsigned c = 0; c < smp_cpu_count(); c++)
         if (smp_cpu(c))
             broken.cpu = c;
@@ -91,10 +114,11 @@ static void unbreak_translate_here(void)
 /* After every CPU is back on the shared root. */
 static bool break_translate_cleanup(void)
 {
-    paddr_t root = broken.root;
+    paddr_t root = broken.root, pml4 = broken.pml4;
 
-    broken.root = 0;
-    return root == 0 || kmem_free_frame(root, PAGE_SIZE, PMEM_KERNEL_PAGETABLES) == 0;
+    broken.root = broken.pml4 = 0;
+    return (root == 0 || kmem_free_frame(root, PAGE_SIZE, PMEM_KERNEL_PAGETABLES) == 0) &&
+           (pml4 == 0 || kmem_free_frame(pml4, PAGE_SIZE, PMEM_KERNEL_PAGETABLES) == 0);
 }
 
 static uint64_t translate_pattern(unsigned cpu, paddr_t pa)

@@ -159,6 +159,17 @@ static int parse_module(struct config *cfg, struct span val, unsigned line, char
     return 0;
 }
 
+/* paging=4|5: the level count for a Pagoda kernel; absent = the most the
+ * CPU has (CONFIG_PAGING_AUTO). */
+static int parse_paging(struct config *cfg, struct span val, unsigned line, char *err)
+{
+    if (span_eq(val, "4") || span_eq(val, "5")) {
+        cfg->paging_levels = val.p[0] - '0';
+        return 0;
+    }
+    return fail(err, line, "paging must be 4 or 5, not", val);
+}
+
 /* file_sha256=PATH HEX */
 static int parse_file_pin(struct config *cfg, struct span val, unsigned line, char *err)
 {
@@ -209,6 +220,8 @@ static int apply(struct config *cfg, struct span key, struct span val, unsigned 
         return parse_file_pin(cfg, val, line, err);
     if (span_eq(key, "verify"))
         return parse_flag(&cfg->verify, val, line, err, "verify must be 0 or 1, not");
+    if (span_eq(key, "paging"))
+        return parse_paging(cfg, val, line, err);
     return fail(err, line, "unknown key", key);
 }
 

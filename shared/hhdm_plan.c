@@ -5,12 +5,16 @@
 
 #include "bootinfo.h"
 #include "hhdm_plan.h"
+#include "x86/pte.h"
 
 /* The windows, defined once (include/hhdm_plan.h). The stack window holds
  * the BSP stack above a guard page, and later the kernel's other stacks. */
 _Static_assert(PAGE_SIZE + KERNEL_STACK_SIZE <= KSTACK_WINDOW_END - KSTACK_WINDOW,
                "the BSP stack and its guard page fit the stack window");
-_Static_assert(HHDM_MAX_PHYS == HHDM_END - HHDM_BASE, "the direct map's limit is its window");
+_Static_assert(HHDM_END_5LEVEL - HHDM_BASE_5LEVEL == PTE_PHYS_LIMIT,
+               "the 5-level direct map covers every physical address an entry can hold");
+_Static_assert(HHDM_END_4LEVEL <= KHEAP_WINDOW && HHDM_END_5LEVEL <= KHEAP_WINDOW,
+               "the direct map ends below the kernel's windows at either level count");
 
 struct hhdm_window_span hhdm_plan_window(const struct hhdm_plan_layout *l, enum hhdm_window w)
 {
@@ -19,7 +23,13 @@ struct hhdm_window_span hhdm_plan_window(const struct hhdm_plan_layout *l, enum 
         return (struct hhdm_window_span){ "handoff identity page", l->identity_base,
                                           MAX(l->identity_base, l->identity_end) };
     case HHDM_WINDOW_DIRECT_MAP:
-        return (struct hhdm_window_span){ "direct map (HHDM)", HHDM_BASE, HHDM_END };
+        return (struct hhdm_window_span){ "direct map (HHDM)", hhdm_window_base(l->levels),
+                                          hhdm_window_end(l->levels) };
+    case HHDM_WINDOW_DIRECT_MAP_OTHER: {
+        const int other = l->levels == PT_LEVELS_MAX ? PT_LEVELS_MIN : PT_LEVELS_MAX;
+        return (struct hhdm_window_span){ "direct map (HHDM)", hhdm_window_base(other),
+                                          hhdm_window_end(other) };
+    }
     case HHDM_WINDOW_STACK:
         return (struct hhdm_window_span){ "kernel stack window", KSTACK_WINDOW, KSTACK_WINDOW_END };
     case HHDM_WINDOW_COUNT:
@@ -93,9 +103,10 @@ void hhdm_plan_add(struct hhdm_plan *p, vaddr_t va, paddr_t pa, uint64_t len, un
     p->m[p->n++] = (struct pt_mapping){ .va = va, .pa = pa, .len = len, .flags = flags };
 }
 
-void hhdm_plan_direct_map(struct hhdm_plan *p, const struct pmem *pm, uint64_t *hhdm_end)
+void hhdm_plan_direct_map(struct hhdm_plan *p, const struct pmem *pm, int levels, uint64_t *hhdm_end)
 {
-    const struct hhdm_window_span win = hhdm_plan_window(NULL, HHDM_WINDOW_DIRECT_MAP);
+    const struct hhdm_plan_layout l = { .levels = levels };
+    const struct hhdm_window_span win = hhdm_plan_window(&l, HHDM_WINDOW_DIRECT_MAP);
     const paddr_t max_phys = win.end - win.base;
     unsigned flags;
 
@@ -154,7 +165,7 @@ void hhdm_plan_all(struct hhdm_plan *p, const struct pmem *pm, const struct hhdm
 
     if (id.end > id.base)
         hhdm_plan_add(p, id.base, id.base, id.end - id.base, PT_MAP_EXEC);
-    hhdm_plan_direct_map(p, pm, hhdm_end);
+    hhdm_plan_direct_map(p, pm, l->levels, hhdm_end);
     if (kernel_below_stack)
         hhdm_plan_kernel(p, l->kernel, l->kernel_phys);
     plan_stack(p, l);

@@ -104,7 +104,7 @@ static void print_plan(const struct hhdm_plan *plan, uint64_t hhdm_end, const st
 
     for (size_t i = 0; i < plan->n; i++)
         bytes += plan->m[i].len;
-    printf("\nhhdm base=%#llx mappings=%zu bytes=%llu end=%#llx\n", (unsigned long long)HHDM_BASE,
+    printf("\nhhdm base=%#llx mappings=%zu bytes=%llu end=%#llx\n", (unsigned long long)HHDM_BASE_4LEVEL,
            plan->n, (unsigned long long)bytes, (unsigned long long)hhdm_end);
     printf("  %-18s %-18s %8s %-5s | %-27s | %s\n", "va", "pa", "size", "cache",
            "1G-page CPU: 1G / 2M / 4K", "2M-only CPU: 2M / 4K");
@@ -132,7 +132,7 @@ static bool print_build(const char *cpu, const struct build *b)
     return ok;
 }
 
-/* The direct map must stay in its window, [HHDM_BASE, HHDM_END): a range
+/* The direct map must stay in its window, [HHDM_BASE_4LEVEL, HHDM_END_4LEVEL): a range
  * far enough up (past HHDM_MAX_PHYS with 4-level paging) would run into the
  * kernel's windows, or wrap past 2^64 into the lower half. The plan clips
  * such ranges; this checks that it did, and says how much was left out. */
@@ -141,16 +141,16 @@ static bool check_hhdm_window(const struct hhdm_plan *plan)
     for (size_t i = 0; i < plan->n; i++) {
         const struct pt_mapping *m = &plan->m[i];
         vaddr_t end = m->va + m->len;
-        if (m->va < HHDM_BASE || end < m->va || end > HHDM_END) {
+        if (m->va < HHDM_BASE_4LEVEL || end < m->va || end > HHDM_END_4LEVEL) {
             printf("check hhdm-window=fail pa=0x%llx size=0x%llx va=0x%llx: outside [0x%llx, 0x%llx)\n",
                    (unsigned long long)m->pa, (unsigned long long)m->len, (unsigned long long)m->va,
-                   (unsigned long long)HHDM_BASE, (unsigned long long)HHDM_END);
+                   (unsigned long long)HHDM_BASE_4LEVEL, (unsigned long long)HHDM_END_4LEVEL);
             return false;
         }
     }
     if (plan->beyond_bytes)
         printf("warning hhdm-beyond bytes=%llu: above the %llu TiB direct-map limit, not mapped\n",
-               (unsigned long long)plan->beyond_bytes, (unsigned long long)(HHDM_MAX_PHYS >> 40));
+               (unsigned long long)plan->beyond_bytes, (unsigned long long)((HHDM_END_4LEVEL - HHDM_BASE_4LEVEL) >> 40));
     printf("check hhdm-window=pass\n");
     return true;
 }
@@ -168,7 +168,7 @@ bool replay_paging(const struct pmem *pm)
         fprintf(stderr, "replay: out of memory\n");
         exit(EXIT_USAGE);
     }
-    hhdm_plan_direct_map(&plan, pm, &hhdm_end);
+    hhdm_plan_direct_map(&plan, pm, 4, &hhdm_end);
     build_tables(&plan, &b1g);
     build_tables(&plan, &b2m);
     print_plan(&plan, hhdm_end, &b1g, &b2m);

@@ -1,6 +1,7 @@
 /* Benchmark for shared/pt.c on the host: time and table frames to map a
- * 1 TiB HHDM with 1 GiB and with 2 MiB pages (and 4 GiB of 4 KiB pages for
- * scale), pt_translate cost at random addresses, and the unmap that gives
+ * 1 TiB HHDM with 1 GiB and with 2 MiB pages, at 4 levels (the 4-level HHDM
+ * base) and at 5 (the 5-level one: one more root level, one more frame), and
+ * 4 GiB of 4 KiB pages for scale, pt_translate cost at random addresses, and the unmap that gives
  * every table back. Tables live in an mmap(MAP_NORESERVE) arena sized by
  * pt_min_frames; phys_to_ptr is a bare add, as with the kernel's HHDM.
  * Times are the best of REPEATS runs. */
@@ -8,6 +9,7 @@
 #include <time.h>
 
 #include "../host/pt_arena.h"
+#include "bootinfo.h"
 
 #define REPEATS        5
 #define TRANSLATES     (2 * 1000 * 1000)   /* per repeat */
@@ -15,15 +17,19 @@
 
 struct bench_case {
     const char *desc;
+    int levels;
+    vaddr_t va;
     uint64_t len;
     unsigned caps;
     unsigned flags;
 };
 
 static const struct bench_case cases[] = {
-    { "1 TiB HHDM, 1G pages", TiB, PT_CAP_1G | PT_CAP_NX, PT_MAP_WRITE | PT_MAP_GLOBAL },
-    { "1 TiB HHDM, 2M pages", TiB, PT_CAP_NX, PT_MAP_WRITE | PT_MAP_GLOBAL },
-    { "4 GiB, 4K pages", 4 * GiB, PT_CAP_1G | PT_CAP_NX, PT_MAP_WRITE | PT_MAP_MAX_4K },
+    { "1 TiB HHDM, 1G pages", 4, HHDM_BASE_4LEVEL, TiB, PT_CAP_1G | PT_CAP_NX, PT_MAP_WRITE | PT_MAP_GLOBAL },
+    { "1 TiB HHDM, 1G pages", 5, HHDM_BASE_5LEVEL, TiB, PT_CAP_1G | PT_CAP_NX, PT_MAP_WRITE | PT_MAP_GLOBAL },
+    { "1 TiB HHDM, 2M pages", 4, HHDM_BASE_4LEVEL, TiB, PT_CAP_NX, PT_MAP_WRITE | PT_MAP_GLOBAL },
+    { "1 TiB HHDM, 2M pages", 5, HHDM_BASE_5LEVEL, TiB, PT_CAP_NX, PT_MAP_WRITE | PT_MAP_GLOBAL },
+    { "4 GiB, 4K pages", 4, HIGHER_HALF_BASE, 4 * GiB, PT_CAP_1G | PT_CAP_NX, PT_MAP_WRITE | PT_MAP_MAX_4K },
 };
 
 struct result {
@@ -74,14 +80,14 @@ static double time_translate(const struct pt *pt, vaddr_t base, uint64_t len)
 
 static void run_case(const struct bench_case *bc, struct result *r)
 {
-    struct pt_mapping m = { HIGHER_HALF_BASE, 0, bc->len, bc->flags };
+    struct pt_mapping m = { bc->va, 0, bc->len, bc->flags };
     struct pt_arena a;
     struct pt pt;
-    r->frames_min = pt_min_frames(&m, 1, PT_LEVELS_MIN, bc->caps);
+    r->frames_min = pt_min_frames(&m, 1, bc->levels, bc->caps);
     arena_init(&a, r->frames_min + ARENA_SLACK, false);
     struct pt_env env = arena_env(&a);
     env.phys_to_ptr = bench_phys_to_ptr;
-    if (pt_init(&pt, &env, PT_LEVELS_MIN, bc->caps) != 0)
+    if (pt_init(&pt, &env, bc->levels, bc->caps) != 0)
         exit(1);
     r->map_ns = r->unmap_ns = 1e30;
     for (int rep = 0; rep < REPEATS; rep++) {
@@ -114,13 +120,13 @@ static void print_time(double ns)
 
 int main(void)
 {
-    printf("bench_pt: x86_64 page-table mapper, 4-level, host -O2, best of %d\n", REPEATS);
-    printf("%-22s %12s %12s %8s %8s %14s %12s\n", "mapping", "map", "unmap", "frames", "minimum",
-           "translate", "after unmap");
+    printf("bench_pt: x86_64 page-table mapper, host -O2, best of %d\n", REPEATS);
+    printf("%-22s %6s %12s %12s %8s %8s %14s %12s\n", "mapping", "levels", "map", "unmap", "frames",
+           "minimum", "translate", "after unmap");
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         struct result r;
         run_case(&cases[i], &r);
-        printf("%-22s", cases[i].desc);
+        printf("%-22s %6d", cases[i].desc, cases[i].levels);
         print_time(r.map_ns);
         print_time(r.unmap_ns);
         printf(" %8" PRIu64 " %8" PRIu64 " %8.1f ns/op %12" PRIu64 "\n", r.frames_used,

@@ -18,12 +18,14 @@ LOGDIR=${LOGDIR:-build/test-logs}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-90}
 mkdir -p "$LOGDIR"
 
-# view NAME CPU-MODEL CPUS
+# view NAME CPU-MODEL CPUS [PAGING]: PAGING=4 asks pagoda.conf for 4 levels
+# (-cpu max gets 5 by default).
 view() {
-    local name=$1 model=$2 cpus=$3 log="$LOGDIR/$1.log" dir
+    local name=$1 model=$2 cpus=$3 log="$LOGDIR/$1.log" dir conf=()
     dir=$(mktemp -d)
     local sock="$dir/monitor.sock"
-    setsid ./run.sh -p "$model" -c "$cpus" -q "-display none -monitor unix:$sock,server=on,wait=off" \
+    [ -n "${4:-}" ] && printf 'paging=%s\n' "$4" > "$dir/pagoda.conf" && conf=(-C "$dir/pagoda.conf")
+    setsid ./run.sh -p "$model" -c "$cpus" "${conf[@]}" -q "-display none -monitor unix:$sock,server=on,wait=off" \
         </dev/null >"$dir/serial" 2>"$log.stderr" &
     local pid=$!
     local deadline=$((SECONDS + BOOT_TIMEOUT))
@@ -37,13 +39,22 @@ view() {
         sleep 0.5
     done
     local why
-    why=$(python3 - "$sock" "$dir/serial" "$cpus" <<'PY'
+    local want_levels=4
+    [ "$model" = max ] && [ "${4:-5}" = 5 ] && want_levels=5
+    why=$(python3 - "$sock" "$dir/serial" "$cpus" "$want_levels" <<'PY'
 import re, socket, sys
 
-sock, serial_path, cpus = sys.argv[1], sys.argv[2], int(sys.argv[3])
-LOWER_END = 0xFFFF800000000000          # canonical lower half ends below this
-SLOT_509 = (0xFFFFFE8000000000, 0xFFFFFF0000000000)
-WINDOW = 0xFFFFFE7FFFFFF000             # PT_TEMP_WINDOW
+sock, serial_path, cpus, want_levels = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+WINDOW = 0xFFFFFE7FFFFFF000             # PT_TEMP_WINDOW, at either level count
+
+serial = open(serial_path, errors="replace").read().replace("\r", "")
+levels = re.search(r"^pagoda: hhdm base=\S+ page=\S+ end=\S+ levels=(\d)$", serial, re.M)
+levels = int(levels.group(1)) if levels else 0
+# Where the canonical higher half starts, and root slot 509 (QEMU prints
+# addresses sign-extended from bit 47 or, with LA57, bit 56).
+LOWER_END = 0xFF00000000000000 if levels == 5 else 0xFFFF800000000000
+SLOT_509 = ((0xFFFD000000000000, 0xFFFE000000000000) if levels == 5
+            else (0xFFFFFE8000000000, 0xFFFFFF0000000000))
 
 mon = socket.socket(socket.AF_UNIX)
 mon.settimeout(60)
@@ -63,8 +74,9 @@ def ask(cmd):
 regs, tlb = ask("info registers -a"), ask("info tlb")
 mon.sendall(b"quit\n")
 
-serial = open(serial_path, errors="replace").read().replace("\r", "")
 problems = []
+if levels != want_levels:
+    problems.append(f"paging levels {levels}, want {want_levels}")
 if "pagoda: result=pass" not in serial:
     problems.append("kernel verdict is not pass")
 online = set(re.findall(r"^pagoda: cpu index=\d+ apic=\d+ cr3=0x([0-9a-f]+) online$", serial, re.M))
@@ -106,4 +118,5 @@ PY
 }
 
 view outside-view-max-smp4 max 4
+view outside-view-max-smp4-4level max 4 4
 view outside-view-qemu64-smp1 qemu64 1

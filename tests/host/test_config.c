@@ -65,6 +65,24 @@ static void test_protocol_and_modules(void **state)
     assert_int_equal(c.nmodules, 0);
 }
 
+static void test_paging(void **state)
+{
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+
+    (void)state;
+    assert_int_equal(parse("verbose=1\n", &c, err), 0);
+    assert_int_equal(c.paging_levels, CONFIG_PAGING_AUTO);
+    assert_int_equal(parse("paging=4\n", &c, err), 0);
+    assert_int_equal(c.paging_levels, 4);
+    assert_int_equal(parse("paging = 5\n", &c, err), 0);
+    assert_int_equal(c.paging_levels, 5);
+    assert_int_equal(parse("paging=6\n", &c, err), -1);
+    assert_non_null(strstr(err, "line 1: paging must be 4 or 5, not '6'"));
+    assert_int_equal(parse("paging=\n", &c, err), -1);
+    assert_int_equal(parse("paging=45\n", &c, err), -1);
+}
+
 static void test_limine_smp(void **state)
 {
     struct config c;
@@ -190,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_errors_table), cmocka_unit_test(test_too_long_and_nul),
         cmocka_unit_test(test_protocol_and_modules), cmocka_unit_test(test_module_limit),
         cmocka_unit_test(test_limine_smp), cmocka_unit_test(test_pins),
+        cmocka_unit_test(test_paging),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,10 +5,14 @@
  * address order, so the tables built from it need exactly pt_min_frames.
  *
  *   identity   [handoff page)            lower half
- *   direct map [HHDM_BASE, HHDM_END)     PML4 slots 256..507
- *   (free)     [HHDM_END, KSTACK_WINDOW) slots 508..509: a kernel may go here
+ *   direct map [HHDM_BASE_4LEVEL, HHDM_END_4LEVEL)     PML4 slots 256..507
+ *   (free)     [HHDM_END_4LEVEL, KSTACK_WINDOW) slots 508..509: a kernel may go here
  *   stack      [KSTACK_WINDOW, _END)     slot 510
  *   (free)     [KSTACK_WINDOW_END, top)  slot 511: Pagoda's kernel
+ *
+ * With 5 levels only the direct map moves: [HHDM_BASE_5LEVEL,
+ * HHDM_END_5LEVEL), PML5 slots 256..271; the old 4-level direct map is free
+ * for a kernel then, and the plan still comes out sorted.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +25,7 @@
 #include "bootinfo.h"
 #include "hhdm_plan.h"
 #include "pt_arena.h"
+#include "x86/pte.h"
 
 #define ID_BASE   0x3E000000ULL                    /* where a handoff page might be */
 #define ID_END    (ID_BASE + PAGE_SIZE)
@@ -30,7 +35,7 @@
 #define ARENA_FRAMES 256
 
 static const struct hhdm_plan_layout layout = {
-    .identity_base = ID_BASE, .identity_end = ID_END,
+    .levels = 4, .identity_base = ID_BASE, .identity_end = ID_END,
     .stack_phys = 0x200000, .stack_size = KERNEL_STACK_SIZE,
 };
 
@@ -50,6 +55,40 @@ static struct elf_image kernel_at(vaddr_t va0, vaddr_t va1)
     return k;
 }
 
+/* A kernel whose pages lie [va0, va0 + SEG_LEN) against `levels`'s windows. */
+static enum hhdm_window collision_at(int levels, vaddr_t va0, vaddr_t *lo)
+{
+    struct hhdm_plan_layout l = layout;
+    struct elf_image k = kernel_at(va0, 0);
+    vaddr_t hi;
+
+    l.levels = levels;
+    return hhdm_plan_kernel_collision(&l, &k, lo, &hi);
+}
+
+/* The direct map's window follows the level count, nothing else does; a
+ * kernel is kept out of both level counts' direct maps, so the machine's
+ * CPU never decides whether a kernel boots. */
+static void test_placement_5level(void **state)
+{
+    vaddr_t lo = 0;
+
+    (void)state;
+    assert_int_equal(collision_at(5, HHDM_BASE_4LEVEL + 0x200000, &lo), HHDM_WINDOW_DIRECT_MAP_OTHER);
+    assert_int_equal(lo, HHDM_BASE_4LEVEL + 0x200000);
+    assert_int_equal(collision_at(4, HHDM_BASE_4LEVEL + 0x200000, &lo), HHDM_WINDOW_DIRECT_MAP);
+    assert_int_equal(collision_at(5, HHDM_END_4LEVEL, &lo), NONE);
+    assert_int_equal(collision_at(5, KERNEL_VBASE, &lo), NONE);
+    assert_int_equal(collision_at(5, KSTACK_WINDOW, &lo), HHDM_WINDOW_STACK);
+    struct hhdm_plan_layout l = layout;
+    l.levels = 5;
+    struct hhdm_window_span dm = hhdm_plan_window(&l, HHDM_WINDOW_DIRECT_MAP);
+    assert_int_equal(dm.base, HHDM_BASE_5LEVEL);
+    assert_int_equal(dm.end - dm.base, PTE_PHYS_LIMIT);
+    assert_true(pt_is_canonical(dm.base, 5) && pt_is_canonical(dm.end - 1, 5));
+    assert_false(pt_is_canonical(dm.base, 4));
+}
+
 static void test_placement_rows(void **state)
 {
     static const struct {
@@ -62,14 +101,14 @@ static void test_placement_rows(void **state)
         { "slot 509, between the direct map and the stacks", KSTACK_WINDOW - 0x200000, 0, NONE, 0 },
         { "ends exactly where the stack window starts", KSTACK_WINDOW - SEG_LEN, 0, NONE, 0 },
         { "starts exactly where the stack window ends", KSTACK_WINDOW_END, 0, NONE, 0 },
-        { "starts exactly where the direct map ends", HHDM_END, 0, NONE, 0 },
-        { "inside the direct map (the issue's 0xffff800000200000)", HHDM_BASE + 0x200000, 0,
-          HHDM_WINDOW_DIRECT_MAP, HHDM_BASE + 0x200000 },
-        { "at the direct map's base", HHDM_BASE, 0, HHDM_WINDOW_DIRECT_MAP, HHDM_BASE },
-        { "straddles the direct map's end", HHDM_END - PAGE_SIZE, 0, HHDM_WINDOW_DIRECT_MAP,
-          HHDM_END - PAGE_SIZE },
-        { "data segment in the direct map, text fine", KERNEL_VBASE, HHDM_BASE + 0x1000000,
-          HHDM_WINDOW_DIRECT_MAP, HHDM_BASE + 0x1000000 },
+        { "starts exactly where the direct map ends", HHDM_END_4LEVEL, 0, NONE, 0 },
+        { "inside the direct map (the issue's 0xffff800000200000)", HHDM_BASE_4LEVEL + 0x200000, 0,
+          HHDM_WINDOW_DIRECT_MAP, HHDM_BASE_4LEVEL + 0x200000 },
+        { "at the direct map's base", HHDM_BASE_4LEVEL, 0, HHDM_WINDOW_DIRECT_MAP, HHDM_BASE_4LEVEL },
+        { "straddles the direct map's end", HHDM_END_4LEVEL - PAGE_SIZE, 0, HHDM_WINDOW_DIRECT_MAP,
+          HHDM_END_4LEVEL - PAGE_SIZE },
+        { "data segment in the direct map, text fine", KERNEL_VBASE, HHDM_BASE_4LEVEL + 0x1000000,
+          HHDM_WINDOW_DIRECT_MAP, HHDM_BASE_4LEVEL + 0x1000000 },
         { "on the stack window's guard page", KSTACK_WINDOW, 0, HHDM_WINDOW_STACK, KSTACK_WINDOW },
         { "on the BSP stack", KSTACK_WINDOW + 2 * PAGE_SIZE, 0, HHDM_WINDOW_STACK,
           KSTACK_WINDOW + 2 * PAGE_SIZE },
@@ -124,7 +163,7 @@ static bool inside(const struct pt_mapping *m, struct hhdm_window_span w)
 /* Plan a small machine with the kernel at va0, check every mapping's
  * window and the order, then build the tables and compare with
  * pt_min_frames (which needs the order). */
-static void plan_and_build(vaddr_t va0)
+static void plan_and_build(vaddr_t va0, int levels)
 {
     struct pmem_range storage[8];
     struct pmem pm;
@@ -134,6 +173,7 @@ static void plan_and_build(vaddr_t va0)
     struct hhdm_plan_layout l = layout;
     uint64_t hhdm_end;
 
+    l.levels = levels;
     pmem_init(&pm, storage, ARRAY_LEN(storage));
     assert_int_equal(pmem_insert(&pm, 0, 640 * KiB, PMEM_USABLE), 0);
     assert_int_equal(pmem_insert(&pm, MiB, 2 * GiB, PMEM_USABLE), 0);
@@ -165,23 +205,34 @@ static void plan_and_build(vaddr_t va0)
     struct pt pt;
     arena_init(&arena, ARENA_FRAMES, true);
     struct pt_env env = arena_env(&arena);
-    assert_int_equal(pt_init(&pt, &env, 4, PT_CAP_1G | PT_CAP_NX), 0);
+    assert_int_equal(pt_init(&pt, &env, levels, PT_CAP_1G | PT_CAP_NX), 0);
     for (size_t i = 0; i < p.n; i++)
         assert_int_equal(pt_map(&pt, p.m[i].va, p.m[i].pa, p.m[i].len, p.m[i].flags), 0);
-    assert_int_equal(pt.frames_used, pt_min_frames(p.m, p.n, 4, PT_CAP_1G | PT_CAP_NX));
+    assert_int_equal(pt.frames_used, pt_min_frames(p.m, p.n, levels, PT_CAP_1G | PT_CAP_NX));
+    struct pt_translation t;
+    assert_int_equal(pt_translate(&pt, hhdm_window_base(levels) + 0x123000, &t), 0);
+    assert_int_equal(t.pa, 0x123000);
     arena_fini(&arena);
 }
 
 static void test_plan_kernel_on_top(void **state)
 {
     (void)state;
-    plan_and_build(KERNEL_VBASE);
+    plan_and_build(KERNEL_VBASE, 4);
+}
+
+/* 5 levels: the direct map at the PML5 base, the kernel where it is with 4. */
+static void test_plan_5level(void **state)
+{
+    (void)state;
+    plan_and_build(KERNEL_VBASE, 5);
+    plan_and_build(KSTACK_WINDOW - 0x200000, 5);
 }
 
 static void test_plan_kernel_below_stacks(void **state)
 {
     (void)state;
-    plan_and_build(KSTACK_WINDOW - 0x200000);
+    plan_and_build(KSTACK_WINDOW - 0x200000, 4);
 }
 
 int main(void)
@@ -191,6 +242,8 @@ int main(void)
         cmocka_unit_test(test_windows),
         cmocka_unit_test(test_plan_kernel_on_top),
         cmocka_unit_test(test_plan_kernel_below_stacks),
+        cmocka_unit_test(test_placement_5level),
+        cmocka_unit_test(test_plan_5level),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

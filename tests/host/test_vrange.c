@@ -202,7 +202,7 @@ static void test_kernel_layout(void **state)
     vaddr_t stack_top = KSTACK_WINDOW + 4 * KERNEL_STACK_SIZE, a, b;
 
     vrange_init(&vs, storage, ARRAY_LEN(storage));
-    assert_int_equal(vrange_reserve(&vs, HHDM_BASE, HHDM_BASE + 16 * GiB, VR_HHDM), 0);
+    assert_int_equal(vrange_reserve(&vs, HHDM_BASE_4LEVEL, HHDM_BASE_4LEVEL + 16 * GiB, VR_HHDM), 0);
     vaddr_t stack_base = stack_top - KERNEL_STACK_SIZE;
     assert_int_equal(vrange_reserve(&vs, KSTACK_WINDOW, stack_base, VR_GUARD), 0);
     assert_int_equal(vrange_reserve(&vs, stack_base, stack_top, VR_KERNEL_STACK), 0);
