@@ -287,10 +287,10 @@ $(SIGNED_APP): $(EFI_APP) $(PAGODA_PIN)
 	sbsign --key $(KEY) --cert $(CERT) --output $@ $@.unsigned
 	sbverify --cert $(CERT) $@
 	rm -f $@.unsigned
-$(PAGODA_PIN): $(BUILD)/host/tools/pagoda-pin.o $(HOST_SHARED)
+$(PAGODA_PIN): $(BUILD)/host/tools/pagoda-pin.o $(BUILD)/host/tools/host_file.o $(HOST_SHARED)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
-$(TPM_REPLAY): $(BUILD)/host/tools/tpm-replay.o $(HOST_SHARED)
+$(TPM_REPLAY): $(BUILD)/host/tools/tpm-replay.o $(BUILD)/host/tools/host_file.o $(HOST_SHARED)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
 # ---- end of Secure Boot and measured boot -------------------------------------

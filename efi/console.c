@@ -172,14 +172,8 @@ static void notes_append(const char *line)
     notes_len += n;
 }
 
-void con_note(const char *fmt, ...)
+static void note(const char *line)
 {
-    char line[CON_LINE_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    fmt_vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
     uart_puts(line);
     notes_append(line);
 }
@@ -189,15 +183,8 @@ const char *con_notes(void)
     return notes;
 }
 
-void con_printf(const char *fmt, ...)
+static void problem(const char *line)
 {
-    char line[CON_LINE_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    fmt_vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-
     if (boot_services_active) {
         con_show_notes();
         conout_puts(line);
@@ -206,6 +193,33 @@ void con_printf(const char *fmt, ...)
     } else {
         uart_puts(line);
     }
+}
+
+/* Format one line, then emit it as a note or a problem. */
+static void emit(void (*how)(const char *line), const char *fmt, va_list ap)
+{
+    char line[CON_LINE_MAX];
+
+    fmt_vsnprintf(line, sizeof(line), fmt, ap);
+    how(line);
+}
+
+void con_note(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    emit(note, fmt, ap);
+    va_end(ap);
+}
+
+void con_printf(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    emit(problem, fmt, ap);
+    va_end(ap);
 }
 
 /* Keep a message on screen for `microseconds`, or until a key is pressed. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "pin.h"
+#include "host_file.h"
 
 #define PE_OFFSET_FIELD   0x3c
 #define COFF_HEADER_SIZE  20
@@ -30,25 +31,6 @@ static int die(const char *msg, const char *what)
 {
     fprintf(stderr, "pagoda-pin: %s: %s\n", what, msg);
     return 1;
-}
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    long n;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n)
-        *len = (size_t)n;
-    else {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    return buf;
 }
 
 /* The pin block's file offset, or 0 with a message. */
@@ -86,7 +68,7 @@ static int enroll(const char *path, unsigned char *img, size_t at, const char *c
     struct pin_block pin;
     char hex[SHA256_HEX_SIZE];
     size_t clen;
-    unsigned char *conf = slurp(conf_path, &clen);
+    unsigned char *conf = host_read_file(conf_path, &clen);
 
     if (!conf)
         return die("cannot read", conf_path);
@@ -115,7 +97,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: pagoda-pin BOOTX64.EFI pagoda.conf | --show\n");
         return 2;
     }
-    unsigned char *img = slurp(argv[1], &len);
+    unsigned char *img = host_read_file(argv[1], &len);
     if (!img)
         return die("cannot read", argv[1]);
     size_t at = find_pin(img, len, argv[1], &is_signed);

@@ -11,25 +11,7 @@
 #include <string.h>
 
 #include "tcg_log.h"
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    long n;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n)
-        *len = (size_t)n;
-    else {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    return buf;
-}
+#include "host_file.h"
 
 static void print_events(const struct tcg_log *log)
 {
@@ -55,7 +37,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tpm-replay [-v] LOG [PCR...]\n");
         return 2;
     }
-    unsigned char *buf = slurp(argv[1 + verbose], &len);
+    unsigned char *buf = host_read_file(argv[1 + verbose], &len);
     if (!buf) {
         fprintf(stderr, "tpm-replay: cannot read %s\n", argv[1 + verbose]);
         return 1;
