@@ -96,7 +96,7 @@ static void put_cpus(struct text *t, const struct bootinfo *bi)
     text_printf(t, CAPTURE_REC_CPUS " count=%u source=%s bsp_apic=%u\n", bi->cpu_count,
                 bi->cpus_from_mp ? CAPTURE_CPUS_MP : CAPTURE_CPUS_NONE, bi->bsp_apic_id);
     for (uint32_t i = 0; i < bi->cpu_count; i++) {
-        const struct bootinfo_cpu *c = &bi->cpus[i];
+        const struct bootinfo_cpu *c = &bootinfo_cpus(bi, 0)[i];
         text_printf(t, CAPTURE_REC_CPU " apic=%u flags=%s package=%u core=%u thread=%u\n", c->apic_id,
                     cpu_flag_names(c->flags, flags, sizeof(flags)), c->package, c->core, c->thread);
     }

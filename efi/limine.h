@@ -191,9 +191,9 @@ struct limine_tables {
     size_t nranges;
     uint32_t ioapics[LIMINE_IOAPICS_MAX];
     size_t nioapics;
-    struct limine_madt_cpu cpus[BOOTINFO_MAX_CPUS];
+    struct limine_madt_cpu *cpus;    /* ncpus entries (pool, sized from the first MADT) */
     size_t ncpus;
-    bool cpus_truncated;             /* more enabled entries than BOOTINFO_MAX_CPUS */
+    bool cpus_truncated;             /* no pool for the list: the BSP alone */
     bool dmar;                       /* a DMAR table was found */
     uint8_t dmar_flags;              /* DMAR_FLAG_* */
     paddr_t drhds[LIMINE_DRHDS_MAX]; /* VT-d register bases */
@@ -331,7 +331,8 @@ void limine_mp_start(struct limine_boot *B);
  * HHDM alias): the AP's side. The slot table and the handoff block's HHDM
  * address are loader globals it reads RIP-relative. */
 extern char limine_ap_entry64[];
-extern struct ap_slot limine_ap_slots[BOOTINFO_MAX_CPUS];
+extern struct ap_slot *limine_ap_slots;   /* the loader's view (identity) */
+extern uint64_t limine_ap_slots_kva;      /* the same slots at their HHDM address, for the APs */
 extern uint32_t limine_ap_count;
 extern uint64_t limine_ap_block;
 

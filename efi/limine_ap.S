@@ -23,7 +23,7 @@
 #define INFO_GOTO_ADDRESS 16         /* struct limine_mp_info (limine_proto.h) */
 
     .text
-    .hidden limine_ap_slots, limine_ap_count, limine_ap_block   /* loader-internal: no GOT */
+    .hidden limine_ap_slots_kva, limine_ap_count, limine_ap_block   /* loader-internal: no GOT */
     .hidden limine_ap_cpu_setup, limine_tr_lock
     .globl limine_ap_entry64
 limine_ap_entry64:
@@ -41,7 +41,7 @@ limine_ap_entry64:
     cpuid
     shr     $24, %ebx
     mov     %ebx, %esi                      /* xAPIC: the initial APIC ID */
-3:  lea     limine_ap_slots(%rip), %rdi
+3:  mov     limine_ap_slots_kva(%rip), %rdi   /* the slot table, HHDM */
     mov     limine_ap_count(%rip), %ecx
 4:  test    %ecx, %ecx
     jz      park                            /* not in the table: not ours to start */

@@ -39,8 +39,11 @@
 #define AP_ALIVE_TIMEOUT_US  500000
 #define MP_RESP_REVISION     0
 
-/* Read by limine_ap.S (RIP-relative, at the loader's HHDM alias). */
-struct ap_slot limine_ap_slots[BOOTINFO_MAX_CPUS];
+/* The slot table, sized from the MADT's processors (limine_mp_prepare),
+ * in bootloader-reclaimable pages: limine_ap.S reads limine_ap_slots_kva
+ * and limine_ap_count RIP-relative at the loader's HHDM alias. */
+struct ap_slot *limine_ap_slots;
+uint64_t limine_ap_slots_kva;
 uint32_t limine_ap_count;
 uint64_t limine_ap_block;
 
@@ -161,9 +164,32 @@ static struct ap_start_timing choose_timing(bool serial)
     return ap_start_timing_for(cpu_vendor_from_cpuid0(v.ebx, v.ecx, v.edx), cpu_family_from_cpuid1(f.eax));
 }
 
+/* The slot builder's input (pool, freed once the slots are built) and the
+ * slot table, both sized from the MADT's count. */
+static EFI_STATUS build_slots(struct limine_boot *B, uint32_t bsp)
+{
+    const struct limine_tables *t = &B->tables;
+    struct bootinfo_cpu *cpus;
+    paddr_t slots;
+    EFI_STATUS st;
+
+    limine_ap_count = 0;
+    if (t->ncpus == 0)
+        return EFI_SUCCESS;
+    if ((st = alloc_pages(PAGODA_MEM_BOOTINFO, t->ncpus * sizeof(struct ap_slot), AllocateAnyPages, 0, &slots)))
+        return st;
+    limine_ap_slots = (struct ap_slot *)(uintptr_t)slots;
+    limine_ap_slots_kva = B->hhdm + slots;
+    if ((st = uefi_call_wrapper(BS->AllocatePool, 3, EfiLoaderData, t->ncpus * sizeof(*cpus), (void **)&cpus)))
+        return st;
+    limine_ap_count = apslots_build(cpus, cpu_list(t, bsp, cpus), B->mp.x2apic, 1, limine_ap_slots,
+                                    (uint32_t)t->ncpus, NULL);
+    uefi_call_wrapper(BS->FreePool, 1, cpus);   /* fails only for a foreign buffer */
+    return EFI_SUCCESS;
+}
+
 EFI_STATUS limine_mp_prepare(struct limine_boot *B, const struct limine_req *r)
 {
-    static struct bootinfo_cpu cpus[BOOTINFO_MAX_CPUS];
     struct limine_mp *mp = &B->mp;
     const struct limine_tables *t = &B->tables;
     uint32_t bsp = bsp_apic_id();
@@ -176,10 +202,9 @@ EFI_STATUS limine_mp_prepare(struct limine_boot *B, const struct limine_req *r)
     if ((st = choose_apic_mode(B, r, bsp)))
         return st;
     if (t->cpus_truncated)
-        con_printf("pagoda: limine: the MADT lists more than %d processors; the rest stay off\n",
-                   BOOTINFO_MAX_CPUS);
-    limine_ap_count = apslots_build(cpus, cpu_list(t, bsp, cpus), mp->x2apic, 1, limine_ap_slots,
-                                    BOOTINFO_MAX_CPUS, NULL);
+        con_printf("pagoda: limine: no memory for the MADT's processor list; the APs stay off\n");
+    if ((st = build_slots(B, bsp)))
+        return st;
     report_unaddressable(B);
     if ((st = allocate_ap_memory(B)))
         return st;

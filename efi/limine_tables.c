@@ -59,27 +59,58 @@ static uint32_t table_len(paddr_t pa)
     return len >= ACPI_HDR_LEN && len <= ACPI_TABLE_MAX ? len : 0;
 }
 
-static void add_cpu(struct limine_tables *t, uint32_t uid, uint32_t apic_id)
+/* cpus == NULL: count only (the list is sized from the count). */
+static void add_cpu(struct limine_tables *t, struct limine_madt_cpu *cpus, uint32_t uid, uint32_t apic_id)
 {
-    if (t->ncpus == BOOTINFO_MAX_CPUS) {
+    if (cpus)
+        cpus[t->ncpus] = (struct limine_madt_cpu){ .uid = uid, .apic_id = apic_id };
+    t->ncpus++;
+}
+
+/* The MADT's enabled processors, into a list sized by a first pass (no
+ * fixed limit); only the first MADT's. */
+static void walk_madt_cpus(struct limine_tables *t, paddr_t madt, uint32_t len, struct limine_madt_cpu *cpus)
+{
+    t->ncpus = 0;
+    for (uint32_t off = MADT_ENTRIES; off + 2 <= len;) {
+        uint8_t type = rd8(madt + off), elen = rd8(madt + off + 1);
+        if (elen < 2 || off + elen > len)
+            return;
+        if (type == MADT_LAPIC && elen >= 8 && (rd32(madt + off + 4) & MADT_CPU_ENABLED))
+            add_cpu(t, cpus, rd8(madt + off + 2), rd8(madt + off + 3));
+        if (type == MADT_X2APIC && elen >= 16 && (rd32(madt + off + 8) & MADT_CPU_ENABLED))
+            add_cpu(t, cpus, rd32(madt + off + 12), rd32(madt + off + 4));
+        off += elen;
+    }
+}
+
+static void find_madt_cpus(struct limine_tables *t, paddr_t madt, uint32_t len)
+{
+    void *cpus;
+
+    if (t->cpus)
+        return;
+    walk_madt_cpus(t, madt, len, NULL);
+    if (t->ncpus == 0)
+        return;
+    if (EFI_ERROR(uefi_call_wrapper(BS->AllocatePool, 3, EfiLoaderData, t->ncpus * sizeof(*t->cpus), &cpus))) {
+        t->ncpus = 0;
         t->cpus_truncated = true;
         return;
     }
-    t->cpus[t->ncpus++] = (struct limine_madt_cpu){ .uid = uid, .apic_id = apic_id };
+    t->cpus = cpus;
+    walk_madt_cpus(t, madt, len, t->cpus);
 }
 
 static void walk_madt(struct limine_tables *t, paddr_t madt, uint32_t len)
 {
+    find_madt_cpus(t, madt, len);
     for (uint32_t off = MADT_ENTRIES; off + 2 <= len;) {
         uint8_t type = rd8(madt + off), elen = rd8(madt + off + 1);
         if (elen < 2 || off + elen > len)
             return;
         if (type == MADT_IOAPIC && elen >= 12 && t->nioapics < LIMINE_IOAPICS_MAX)
             t->ioapics[t->nioapics++] = rd32(madt + off + 4);
-        if (type == MADT_LAPIC && elen >= 8 && (rd32(madt + off + 4) & MADT_CPU_ENABLED))
-            add_cpu(t, rd8(madt + off + 2), rd8(madt + off + 3));
-        if (type == MADT_X2APIC && elen >= 16 && (rd32(madt + off + 8) & MADT_CPU_ENABLED))
-            add_cpu(t, rd32(madt + off + 12), rd32(madt + off + 4));
         off += elen;
     }
 }

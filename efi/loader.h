@@ -122,7 +122,7 @@ EFI_STATUS paging_check_placement(const struct elf_image *elf);
 
 /* platform.c: CPU features, CPUs, framebuffer, ACPI. */
 unsigned platform_cpu_features(void);          /* BI_CPU_* */
-void platform_collect_cpus(struct bootinfo *bi);
+EFI_STATUS platform_collect_cpus(struct bootinfo *bi); /* allocates bi->cpu_list */
 void platform_find_framebuffer(struct bootinfo_fb *fb);
 paddr_t platform_find_rsdp(void);
 

@@ -422,8 +422,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     L.bi->tsc_loader_entry = tsc_entry;
     tsc_estimate_tick();
 
-    /* 6. CPUs, framebuffer, ACPI */
-    platform_collect_cpus(L.bi);
+    /* 6. CPUs (their list allocated to fit), framebuffer, ACPI */
+    if ((st = platform_collect_cpus(L.bi)))
+        return refuse(st);
     platform_find_framebuffer(&L.bi->fb);
     fill_bootinfo_static(&L);
     chain_fill_bootinfo(L.bi, &L.cfg, image);   /* mode, TPM event log */

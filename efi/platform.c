@@ -39,21 +39,52 @@ static uint32_t cpu_flags(UINT32 status)
     return f;
 }
 
-/* The BSP's APIC ID from CPUID leaf 1 (EBX[31:24]); only the low 8 bits,
- * which is all xAPIC has. Used when MP Services is absent. */
+/* The BSP's APIC ID: CPUID leaf 0xB's 32-bit x2APIC ID where the leaf
+ * exists, else leaf 1's 8-bit one. Used when MP Services is absent. */
 static uint32_t bsp_apic_id_cpuid(void)
 {
+    if (cpuid(0, 0).eax >= CPUID_TOPOLOGY)
+        return cpuid(CPUID_TOPOLOGY, 0).edx;
     return cpuid(CPUID_FEATURES, 0).ebx >> 24;
 }
 
-static void single_cpu(struct bootinfo *bi, const char *why)
+/* The list's storage: `count` entries in loader-reclaimable pages of their
+ * own (the kernel reads them as long as it reads the boot info, which lives
+ * in the same kind of memory). */
+static EFI_STATUS cpu_list_alloc(struct bootinfo *bi, UINTN count)
 {
+    paddr_t pa;
+    EFI_STATUS st;
+
+    if (count > UINT32_MAX)
+        return EFI_UNSUPPORTED;   /* cpu_count is 32 bits; no firmware reports that many */
+    if ((st = alloc_pages(PAGODA_MEM_BOOTINFO, count * sizeof(struct bootinfo_cpu), AllocateAnyPages, 0,
+                          &pa)))
+        return st;
+    bi->cpu_list = pa;
+    bi->cpu_entry_size = sizeof(struct bootinfo_cpu);
+    return EFI_SUCCESS;
+}
+
+static struct bootinfo_cpu *cpu_entry(struct bootinfo *bi, uint32_t i)
+{
+    return (struct bootinfo_cpu *)(uintptr_t)(bi->cpu_list + (uint64_t)i * bi->cpu_entry_size);
+}
+
+/* Reuses the list's storage when MP Services filled it: one entry fits. */
+static EFI_STATUS single_cpu(struct bootinfo *bi, const char *why)
+{
+    EFI_STATUS st;
+
     con_note("pagoda: %s: assuming one CPU\n", why);
+    if (!bi->cpu_list && (st = cpu_list_alloc(bi, 1)))
+        return st;
     bi->cpu_count = 1;
     bi->cpus_from_mp = 0;
     bi->bsp_apic_id = bsp_apic_id_cpuid();
-    bi->cpus[0] = (struct bootinfo_cpu){ .apic_id = bi->bsp_apic_id,
-                                         .flags = CPU_FLAG_BSP | CPU_FLAG_ENABLED | CPU_FLAG_HEALTHY };
+    *cpu_entry(bi, 0) = (struct bootinfo_cpu){ .apic_id = bi->bsp_apic_id,
+                                               .flags = CPU_FLAG_BSP | CPU_FLAG_ENABLED | CPU_FLAG_HEALTHY };
+    return EFI_SUCCESS;
 }
 
 /* Record CPU i, or report it and leave it out when MP Services cannot
@@ -69,7 +100,7 @@ static void record_cpu(struct bootinfo *bi, EFI_MP_SERVICES_PROTOCOL *mp, UINTN 
                    "start it\n", (unsigned long)i, efi_status_str(st));
         return;
     }
-    struct bootinfo_cpu *c = &bi->cpus[bi->cpu_count++];
+    struct bootinfo_cpu *c = cpu_entry(bi, bi->cpu_count++);
     *c = (struct bootinfo_cpu){ .apic_id = (uint32_t)info.ProcessorId,
                                 .flags = cpu_flags(info.StatusFlag),
                                 .package = info.Location.Package,
@@ -79,21 +110,21 @@ static void record_cpu(struct bootinfo *bi, EFI_MP_SERVICES_PROTOCOL *mp, UINTN 
         bi->bsp_apic_id = c->apic_id;
 }
 
-void platform_collect_cpus(struct bootinfo *bi)
+/* Every CPU MP Services knows, into a list sized from its count (no fixed
+ * limit). Fails only when the list's few pages cannot be allocated. */
+EFI_STATUS platform_collect_cpus(struct bootinfo *bi)
 {
     EFI_GUID guid = EFI_MP_SERVICES_PROTOCOL_GUID;
     EFI_MP_SERVICES_PROTOCOL *mp;
     UINTN total, enabled;
+    EFI_STATUS st;
 
     if (EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &guid, NULL, (void **)&mp)))
         return single_cpu(bi, "no EFI_MP_SERVICES_PROTOCOL");
     if (EFI_ERROR(mp->GetNumberOfProcessors(mp, &total, &enabled)) || total == 0)
         return single_cpu(bi, "MP Services GetNumberOfProcessors failed");
-    if (total > BOOTINFO_MAX_CPUS) {
-        con_note("pagoda: %lu CPUs, only the first %u are recorded\n", (unsigned long)total,
-                   BOOTINFO_MAX_CPUS);
-        total = BOOTINFO_MAX_CPUS;
-    }
+    if ((st = cpu_list_alloc(bi, total)))
+        return st;
     bi->cpu_count = 0;
     for (UINTN i = 0; i < total; i++)
         record_cpu(bi, mp, i);
@@ -101,12 +132,13 @@ void platform_collect_cpus(struct bootinfo *bi)
      * describe it either, nothing it said can be trusted. */
     bool have_bsp = false;
     for (uint32_t i = 0; i < bi->cpu_count; i++)
-        have_bsp |= (bi->cpus[i].flags & CPU_FLAG_BSP) != 0;
+        have_bsp |= (cpu_entry(bi, i)->flags & CPU_FLAG_BSP) != 0;
     if (!have_bsp)
         return single_cpu(bi, "MP Services did not describe the BSP");
     bi->cpus_from_mp = 1;
     con_note("pagoda: cpus: %u found (%lu enabled), BSP APIC ID %u\n", bi->cpu_count,
                (unsigned long)enabled, bi->bsp_apic_id);
+    return EFI_SUCCESS;
 }
 
 static uint32_t fb_format(EFI_GRAPHICS_PIXEL_FORMAT f)

@@ -14,6 +14,7 @@ enum ap_skip_reason {
     AP_SKIP_UNHEALTHY,    /* MP Services: failed its self-test */
     AP_SKIP_NEEDS_X2APIC, /* APIC ID > 254 while in xAPIC mode (0xFF is broadcast) */
     AP_SKIP_DUPLICATE,    /* APIC ID seen before: firmware bug; starting it twice is wrong */
+    AP_SKIP_BROADCAST_ID, /* APIC ID 0xFFFFFFFF: the x2APIC broadcast, no CPU's address */
     AP_SKIP_REASON_COUNT
 };
 

@@ -9,7 +9,7 @@
 #include "pmem.h"
 
 #define BOOTINFO_MAGIC    0x41444F4741504231ULL  /* "1BPAGODA" little-endian */
-#define BOOTINFO_VERSION  2
+#define BOOTINFO_VERSION  3   /* 3: the CPU list moved out of the struct (cpu_list) */
 
 /* Virtual layout. The kernel, its heap and stack windows sit at the same
  * addresses whatever the paging level count (with 5 levels they are in
@@ -39,7 +39,6 @@
 #define KSTACK_WINDOW_END 0xFFFFFF8000000000ULL
 #define KERNEL_STACK_SIZE (64 * KiB)              /* per CPU; an unmapped guard page below each */
 
-#define BOOTINFO_MAX_CPUS    256
 #define BOOTINFO_CMDLINE_MAX 256
 #define BOOTINFO_LOADER_LOG_MAX 2048   /* the loader's progress lines, for the screen */
 
@@ -47,8 +46,10 @@
 #define CPU_FLAG_ENABLED   (1u << 1)
 #define CPU_FLAG_HEALTHY   (1u << 2)
 
+/* One CPU of the list at bootinfo.cpu_list. Entries may only grow (fields
+ * appended, cpu_entry_size says how big they are). */
 struct bootinfo_cpu {
-    uint32_t apic_id;
+    uint32_t apic_id;    /* x2APIC ID: any value but 0xFFFFFFFF (the broadcast) */
     uint32_t flags;      /* CPU_FLAG_* */
     uint32_t package, core, thread;  /* from MP Services location */
     uint32_t pad;
@@ -116,10 +117,15 @@ struct bootinfo {
     paddr_t trampoline;             /* 4 KiB page below 1 MiB for the AP trampoline, 0 = none */
 
     uint32_t cpu_features;          /* BI_CPU_* */
-    uint32_t cpu_count;             /* entries in cpus[] */
+    uint32_t cpu_count;             /* entries at cpu_list, >= 1 */
     uint32_t cpus_from_mp;          /* 1 if EFI_MP_SERVICES_PROTOCOL answered */
     uint32_t bsp_apic_id;
-    struct bootinfo_cpu cpus[BOOTINFO_MAX_CPUS];
+    /* The CPU list: cpu_count entries of cpu_entry_size bytes at physical
+     * cpu_list, in loader-reclaimable memory of its own (sized from MP
+     * Services' count: no fixed limit). */
+    paddr_t cpu_list;
+    uint32_t cpu_entry_size;        /* sizeof(struct bootinfo_cpu) */
+    uint32_t cpu_list_pad;
 
     struct bootinfo_fb fb;
     paddr_t rsdp;                   /* ACPI 2.0+ RSDP, else 1.0, else 0 */
@@ -169,5 +175,13 @@ static inline vaddr_t hhdm_window_end(int levels)
 
 _Static_assert(sizeof(struct pmem_range) == 24, "pmem_range is ABI");
 _Static_assert(sizeof(struct bootinfo_cpu) == 24, "bootinfo_cpu is ABI");
+
+/* The CPU list, given what physical address `phys_offset` is added to for
+ * access (0 in the loader, hhdm_base in the kernel). The caller has checked
+ * cpu_entry_size. */
+static inline const struct bootinfo_cpu *bootinfo_cpus(const struct bootinfo *bi, uint64_t phys_offset)
+{
+    return (const struct bootinfo_cpu *)(uintptr_t)(bi->cpu_list + phys_offset);
+}
 
 #endif

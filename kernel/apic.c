@@ -19,8 +19,10 @@ static bool needs_x2apic(const struct bootinfo *bi)
 {
     if (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD)
         return true; /* no way back to xAPIC without disabling the APIC */
+    const struct bootinfo_cpu *cpus = bootinfo_cpus(bi, bi->hhdm_base);
+
     for (uint32_t i = 0; i < bi->cpu_count; i++)
-        if (bi->cpus[i].apic_id > XAPIC_MAX_ID)
+        if (cpus[i].apic_id > XAPIC_MAX_ID)
             return true;
     return false;
 }

@@ -21,8 +21,10 @@
 #define VEC_PAGE_FAULT  14
 #define SPACES_MIN      2
 
-static struct uspace spaces[BOOTINFO_MAX_CPUS + SPACES_MIN];
-static paddr_t user_frame[BOOTINFO_MAX_CPUS + SPACES_MIN];
+/* nspaces entries each, visits one per CPU index: sized from the CPU count
+ * (kmem_alloc_table) before the check takes its totals. */
+static struct uspace *spaces;
+static paddr_t *user_frame;
 static unsigned nspaces;
 static vaddr_t kernel_late_va;
 
@@ -31,7 +33,7 @@ struct visit {
     bool own_ok, kernel_ok, next_ok, gone_ok;
     uint64_t other_probe, other_cr2;
 };
-static struct visit visits[BOOTINFO_MAX_CPUS];
+static struct visit *visits;
 
 static bool faulted_at(uint64_t probe, vaddr_t va)
 {
@@ -142,8 +144,11 @@ void selftest_aspace(struct check_result *r)
     bool unmapped = false;
     char detail[128];
 
-    kmem_totals(before);
     nspaces = MAX(SPACES_MIN, smp_cpu_count());
+    spaces = kmem_alloc_table(nspaces, sizeof(*spaces));
+    user_frame = kmem_alloc_table(nspaces, sizeof(*user_frame));
+    visits = kmem_alloc_table(smp_cpu_count(), sizeof(*visits));
+    kmem_totals(before);
     bool ok = true;
     for (unsigned i = 0; i < nspaces && ok; i++)
         ok = make_space(i) == 0 && tables_minimal(i);

@@ -24,9 +24,11 @@
 static bool pcid_on;
 static struct spinlock pcid_lock;
 static struct pcid_pool pcids;
-/* The space each CPU is in (NULL: the kernel root). Written by that CPU
- * only; read by others to refuse destroying or unmapping under them. */
-static const struct uspace *volatile current[BOOTINFO_MAX_CPUS];
+/* The space each CPU is in (NULL: the kernel root), by CPU index, sized by
+ * uspace_init once every CPU is up. Written by that CPU only; read by
+ * others to refuse destroying or unmapping under them. */
+static const struct uspace *volatile *current;
+#define NO_CPU UINT32_MAX   /* in_use_elsewhere: no CPU excepted */
 
 static paddr_t table_alloc(void *ctx)
 {
@@ -67,6 +69,7 @@ static void pcid_enable_here(void *arg)
 void uspace_init(void)
 {
     pcid_on = (cpuid(CPUID_FEATURES, 0).ecx & CPUID1_ECX_PCID) != 0;
+    current = kmem_alloc_table(smp_cpu_count(), sizeof(*current));
     pcid_pool_init(&pcids);
     if (pcid_on)
         smp_call_all(pcid_enable_here, NULL);
@@ -106,10 +109,10 @@ int uspace_create(struct uspace *us)
     return rc;
 }
 
-/* Is `us` loaded on any CPU but `except` (BOOTINFO_MAX_CPUS: none)? */
+/* Is `us` loaded on any CPU but `except` (NO_CPU: none)? */
 static bool in_use_elsewhere(const struct uspace *us, unsigned except)
 {
-    for (unsigned c = 0; c < BOOTINFO_MAX_CPUS; c++)
+    for (unsigned c = 0; c < smp_cpu_count(); c++)
         if (c != except && current[c] == us)
             return true;
     return false;
@@ -117,7 +120,7 @@ static bool in_use_elsewhere(const struct uspace *us, unsigned except)
 
 int uspace_destroy(struct uspace *us)
 {
-    if (in_use_elsewhere(us, BOOTINFO_MAX_CPUS))
+    if (in_use_elsewhere(us, NO_CPU))
         return -E_BUSY;
     int rc = aspace_destroy(&us->as);
     if (rc == 0 && pcid_on)

@@ -37,6 +37,10 @@ static void validate_bootinfo(const struct bootinfo *bi)
               bi->paging_levels, (read_cr4() & CR4_LA57) != 0, (unsigned long)bi->hhdm_base,
               (unsigned long)bi->pmem_count, (unsigned long)bi->pmem_capacity);
     kmem_set_layout(bi);
+    if (bi->cpu_count == 0 || bi->cpu_list == 0 || bi->cpu_entry_size != sizeof(struct bootinfo_cpu))
+        panic("boot info: CPU list of %u entries of %u bytes at 0x%lx (expected entries of %u bytes)",
+              bi->cpu_count, bi->cpu_entry_size, (unsigned long)bi->cpu_list,
+              (unsigned)sizeof(struct bootinfo_cpu));
 }
 
 void kmain(struct bootinfo *bi);

@@ -32,10 +32,10 @@ struct walk {
 };
 
 static struct walk target;
-static uint64_t seen_recursive[BOOTINFO_MAX_CPUS][PT_LEVELS_MAX + 1];
-static uint64_t probe_after[BOOTINFO_MAX_CPUS][2];
-
-static uint64_t seen_ticks[BOOTINFO_MAX_CPUS];
+/* By CPU index, sized from the CPU count before the totals are taken. */
+static uint64_t (*seen_recursive)[PT_LEVELS_MAX + 1];
+static uint64_t (*probe_after)[2];
+static uint64_t *seen_ticks;
 
 static uint64_t *table_index(paddr_t table, vaddr_t va, int level)
 {
@@ -272,6 +272,9 @@ void selftest_ptaccess(struct check_result *r)
     paddr_t pa;
     vaddr_t va = 0;
 
+    seen_recursive = kmem_alloc_table(smp_cpu_count(), sizeof(*seen_recursive));
+    probe_after = kmem_alloc_table(smp_cpu_count(), sizeof(*probe_after));
+    seen_ticks = kmem_alloc_table(smp_cpu_count(), sizeof(*seen_ticks));
     kmem_totals(before);
     bool ok = kmem_alloc_frame(PAGE_SIZE, PMEM_KERNEL_HEAP, &pa) == 0;
     if (ok && kmem_map_fresh(pa, PAGE_SIZE, PT_MAP_WRITE, &va) != 0) {

@@ -43,11 +43,15 @@ _Static_assert(sizeof(struct cpu) <= CPU_STRUCT_BYTES, "struct cpu outgrew its a
 
 extern char ap_entry64[];
 
-/* Read by the trampoline (ap_entry64): the table it scans for its APIC ID. */
-struct ap_slot ap_slots[BOOTINFO_MAX_CPUS];
+/* Read by the trampoline (ap_entry64): the table it scans for its APIC ID,
+ * allocated to fit the CPU list (select_slots). */
+struct ap_slot *ap_slots;
 uint32_t ap_slot_count;
 
-static struct cpu *cpus[BOOTINFO_MAX_CPUS];   /* by index; NULL until online */
+/* By index; NULL until online. The BSP's own entry until select_slots
+ * allocates the table for every CPU to start. */
+static struct cpu *bsp_only[1];
+static struct cpu **cpus = bsp_only;
 static unsigned cpu_count = 1;                /* indices handed out, BSP = 0 */
 static volatile unsigned online = 1;
 static uint64_t bsp_pat;                      /* the PAT every AP copies */
@@ -128,41 +132,52 @@ static const char *smp_unavailable(const struct bootinfo *bi)
         return "no-trampoline-page";
     if (bi->cpu_count <= 1)
         return "single-cpu";
-    if (!apslots_bsp_consistent(bi->cpus, bi->cpu_count, bi->bsp_apic_id, this_cpu()->apic_id))
+    if (!apslots_bsp_consistent(bootinfo_cpus(bi, bi->hhdm_base), bi->cpu_count, bi->bsp_apic_id,
+                                this_cpu()->apic_id))
         return BSP_MISMATCH;
     return NULL;
 }
 
-/* Which APs to start (apslots.c decides); skipped ones are reported once. */
+/* Which APs to start (apslots.c decides); skipped ones are reported once.
+ * The slot table and the CPU table are sized from the loader's list: at
+ * most every listed CPU but the BSP gets a slot. */
 static void select_slots(const struct bootinfo *bi)
 {
-    static enum ap_skip_reason reasons[BOOTINFO_MAX_CPUS];
+    const struct bootinfo_cpu *list = bootinfo_cpus(bi, bi->hhdm_base);
+    uint32_t n = bi->cpu_count;
+    enum ap_skip_reason *reasons = kmem_alloc_table(n, sizeof(*reasons));
 
-    ap_slot_count = apslots_build(bi->cpus, bi->cpu_count, apic_is_x2apic(), 1, ap_slots,
-                                  BOOTINFO_MAX_CPUS, reasons);
-    for (uint32_t i = 0; i < bi->cpu_count; i++)
+    ap_slots = kmem_alloc_table(n, sizeof(*ap_slots));
+    ap_slot_count = apslots_build(list, n, apic_is_x2apic(), 1, ap_slots, n, reasons);
+    for (uint32_t i = 0; i < n; i++)
         if (reasons[i] != AP_START && reasons[i] != AP_SKIP_BSP)
-            kprintf("pagoda: cpu apic=%u skipped reason=%s\n", bi->cpus[i].apic_id,
+            kprintf("pagoda: cpu apic=%u skipped reason=%s\n", list[i].apic_id,
                     apslots_reason_name(reasons[i]));
+    struct cpu **table = kmem_alloc_table(1 + ap_slot_count, sizeof(*table));
+    table[0] = cpus[0];
+    cpus = table;
 }
 
 /* Each slot gets a stack behind a guard page and a struct cpu. They stay
  * allocated whatever becomes of the AP: one that was parked may still be
- * running on them until its INIT lands. */
-static int equip_slots(void)
+ * running on them until its INIT lands. A failure is fatal and says which
+ * resource ran out for which AP (the stacks' virtual ranges once did, at
+ * 255 APs: "out of memory" hid it). */
+static void equip_slots(void)
 {
     paddr_t pa;
+    int rc;
 
     for (uint32_t i = 0; i < ap_slot_count; i++) {
         struct ap_slot *s = &ap_slots[i];
-        if (kmem_alloc_stack(KERNEL_STACK_SIZE, &s->stack_top, &pa) != 0 ||
-            kmem_alloc_frame(CPU_STRUCT_BYTES, PMEM_KERNEL_DATA, &pa) != 0)
-            return -E_NOMEM;
+        if ((rc = kmem_alloc_stack(KERNEL_STACK_SIZE, &s->stack_top, &pa)) != 0)
+            panic("smp: no stack for AP %u of %u (error %d)", i + 1, ap_slot_count, rc);
+        if ((rc = kmem_alloc_frame(CPU_STRUCT_BYTES, PMEM_KERNEL_DATA, &pa)) != 0)
+            panic("smp: no struct cpu for AP %u of %u (error %d)", i + 1, ap_slot_count, rc);
         s->cpu = phys_to_virt(pa);
         s->state = AP_STATE_READY;
     }
     cpu_count = 1 + ap_slot_count;
-    return 0;
 }
 
 static void send_or_report(int rc, const struct ap_slot *s, const char *what)
@@ -348,8 +363,10 @@ uint64_t smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
     mtrr_save_bsp();
     bsp_pat = rdmsr(MSR_PAT);
     cpus[0]->pat = bsp_pat;
-    if (equip_slots() != 0 || transitional_build(&t, bi->trampoline) != 0)
-        panic("smp: out of memory preparing %u APs", ap_slot_count);
+    equip_slots();
+    int rc = transitional_build(&t, bi->trampoline);
+    if (rc != 0)
+        panic("smp: no transitional page tables below 4 GiB (error %d)", rc);
     trampoline_install(bi, &t);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 

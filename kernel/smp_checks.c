@@ -18,7 +18,7 @@
 #define STRESS_ROUNDS_MIN   2
 #define PATTERN_BASE       0xC0FFEE0000000000ULL
 #define TRANSLATE_PATTERN  0x7A5C0DE000000000ULL
-#define TAG_BASE           0xA0
+#define ALIAS_BASE         0xA11A5000000000ULL
 #define BREAK_KEY          "pagoda.break"   /* =translate: the test of smp-translate */
 
 struct per_cpu_result {
@@ -37,8 +37,14 @@ struct per_cpu_result {
     uint64_t cr2;
 };
 
-static struct per_cpu_result results[BOOTINFO_MAX_CPUS];
-static volatile uint8_t data_tag[BOOTINFO_MAX_CPUS];   /* one byte per CPU: no races */
+/* By CPU index, smp_cpu_count() entries: allocated by selftest_smp. */
+static struct per_cpu_result *results;
+/* A word of the kernel's .bss that every CPU bumps through the kernel's own
+ * mapping and reads back through its HHDM alias (they must be one frame).
+ * One counter, not a byte per CPU: no table to size with the CPU count,
+ * and no race (a CPU must see at least its own increment and never more
+ * than every CPU's). Starts at ALIAS_BASE, so zeroed memory does not pass. */
+static volatile uint64_t alias_counter;
 
 static struct per_cpu_result *mine(void)
 {
@@ -128,8 +134,8 @@ static uint64_t translate_pattern(unsigned cpu, paddr_t pa)
 
 /* Phase 1, on every CPU: map a fresh frame at a fresh kernel address and
  * write this CPU's pattern through that mapping (this CPU's MMU walks the
- * tables it just changed). Also: a byte written through the kernel's data
- * mapping reads back through its HHDM alias. */
+ * tables it just changed). Also: the word this CPU bumped through the
+ * kernel's data mapping reads back through its HHDM alias. */
 static void translate_map_here(void *arg)
 {
     const struct bootinfo *bi = arg;
@@ -149,10 +155,10 @@ static void translate_map_here(void *arg)
     if (r->wrote)
         *(volatile uint64_t *)r->va = translate_pattern(me, r->pa);
 
-    uint8_t tag = (uint8_t)(TAG_BASE + me);
-    paddr_t tag_pa = bi->kernel_phys + ((vaddr_t)&data_tag[me] - bi->kernel_virt);
-    data_tag[me] = tag;
-    r->alias_ok = *(volatile uint8_t *)phys_to_virt(tag_pa) == tag;
+    uint64_t bumped = __atomic_add_fetch(&alias_counter, 1, __ATOMIC_SEQ_CST);
+    paddr_t alias_pa = bi->kernel_phys + ((vaddr_t)&alias_counter - bi->kernel_virt);
+    uint64_t seen = __atomic_load_n((volatile uint64_t *)phys_to_virt(alias_pa), __ATOMIC_SEQ_CST);
+    r->alias_ok = seen >= bumped && seen <= ALIAS_BASE + smp_cpu_count();
 }
 
 /* Does this CPU see CPU c's page, through c's fresh mapping (which this
@@ -205,6 +211,7 @@ static bool check_translations(const struct bootinfo *bi, char *detail, size_t l
         fmt_snprintf(detail, len, "reason=no-frame");
         return false;
     }
+    alias_counter = ALIAS_BASE;
     smp_call_all(translate_map_here, (void *)bi);
     smp_call_all(translate_read_here, NULL);
     bool cleaned = break_translate_cleanup();
@@ -421,6 +428,9 @@ void selftest_smp(const struct bootinfo *bi, bool test_mode, struct check_result
 {
     bool single = smp_online_count() < 2;
     char detail[128];
+
+    if (!single && !results)
+        results = kmem_alloc_table(smp_cpu_count(), sizeof(*results));
 
     for (size_t i = 0; i < ARRAY_LEN(smp_checks); i++) {
         const struct smp_check *c = &smp_checks[i];

@@ -23,7 +23,7 @@ ap_entry64:
     cpuid
     shrl    $24, %ebx
     movl    %ebx, %esi              /* xAPIC: initial APIC ID, 8 bits */
-1:  leaq    ap_slots(%rip), %rdi    /* scan the slot table for our APIC ID */
+1:  movq    ap_slots(%rip), %rdi    /* scan the slot table (a pointer) for our APIC ID */
     movl    ap_slot_count(%rip), %ecx
 2:  testl   %ecx, %ecx
     jz      3f                      /* not ours to start: park */

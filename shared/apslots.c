@@ -21,6 +21,8 @@ static enum ap_skip_reason verdict(const struct bootinfo_cpu *c, bool x2apic,
         return AP_SKIP_DISABLED;
     if (!(c->flags & CPU_FLAG_HEALTHY))
         return AP_SKIP_UNHEALTHY;
+    if (c->apic_id == X2APIC_BROADCAST_ID)
+        return AP_SKIP_BROADCAST_ID;
     if (!x2apic && c->apic_id > XAPIC_MAX_ID)
         return AP_SKIP_NEEDS_X2APIC;
     if (seen_before(slots, n, c->apic_id))
@@ -126,6 +128,7 @@ const char *apslots_reason_name(enum ap_skip_reason r)
     case AP_SKIP_UNHEALTHY: return "unhealthy";
     case AP_SKIP_NEEDS_X2APIC: return "apic-id-needs-x2apic";
     case AP_SKIP_DUPLICATE: return "duplicate-apic-id";
+    case AP_SKIP_BROADCAST_ID: return "apic-id-is-broadcast";
     case AP_SKIP_REASON_COUNT: break;
     }
     return "?";

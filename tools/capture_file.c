@@ -14,7 +14,10 @@
 #define FIELDS_MAX      16
 #define DESC_COUNT_MAX  (1u << 20)    /* real maps hold 50-1000 descriptors */
 #define DESC_SIZE_MAX   4096          /* a descriptor larger than a page is corrupt */
-#define CPU_COUNT_MAX   BOOTINFO_MAX_CPUS  /* what the loader records at most */
+/* The loader records every CPU MP Services reports (bootinfo.cpu_list has
+ * no fixed size); this only bounds what a damaged file can make us allocate,
+ * far above any machine's CPU count. */
+#define CPU_COUNT_MAX   (1u << 20)
 #define REST_OF_LINE    "vendor"      /* the one field whose value may hold blanks */
 
 struct field {

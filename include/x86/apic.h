@@ -51,6 +51,7 @@
 
 #define XAPIC_BROADCAST_ID 0xFF          /* never a target: it would reach every CPU */
 #define XAPIC_MAX_ID       0xFE
+#define X2APIC_BROADCAST_ID X86_U(0xFFFFFFFF) /* x2APIC: every ID below it is a CPU's */
 
 /* STARTUP vector: a page number below 1 MiB; 0xA0-0xBF are reserved
  * (SDM Vol. 3A 8.4.4.1). */

@@ -25,34 +25,71 @@ static void test_selection_table(void **state)
         { .apic_id = 0xFF, .flags = OK },                     /* broadcast ID in xAPIC */
         { .apic_id = 300, .flags = OK },                      /* needs x2APIC */
         { .apic_id = 6, .flags = OK },                        /* duplicate */
+        { .apic_id = 0xFFFFFFFE, .flags = OK },               /* the highest x2APIC ID */
+        { .apic_id = 0xFFFFFFFF, .flags = OK },               /* the x2APIC broadcast */
     };
     static const enum ap_skip_reason want_x[] = {
         AP_SKIP_BSP, AP_START, AP_SKIP_DISABLED, AP_SKIP_UNHEALTHY,
         AP_START, AP_SKIP_NEEDS_X2APIC, AP_SKIP_NEEDS_X2APIC, AP_SKIP_DUPLICATE,
+        AP_SKIP_NEEDS_X2APIC, AP_SKIP_BROADCAST_ID,
     };
     static const enum ap_skip_reason want_x2[] = {
         AP_SKIP_BSP, AP_START, AP_SKIP_DISABLED, AP_SKIP_UNHEALTHY,
         AP_START, AP_START, AP_START, AP_SKIP_DUPLICATE,
+        AP_START, AP_SKIP_BROADCAST_ID,
     };
-    struct ap_slot slots[8];
-    enum ap_skip_reason reasons[8];
+    struct ap_slot slots[10];
+    enum ap_skip_reason reasons[10];
     (void)state;
 
-    uint32_t n = apslots_build(cpus, 8, false, 1, slots, 8, reasons);
+    uint32_t n = apslots_build(cpus, 10, false, 1, slots, 10, reasons);
     assert_int_equal(n, 2);
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 10; i++)
         assert_int_equal(reasons[i], want_x[i]);
     assert_int_equal(slots[0].apic_id, 1);
     assert_int_equal(slots[0].index, 1);
     assert_int_equal(slots[1].apic_id, 6);
     assert_int_equal(slots[1].index, 2);
 
-    n = apslots_build(cpus, 8, true, 1, slots, 8, reasons);
-    assert_int_equal(n, 4);
-    for (int i = 0; i < 8; i++)
+    n = apslots_build(cpus, 10, true, 1, slots, 10, reasons);
+    assert_int_equal(n, 5);
+    for (int i = 0; i < 10; i++)
         assert_int_equal(reasons[i], want_x2[i]);
     assert_int_equal(slots[3].apic_id, 300);
     assert_int_equal(slots[3].index, 4);
+    assert_int_equal(slots[4].apic_id, 0xFFFFFFFE);
+    assert_string_equal(apslots_reason_name(AP_SKIP_BROADCAST_ID), "apic-id-is-broadcast");
+}
+
+/* A big machine as QEMU numbers it: 4 sockets x 256 cores, x2APIC IDs
+ * socket << 8 | core, only every third core present (sparse, most above
+ * 255). Every one but the BSP gets a slot, in order, and each AP finds its
+ * own: nothing in the selection or the lookup has a CPU limit. */
+static void test_big_sparse_x2apic(void **state)
+{
+    enum { SOCKETS = 4, CORES = 256, STEP = 3 };
+    static struct bootinfo_cpu cpus[SOCKETS * CORES];
+    static struct ap_slot slots[SOCKETS * CORES];
+    uint32_t n = 0;
+    (void)state;
+
+    for (uint32_t s = 0; s < SOCKETS; s++)
+        for (uint32_t c = 0; c < CORES; c += STEP, n++)
+            cpus[n] = (struct bootinfo_cpu){ .apic_id = s << 8 | c, .flags = OK | (n == 0 ? CPU_FLAG_BSP : 0) };
+    assert_true(n > 256);
+    uint32_t got = apslots_build(cpus, n, true, 1, slots, n, NULL);
+    assert_int_equal(got, n - 1);
+    for (uint32_t i = 0; i < got; i++) {
+        assert_int_equal(slots[i].apic_id, cpus[i + 1].apic_id);
+        assert_int_equal(slots[i].index, i + 1);
+        slots[i].state = AP_STATE_READY;
+    }
+    for (uint32_t i = 0; i < got; i++)
+        assert_ptr_equal(apslots_find(slots, got, cpus[i + 1].apic_id), &slots[i]);
+    assert_null(apslots_find(slots, got, 1));   /* core 1: not present */
+    /* In xAPIC mode only socket 0's cores 3, 6, ..., 252: 0 is the BSP,
+     * 255 the xAPIC broadcast, the other sockets' IDs need x2APIC. */
+    assert_int_equal(apslots_build(cpus, n, false, 1, slots, n, NULL), 252 / STEP);
 }
 
 static void test_capacity_respected(void **state)
@@ -289,6 +326,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_selection_table), cmocka_unit_test(test_capacity_respected),
+        cmocka_unit_test(test_big_sparse_x2apic),
         cmocka_unit_test(test_find_sparse), cmocka_unit_test(test_find_matches_model),
         cmocka_unit_test(test_bsp_consistency), cmocka_unit_test(test_handshake_in_turn),
         cmocka_unit_test(test_handshake_races),
