@@ -139,7 +139,8 @@ void smp_call_all(smp_fn fn, void *arg);
 void smp_call_join(struct cpu *c);           /* an AP about to go online: no call pending */
 __attribute__((noreturn)) void smp_idle(void);
 /* Wait until answered(c, token) holds for every online CPU but the caller;
- * after timeout_us, panic naming the CPUs that did not `what`. */
+ * after timeout_us plus an allowance per online CPU, panic naming the CPUs
+ * that did not `what`. */
 typedef bool (*smp_answered)(const struct cpu *c, uint64_t token);
 void smp_wait_all(smp_answered answered, uint64_t token, uint64_t timeout_us, const char *what);
 #define SMP_LIST_CHARS 192   /* room for a report list of APIC IDs */
