@@ -22,7 +22,7 @@
 #define SPACES_MIN      2
 
 /* nspaces entries each, visits one per CPU index: sized from the CPU count
- * (kmem_alloc_table) before the check takes its totals. */
+ * (ktable_alloc) before the check takes its totals. */
 static struct uspace *spaces;
 static paddr_t *user_frame;
 static unsigned nspaces;
@@ -145,9 +145,9 @@ void selftest_aspace(struct check_result *r)
     char detail[128];
 
     nspaces = MAX(SPACES_MIN, smp_cpu_count());
-    spaces = kmem_alloc_table(nspaces, sizeof(*spaces));
-    user_frame = kmem_alloc_table(nspaces, sizeof(*user_frame));
-    visits = kmem_alloc_table(smp_cpu_count(), sizeof(*visits));
+    spaces = ktable_alloc(nspaces, sizeof(*spaces));
+    user_frame = ktable_alloc(nspaces, sizeof(*user_frame));
+    visits = ktable_alloc(smp_cpu_count(), sizeof(*visits));
     kmem_totals(before);
     bool ok = true;
     for (unsigned i = 0; i < nspaces && ok; i++)

@@ -69,7 +69,7 @@ static void pcid_enable_here(void *arg)
 void uspace_init(void)
 {
     pcid_on = (cpuid(CPUID_FEATURES, 0).ecx & CPUID1_ECX_PCID) != 0;
-    current = kmem_alloc_table(smp_cpu_count(), sizeof(*current));
+    current = ktable_alloc(smp_cpu_count(), sizeof(*current));
     pcid_pool_init(&pcids);
     if (pcid_on)
         smp_call_all(pcid_enable_here, NULL);

@@ -209,13 +209,13 @@ bool kmem_pcpu_on(void);                    /* frame caches and lazy heap flushe
 int kmem_map_at(vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
 int kmem_unmap_at(vaddr_t va, uint64_t len); /* flushes; the reservation stays */
 int kmem_recursive_slot(bool on);            /* off: cleared and flushed everywhere */
-/* The block falloc hands out for `bytes`: a power of two, a page at least. */
-uint64_t kmem_block_size(uint64_t bytes);
-/* A zeroed table of `count` entries of `elem` bytes in kernel-data frames,
- * kept for good: the tables sized at boot from the CPU count (per-CPU
- * results, slots, virtual ranges). Panics when memory is short: nothing at
- * boot can do without them. */
-void *kmem_alloc_table(uint64_t count, uint64_t elem);
+
+/* ktable.c: tables sized at boot. ktable_alloc: a zeroed table of `count`
+ * entries of `elem` bytes in kernel-data frames (a block of
+ * ktable_block_size bytes), kept for good: per-CPU tables, slots, virtual
+ * ranges. Panics when memory is short: nothing at boot can do without. */
+uint64_t ktable_block_size(uint64_t bytes);
+void *ktable_alloc(uint64_t count, uint64_t elem);
 
 /* selftest.c */
 struct check_result {

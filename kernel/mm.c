@@ -14,8 +14,6 @@
  * never a frames_lock while holding kmem_lock; a CPU that waits long for
  * kmem_lock sleeps between tries. pagoda.mm.pcpu=0 turns all three off
  * (the baseline `make bench` compares against). */
-#include <string.h>
-
 #include "kernel.h"
 #include "x86/cpu.h"
 #include "x86/pte.h"
@@ -568,31 +566,4 @@ int kmem_recursive_slot(bool on)
                       pt_recursive_span(kmem.pt.levels));
     spin_unlock(&kmem_lock);
     return rc;
-}
-
-/* ---- tables sized at boot ----------------------------------------------- */
-
-uint64_t kmem_block_size(uint64_t bytes)
-{
-    uint64_t size = PAGE_SIZE;
-    while (size < bytes && size <= UINT64_MAX / 2)
-        size <<= 1;
-    return size;
-}
-
-void *kmem_alloc_table(uint64_t count, uint64_t elem)
-{
-    uint64_t bytes = count * elem;
-    paddr_t pa;
-    int rc;
-
-    if (count != 0 && bytes / count != elem)
-        panic("mm: a table of %lu entries of %lu bytes overflows", (unsigned long)count,
-              (unsigned long)elem);
-    if ((rc = kmem_alloc_frame(kmem_block_size(bytes), PMEM_KERNEL_DATA, &pa)) != 0)
-        panic("mm: no memory for a table of %lu entries of %lu bytes (%d)", (unsigned long)count,
-              (unsigned long)elem, rc);
-    void *p = phys_to_virt(pa);
-    memset(p, 0, bytes);
-    return p;
 }

@@ -272,9 +272,9 @@ void selftest_ptaccess(struct check_result *r)
     paddr_t pa;
     vaddr_t va = 0;
 
-    seen_recursive = kmem_alloc_table(smp_cpu_count(), sizeof(*seen_recursive));
-    probe_after = kmem_alloc_table(smp_cpu_count(), sizeof(*probe_after));
-    seen_ticks = kmem_alloc_table(smp_cpu_count(), sizeof(*seen_ticks));
+    seen_recursive = ktable_alloc(smp_cpu_count(), sizeof(*seen_recursive));
+    probe_after = ktable_alloc(smp_cpu_count(), sizeof(*probe_after));
+    seen_ticks = ktable_alloc(smp_cpu_count(), sizeof(*seen_ticks));
     kmem_totals(before);
     bool ok = kmem_alloc_frame(PAGE_SIZE, PMEM_KERNEL_HEAP, &pa) == 0;
     if (ok && kmem_map_fresh(pa, PAGE_SIZE, PT_MAP_WRITE, &va) != 0) {

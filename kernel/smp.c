@@ -32,11 +32,19 @@
  * of a 250 ms deadline: half a second, which still keeps the "late" boot
  * test short. */
 #define AP_ALIVE_TIMEOUT_US   500000
+/* ... plus this per AP in the wave: the deadline names dead CPUs, it does
+ * not time live ones, and under emulation every vCPU is a host thread that
+ * must be scheduled (288 vCPUs on 2 host cores: 3 s to online). */
+#define AP_ALIVE_PER_AP_US    10000
 /* An AP's wait for its release: the BSP's deadline plus time to decide and
  * print, several times over. */
-#define AP_RELEASE_TIMEOUT_US (8 * AP_ALIVE_TIMEOUT_US)
-/* Released to online is a few stores on the AP. */
-#define AP_PUBLISH_TIMEOUT_US AP_ALIVE_TIMEOUT_US
+#define AP_RELEASE_FACTOR     8
+/* SIPIs again, this often, to the APs that have not said alive: a SIPI that
+ * arrives while the AP's INIT is still pending is lost (an emulator's vCPU
+ * thread that has not run since the INIT; 288 vCPUs on 2 host cores lost
+ * 16 APs that way), and a CPU not in wait-for-SIPI ignores one (SDM Vol. 3A
+ * 8.4.4.1), so the APs already running are not disturbed. */
+#define SIPI_RESEND_US        50000
 #define FOUR_GIB           (4 * GiB)
 #define CPU_STRUCT_BYTES   64 * KiB   /* power of two >= sizeof(struct cpu) */
 _Static_assert(sizeof(struct cpu) <= CPU_STRUCT_BYTES, "struct cpu outgrew its allocation");
@@ -57,6 +65,20 @@ static volatile unsigned online = 1;
 static uint64_t bsp_pat;                      /* the PAT every AP copies */
 static const struct smp_options *options;
 static struct ap_start_timing timing;
+static unsigned sipi_resent;                  /* SIPIs sent again (SIPI_RESEND_US) */
+
+/* The BSP's deadline for a wave of `aps` APs to say alive, from its first
+ * INIT; also the bound for released APs to publish themselves. */
+static uint64_t alive_timeout_us(uint32_t aps)
+{
+    return AP_ALIVE_TIMEOUT_US + (uint64_t)AP_ALIVE_PER_AP_US * aps;
+}
+
+/* An AP's wait for its release: past the longest deadline, the parallel wave's. */
+static uint64_t release_timeout_us(void)
+{
+    return AP_RELEASE_FACTOR * alive_timeout_us(ap_slot_count);
+}
 
 unsigned smp_online_count(void) { return online; }
 unsigned smp_cpu_count(void) { return cpu_count; }
@@ -145,15 +167,15 @@ static void select_slots(const struct bootinfo *bi)
 {
     const struct bootinfo_cpu *list = bootinfo_cpus(bi, bi->hhdm_base);
     uint32_t n = bi->cpu_count;
-    enum ap_skip_reason *reasons = kmem_alloc_table(n, sizeof(*reasons));
+    enum ap_skip_reason *reasons = ktable_alloc(n, sizeof(*reasons));
 
-    ap_slots = kmem_alloc_table(n, sizeof(*ap_slots));
+    ap_slots = ktable_alloc(n, sizeof(*ap_slots));
     ap_slot_count = apslots_build(list, n, apic_is_x2apic(), 1, ap_slots, n, reasons);
     for (uint32_t i = 0; i < n; i++)
         if (reasons[i] != AP_START && reasons[i] != AP_SKIP_BSP)
             kprintf("pagoda: cpu apic=%u skipped reason=%s\n", list[i].apic_id,
                     apslots_reason_name(reasons[i]));
-    struct cpu **table = kmem_alloc_table(1 + ap_slot_count, sizeof(*table));
+    struct cpu **table = ktable_alloc(1 + ap_slot_count, sizeof(*table));
     table[0] = cpus[0];
     cpus = table;
 }
@@ -210,15 +232,20 @@ static bool test_hook(bool set, uint32_t apic, const struct ap_slot *s)
     return set && s->apic_id == apic;
 }
 
-static void sipi_pending(uint32_t page, const struct ap_slot *only)
+/* Returns how many SIPIs it sent. */
+static unsigned sipi_pending(uint32_t page, const struct ap_slot *only)
 {
+    unsigned sent = 0;
+
     for (uint32_t i = 0; i < ap_slot_count; i++) {
         const struct ap_slot *s = &ap_slots[i];
         if (!in_scope(s, only) || apslots_state(s) != AP_STATE_READY ||
             test_hook(options->withhold, options->withhold_apic, s))
             continue;
         send_or_report(lapic_send_startup(apic_io(), s->apic_id, page), s, "STARTUP");
+        sent++;
     }
+    return sent;
 }
 
 /* One wave, or one CPU when `only` is set: INIT, wait, SIPI, wait, SIPI. */
@@ -228,9 +255,9 @@ static void start_wave(uint32_t page, const struct ap_slot *only)
         if (in_scope(&ap_slots[i], only))
             send_or_report(lapic_send_init(apic_io(), ap_slots[i].apic_id), &ap_slots[i], "INIT");
     timer_delay_us(timing.init_wait_us);   /* exact; the APs sit in INIT, nothing to yield to */
-    sipi_pending(page, only);
+    (void)sipi_pending(page, only);
     timer_delay_us(timing.sipi_wait_us);
-    sipi_pending(page, only);
+    (void)sipi_pending(page, only);
 }
 
 static unsigned slots_in_state(const struct ap_slot *only, uint32_t state)
@@ -290,15 +317,30 @@ static void decide(const struct ap_slot *only)
     }
 }
 
+/* Until every AP in scope said alive, or the deadline; SIPIs again every
+ * SIPI_RESEND_US to those that have not (see there). */
+static void wait_alive(uint32_t page, const struct ap_slot *only, uint64_t deadline)
+{
+    uint64_t resend = rdtsc() + timer_us_to_ticks(SIPI_RESEND_US);
+
+    while (slots_in_state(only, AP_STATE_READY) && rdtsc() < deadline) {
+        apic_sleep_us(WAIT_SLICE_US);
+        if (rdtsc() >= resend) {
+            sipi_resent += sipi_pending(page, only);
+            resend = rdtsc() + timer_us_to_ticks(SIPI_RESEND_US);
+        }
+    }
+}
+
 /* A released AP that does not reach ONLINE may have half-published itself
  * (in cpus[] but not counted): nothing after this could trust the CPU
  * table, so that is fatal. */
-static void wait_published(const struct ap_slot *only)
+static void wait_published(const struct ap_slot *only, uint64_t timeout_us)
 {
     char late[SMP_LIST_CHARS];
     size_t n = 0;
 
-    wait_while(only, AP_STATE_RELEASED, rdtsc() + timer_us_to_ticks(AP_PUBLISH_TIMEOUT_US));
+    wait_while(only, AP_STATE_RELEASED, rdtsc() + timer_us_to_ticks(timeout_us));
     if (slots_in_state(only, AP_STATE_RELEASED) == 0)
         return;
     late[0] = '\0';
@@ -306,18 +348,19 @@ static void wait_published(const struct ap_slot *only)
         if (in_scope(&ap_slots[i], only) && apslots_state(&ap_slots[i]) == AP_STATE_RELEASED)
             n = smp_list_add(late, sizeof(late), n, ap_slots[i].apic_id);
     panic("smp: cpus %s were released but did not come online within %lu ms", late,
-          (unsigned long)(AP_PUBLISH_TIMEOUT_US / 1000));
+          (unsigned long)(timeout_us / 1000));
 }
 
 /* One wave (or one CPU in serial mode), start to finish. */
 static void bring_up(uint32_t page, const struct ap_slot *only)
 {
-    uint64_t deadline = rdtsc() + timer_us_to_ticks(AP_ALIVE_TIMEOUT_US);
+    uint64_t timeout_us = alive_timeout_us(only ? 1 : ap_slot_count);
+    uint64_t deadline = rdtsc() + timer_us_to_ticks(timeout_us);
 
     start_wave(page, only);
-    wait_while(only, AP_STATE_READY, deadline);
+    wait_alive(page, only, deadline);
     decide(only);
-    wait_published(only);
+    wait_published(only, timeout_us);
 }
 
 /* Printed by each CPU itself, once all are up: printing is slow (serial,
@@ -386,9 +429,9 @@ uint64_t smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
         transitional_free(&t, bi->trampoline);
     smp_call_all(report_online, NULL);   /* each CPU's own line, before the summary */
 
-    kprintf("pagoda: smp online=%u expected=%u bringup_us=%lu mode=%s apic=%s init_wait_us=%u "
-            "sipi_wait_us=%u waits=%s parked=%u\n", online, bi->cpu_count,
-            (unsigned long)timer_ticks_to_us(elapsed), serial ? "serial" : "parallel",
+    kprintf("pagoda: smp online=%u expected=%u bringup_us=%lu sipi_resent=%u mode=%s apic=%s "
+            "init_wait_us=%u sipi_wait_us=%u waits=%s parked=%u\n", online, bi->cpu_count,
+            (unsigned long)timer_ticks_to_us(elapsed), sipi_resent, serial ? "serial" : "parallel",
             apic_is_x2apic() ? "x2apic" : "xapic", timing.init_wait_us, timing.sipi_wait_us,
             timing.legacy ? (opt->init_delay_legacy ? "legacy-asked" : "legacy-cpu") : "modern", parked);
     return t0 + elapsed;
@@ -445,7 +488,7 @@ void ap_main(struct ap_slot *slot)
     write_cr4(read_cr4() | CR4_PGE);
     apic_init_this_cpu();
     if (test_hook(options->late, options->late_apic, slot))
-        ap_wait_while(slot, AP_STATE_READY, AP_RELEASE_TIMEOUT_US);   /* past the BSP's decision */
+        ap_wait_while(slot, AP_STATE_READY, release_timeout_us());   /* past the BSP's decision */
     if (!apslots_say_alive(slot)) {
         /* Parked: the BSP's INIT may land at any instruction, so take no
          * lock (this CPU could stop holding it for good). Only under
@@ -455,7 +498,7 @@ void ap_main(struct ap_slot *slot)
         halt_forever();
     }
     wake_bsp();
-    if (!ap_wait_while(slot, AP_STATE_ALIVE, AP_RELEASE_TIMEOUT_US) && apslots_give_up(slot))
+    if (!ap_wait_while(slot, AP_STATE_ALIVE, release_timeout_us()) && apslots_give_up(slot))
         ap_halt(slot, "was not released by the BSP in time");
     /* Released: publish, then say so. */
     smp_call_join(c);

@@ -430,7 +430,7 @@ void selftest_smp(const struct bootinfo *bi, bool test_mode, struct check_result
     char detail[128];
 
     if (!single && !results)
-        results = kmem_alloc_table(smp_cpu_count(), sizeof(*results));
+        results = ktable_alloc(smp_cpu_count(), sizeof(*results));
 
     for (size_t i = 0; i < ARRAY_LEN(smp_checks); i++) {
         const struct smp_check *c = &smp_checks[i];
