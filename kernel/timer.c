@@ -20,6 +20,13 @@
 /* Bounded waits: a count that never moves means no PIT; never hang. */
 #define PIT_START_POLLS  20000
 #define PIT_RUN_POLLS    2000000
+/* A run whose samples cannot all hold (the TSC and the PIT lost their
+ * ratio: under an emulator, the vCPU was descheduled between the reads that
+ * bracket a latch and the host clock moved on) is discarded and run again:
+ * beside 288 busy vCPUs on 2 host cores the one run was discarded and only
+ * the loader's wide estimate was left. A discarded run is never averaged
+ * in; each run stands alone. */
+#define PIT_RUNS         3
 
 static uint64_t tsc_hz;
 
@@ -90,16 +97,37 @@ static void cpuid_sources(struct tsc_estimate in[TSC_SRC_COUNT])
         in[TSC_SRC_CPUID16] = tsc_from_cpuid16(cpuid(CPUID_FREQUENCY, 0).eax);
 }
 
+/* Up to PIT_RUNS runs until one is steady; none when there is no PIT
+ * (its count never moves: no samples). */
+static struct tsc_estimate pit_measure_steady(uint32_t target_ppm, uint32_t *samples, uint32_t *runs)
+{
+    struct tsc_estimate e = { 0 };
+
+    for (*runs = 0; *runs < PIT_RUNS;) {
+        e = pit_measure(target_ppm, samples);
+        ++*runs;
+        if (e.hz || *samples == 0)
+            break;
+    }
+    return e;
+}
+
+/* The PIT's verdict, telling a run discarded as unsteady from no PIT. */
+static const char *pit_verdict(const struct tsc_choice *c, const struct tsc_estimate *pit, uint32_t samples)
+{
+    return pit->hz == 0 && samples > 0 ? "unsteady" : tsc_verdict_name(c->verdict[TSC_SRC_PIT]);
+}
+
 static void report(const struct tsc_choice *c, const struct tsc_estimate in[TSC_SRC_COUNT], uint64_t loader_hz,
-                   uint32_t pit_samples, uint64_t calib_ticks)
+                   uint32_t pit_samples, uint32_t pit_runs, uint64_t calib_ticks)
 {
     const struct tsc_estimate *pit = &in[TSC_SRC_PIT];
 
     kprintf("pagoda: timer tsc_hz=%lu source=%s bound_ppm=%u reason=%s loader_estimate=%lu calib_us=%lu "
-            "pit=%lu:%s pit_ppm=%u pit_samples=%u cpuid15=%lu:%s cpuid16=%lu:%s loader=%s\n",
+            "pit=%lu:%s pit_ppm=%u pit_samples=%u pit_runs=%u cpuid15=%lu:%s cpuid16=%lu:%s loader=%s\n",
             (unsigned long)c->hz, tsc_source_name(c->source), c->bound_ppm, tsc_reason_name(c->reason),
             (unsigned long)loader_hz, (unsigned long)timer_ticks_to_us(calib_ticks), (unsigned long)pit->hz,
-            tsc_verdict_name(c->verdict[TSC_SRC_PIT]), pit->hz ? tsc_bound_ppm(pit) : 0, pit_samples,
+            pit_verdict(c, pit, pit_samples), pit->hz ? tsc_bound_ppm(pit) : 0, pit_samples, pit_runs,
             (unsigned long)in[TSC_SRC_CPUID15].hz, tsc_verdict_name(c->verdict[TSC_SRC_CPUID15]),
             (unsigned long)in[TSC_SRC_CPUID16].hz, tsc_verdict_name(c->verdict[TSC_SRC_CPUID16]),
             tsc_verdict_name(c->verdict[TSC_SRC_LOADER]));
@@ -110,17 +138,18 @@ void timer_calibrate(const struct bootinfo *bi)
     uint64_t t0 = rdtsc();
     struct tsc_estimate in[TSC_SRC_COUNT] = { 0 };
     struct tsc_choice c;
-    uint32_t samples;
+    uint32_t samples, runs;
 
     cpuid_sources(in);
     in[TSC_SRC_LOADER] = tsc_from_loader(bi->tsc_hz);
-    in[TSC_SRC_PIT] = pit_measure(in[TSC_SRC_CPUID15].hz ? PIT_CONFIRM_PPM : PIT_TARGET_PPM, &samples);
+    in[TSC_SRC_PIT] = pit_measure_steady(in[TSC_SRC_CPUID15].hz ? PIT_CONFIRM_PPM : PIT_TARGET_PPM, &samples,
+                                         &runs);
     if (tsc_choose(in, &c) != 0)
         panic("timer: no plausible TSC frequency: pit=%lu loader=%lu cpuid15=%lu cpuid16=%lu",
               (unsigned long)in[TSC_SRC_PIT].hz, (unsigned long)bi->tsc_hz,
               (unsigned long)in[TSC_SRC_CPUID15].hz, (unsigned long)in[TSC_SRC_CPUID16].hz);
     tsc_hz = c.hz;
-    report(&c, in, bi->tsc_hz, samples, rdtsc() - t0);
+    report(&c, in, bi->tsc_hz, samples, runs, rdtsc() - t0);
 }
 
 uint64_t timer_us_to_ticks(uint64_t us)
