@@ -272,8 +272,8 @@ good_q10() {
         { echo "FAIL $name: $why"; return; }
     echo "PASS $name"
 }
-# 288 vCPUs reach the loader in ~50 s with OVMF 2022.11 on 2 host cores,
-# then start and run every check in ~N s (docs/design.md, "Limits").
+# 288 vCPUs on 2 busy host cores: ~50 s to the loader (OVMF 2022.11), 7 min
+# to the verdict with the per-CPU frame caches (docs/design.md, "Limits").
 Q10_TIMEOUT=${Q10_TIMEOUT:-900}
 
 cases=()
