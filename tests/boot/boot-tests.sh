@@ -272,8 +272,8 @@ good_q10() {
         { echo "FAIL $name: $why"; return; }
     echo "PASS $name"
 }
-# 288 vCPUs on 2 busy host cores: ~50 s to the loader (OVMF 2022.11), 4-7
-# min to the verdict with the per-CPU frame caches (docs/design.md, "Limits").
+# 288 vCPUs on 2 busy host cores: ~50 s to the loader (OVMF 2022.11), ~2 min
+# to the verdict (docs/design.md, "Limits").
 Q10_TIMEOUT=${Q10_TIMEOUT:-900}
 
 cases=()
