@@ -8,10 +8,13 @@
 #include "x86/lapic_cpu.h"
 #include "x86/pic.h"
 
-/* 2 ms of a timer at 1/16 of its clock count 125000 ticks at 1 GHz (QEMU)
- * and 12500 at 100 MHz: a rate to 1/10000, more than sleeping waits need.
- * The bring-up usually takes longer, so the wait is rarely paid. */
-#define TIMER_CALIBRATION_MIN_US 2000
+/* 500 us of a timer at 1/16 of its clock: 31250 ticks at 1 GHz (QEMU),
+ * 3125 at 100 MHz; with the two clocks read a few microseconds apart under
+ * emulation, a rate within about 1%, which is all sleeping waits need. It
+ * must be known before the bring-up: an AP waiting for its release sleeps
+ * on its timer and is woken early by the BSP's IPI (spinning on the TSC
+ * instead, it noticed the release only at the end of each 20 ms look). */
+#define TIMER_CALIBRATION_US 500
 
 static struct lapic_io io;
 static uint64_t timer_ticks_per_ms;   /* LAPIC timer, divide-by-16; same on every CPU */
@@ -73,46 +76,20 @@ void apic_init_this_cpu(void)
 }
 
 /* The LAPIC timer's rate is not architectural: measure it against the
- * (calibrated) TSC once, on the BSP. The measurement brackets the AP
- * bring-up instead of a wait of its own: begin starts the timer counting
- * down from its maximum (masked), end reads both clocks. Nothing programs
- * the BSP's timer in between: apic_sleep_us spins on the TSC until end has
- * set timer_ticks_per_ms. */
-static struct {
-    uint64_t tsc;                   /* when the count started; 0 = not started */
-} calib;
-
-void apic_timer_calibrate_begin(void)
+ * (calibrated) TSC once, on the BSP. APs may read the rate in apic_sleep_us
+ * at any time: 0 until here means they spin on the TSC. */
+void apic_timer_calibrate(void)
 {
     io.write(io.ctx, LAPIC_TIMER_DIV, LAPIC_TIMER_DIV16);
     io.write(io.ctx, LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | VEC_TIMER);
     io.write(io.ctx, LAPIC_TIMER_INIT, LAPIC_TIMER_MAX_COUNT);
-    calib.tsc = rdtsc();
-}
-
-/* Returns the microseconds the calibration itself waited (0 when the
- * bring-up already gave it TIMER_CALIBRATION_MIN_US). A count that reached
- * 0 (the timer wrapped past its maximum: minutes) is measured again. */
-uint64_t apic_timer_calibrate_end(void)
-{
-    uint64_t waited = 0, elapsed_us = timer_ticks_to_us(rdtsc() - calib.tsc);
-
-    if (elapsed_us < TIMER_CALIBRATION_MIN_US) {
-        waited = TIMER_CALIBRATION_MIN_US - elapsed_us;
-        timer_delay_us(waited);
-    }
+    uint64_t t0 = rdtsc();
+    timer_delay_us(TIMER_CALIBRATION_US);
     uint32_t left = io.read(io.ctx, LAPIC_TIMER_CUR);
-    uint64_t ticks = rdtsc() - calib.tsc;
-    if (left == 0) {
-        apic_timer_calibrate_begin();
-        return waited + apic_timer_calibrate_end();
-    }
+    uint64_t ns = timer_ticks_to_ns(rdtsc() - t0);
     io.write(io.ctx, LAPIC_TIMER_INIT, 0);
-    uint64_t ns = timer_ticks_to_ns(ticks);
-    /* APs may read it in apic_sleep_us at any time; 0 until now (spin). */
     __atomic_store_n(&timer_ticks_per_ms, ns ? (LAPIC_TIMER_MAX_COUNT - left) * 1000000 / ns : 0,
                      __ATOMIC_RELAXED);
-    return waited;
 }
 
 /* A one-shot timer interrupt, then HLT: the CPU stops using its core until

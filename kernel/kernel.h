@@ -105,10 +105,7 @@ const struct lapic_io *apic_io(void);
 uint32_t apic_id_this_cpu(void);
 bool apic_is_x2apic(void);
 void apic_eoi(void);
-/* The LAPIC timer's rate, measured across the AP bring-up: begin before
- * it, end after (returns the microseconds it still had to wait). */
-void apic_timer_calibrate_begin(void);
-uint64_t apic_timer_calibrate_end(void);
+void apic_timer_calibrate(void);   /* LAPIC timer vs TSC, 0.5 ms; before the bring-up */
 /* Sleep (HLT) until an interrupt or `us` microseconds; interrupts must be
  * allowed by the caller's context (IF is set during the wait). */
 void apic_sleep_us(uint64_t us);

@@ -67,7 +67,7 @@ void kmain(struct bootinfo *bi)
     apic_init_bsp(bi);                      /* xAPIC or x2APIC; legacy PICs masked */
     smp_quiesce_firmware_aps(bi);           /* INIT: the firmware's parked APs stop now */
     timer_calibrate(bi);                    /* TSC: timeline, SIPI delays */
-    apic_timer_calibrate_begin();           /* LAPIC timer vs TSC, across the bring-up */
+    apic_timer_calibrate();                 /* LAPIC timer vs TSC: sleeping waits */
     struct smp_options smp = smp_options(bi->cmdline);
     t.bringup_start = rdtsc();
     t.all_online = smp_boot(bi, &smp);
@@ -76,7 +76,6 @@ void kmain(struct bootinfo *bi)
     fbcon_init(bi);                         /* from here on, output shows on screen too */
     report_boot(bi, &t);
     fbcon_draw_memory_picture(&kmem.pm);
-    apic_timer_calibrate_end();             /* sleeping waits from here on */
     if (trap_test_mode && cmdline_value_is(cmdline_value(bi->cmdline, STOP_KEY), "online")) {
         kprintf("pagoda: stopped after the bring-up (pagoda.stop=online): no checks ran\n");
         qemu_exit(EXIT_PASS);   /* the boot-time benchmark reads the report, nothing else */
