@@ -6,6 +6,8 @@
 #ifndef PAGODA_EFI_HANDOFF_H
 #define PAGODA_EFI_HANDOFF_H
 
+#include "x86/la57.h"   /* LA57_SWITCH_MAX_ADDR: where the block and its tables must lie */
+
 #define HB_FINAL_CR3   0x00   /* the kernel's root (identity-maps handoff's page) */
 #define HB_STACK_TOP   0x08   /* RSP at entry + 8 */
 #define HB_ENTRY       0x10
@@ -17,8 +19,6 @@
 #define HB_GDT         0x48   /* the AP trampoline's GDT layout (TRAMP_SEL_*) */
 #define HB_GDT_WORDS   4
 #define HB_SIZE        (HB_GDT + HB_GDT_WORDS * 8)
-/* AllocateMaxAddress for what 32-bit code reaches: below 4 GiB. */
-#define HANDOFF_LOW_LIMIT 0xFFFFFFFFULL
 
 #ifndef __ASSEMBLER__
 #include <stddef.h>

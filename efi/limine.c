@@ -128,7 +128,7 @@ static EFI_STATUS scan_requests(struct limine_boot *B)
  * 32-bit part runs identity-mapped with paging off). */
 static bool la57_possible(const struct limine_boot *B)
 {
-    return (B->features & BI_CPU_LA57) && (uintptr_t)limine_entry_end <= LIMINE_LOW_LIMIT;
+    return (B->features & BI_CPU_LA57) && (uintptr_t)limine_entry_end <= LA57_SWITCH_MAX_ADDR;
 }
 
 /* Step L2: what the kernel needs that Pagoda cannot give. */
@@ -182,7 +182,7 @@ static EFI_STATUS allocate_stack_gdt(struct limine_boot *B)
     /* The GDT's page also holds the handoff block and, for the 5-level
      * switch, a scratch stack: then it must lie below 4 GiB. */
     if ((st = alloc_pages(PAGODA_MEM_BOOTINFO, B->stack_size, AllocateAnyPages, 0, &B->stack_phys)) ||
-        (st = alloc_pages(PAGODA_MEM_BOOTINFO, PAGE_SIZE, AllocateMaxAddress, LIMINE_LOW_LIMIT, &gdt)))
+        (st = alloc_pages(PAGODA_MEM_BOOTINFO, PAGE_SIZE, AllocateMaxAddress, LA57_SWITCH_MAX_ADDR, &gdt)))
         return st;
     B->gdt = (uint64_t *)(uintptr_t)gdt;
     limine_gdt_fill(B->gdt);

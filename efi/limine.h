@@ -37,6 +37,7 @@
 #define LH_SIZE        0xa0
 
 #ifdef __ASSEMBLER__
+#include "x86/la57.h"
 #include "x86/limine_gdt.h"
 
 /* Load the spec's GDT from the handoff block at \blk, reload CS with a far
@@ -154,7 +155,6 @@ __attribute__((noreturn)) void limine_enter(struct limine_handoff *h);
 /* 5-level paging: CR4.LA57 changes only with paging off, so limine_entry.S
  * leaves long mode once, in 32-bit code that must run identity-mapped
  * below 4 GiB with its GDT, scratch stack and transitional root there too. */
-#define LIMINE_LOW_LIMIT      0xFFFFFFFFULL   /* AllocateMaxAddress: below 4 GiB */
 #define LIMINE_KERNEL_MIN     0xFFFFFFFF80000000ULL   /* spec: kernels load at or above */
 #define LIMINE_RESP_ARENA     (64 * KiB)  /* responses, strings, file structs */
 /* Spec: PAT0 WB, PAT1 WT, PAT2 UC-, PAT3 UC, PAT4 WP, PAT5 WC; 6 and 7 as

@@ -224,7 +224,7 @@ EFI_STATUS limine_paging_prepare(struct limine_boot *B)
      * CR3 by 32-bit code. */
     if (B->levels == 5 || B->mp.tramp)
         return alloc_pages(PAGODA_MEM_PAGETABLES, B->pool.frames << PAGE_SHIFT, AllocateMaxAddress,
-                           LIMINE_LOW_LIMIT, &B->pool.base);
+                           LA57_SWITCH_MAX_ADDR, &B->pool.base);
     return alloc_pages(PAGODA_MEM_PAGETABLES, B->pool.frames << PAGE_SHIFT, AllocateAnyPages, 0,
                        &B->pool.base);
 }

@@ -80,7 +80,7 @@ static EFI_STATUS choose_paging(struct loader *L)
     const int want = L->cfg.paging_levels;
     const bool cpu_la57 = platform_cpu_features() & BI_CPU_LA57;
     const bool fw_la57 = read_cr4() & CR4_LA57;
-    const bool can5 = fw_la57 || (cpu_la57 && (uintptr_t)handoff_end - 1 <= HANDOFF_LOW_LIMIT);
+    const bool can5 = fw_la57 || (cpu_la57 && (uintptr_t)handoff_end - 1 <= LA57_SWITCH_MAX_ADDR);
     const char *no5 = !cpu_la57 ? "the CPU has no 5-level paging (CPUID.7.ECX.LA57)"
                                 : "the loader's handoff code lies above 4 GiB, where the switch cannot run";
 
@@ -138,7 +138,7 @@ static EFI_STATUS allocate_handoff_block(struct loader *L)
     const uint64_t frames = la57 ? PAGING_TRANSITION_FRAMES : 0;
     paddr_t pa;
     EFI_STATUS st = alloc_pages(PAGODA_MEM_BOOTINFO, (1 + frames) << PAGE_SHIFT,
-                                la57 ? AllocateMaxAddress : AllocateAnyPages, HANDOFF_LOW_LIMIT, &pa);
+                                la57 ? AllocateMaxAddress : AllocateAnyPages, LA57_SWITCH_MAX_ADDR, &pa);
 
     if (st)
         return st;

@@ -25,6 +25,10 @@
 
 #include "cpu.h"
 
+/* The highest address the switch's code, block, GDT and transitional root
+ * may use (32-bit code, paging off): UEFI AllocateMaxAddress's limit. */
+#define LA57_SWITCH_MAX_ADDR 0xFFFFFFFFULL
+
 #ifdef __ASSEMBLER__
 .macro LA57_ENTER gdtr, scratch, cr3, code32, data32, code64
     mov     %cr4, %rax
