@@ -406,7 +406,7 @@ $(LK_FWSTATE): $(LK_DIR)/fwstate/lk-fwstate.so
 
 .PHONY: limine-kernels lint-limine
 limine-kernels: $(LK_ELFS) $(LK_FWSTATE)
-all: $(LK_ELFS)
+all: $(LK_ELFS) $(LK_FWSTATE)
 # `make lint` covers the test kernels too (one revision; the variant flags
 # only switch requests and checks on and off).
 lint: lint-limine
