@@ -77,6 +77,28 @@
     ltr     %ax
     movl    $0, limine_tr_lock(%rip)
 .endm
+/* The entry state's system registers from the handoff block, BSP and APs
+ * alike, after LIMINE_LOAD_GDT: at revision 5+ (LH_STRICT) a null IDTR and
+ * LDTR and the zero TSS in TR; then EFER, CR4 and CR0 as the block holds
+ * them. Clobbers RAX, RCX, RDX. */
+.macro LIMINE_LOAD_ENTRY_STATE blk
+    cmpq    $0, LH_STRICT(\blk)
+    je      .Lnot_strict\@
+    lidt    LH_NULL_IDTR(\blk)
+    xor     %eax, %eax
+    lldt    %ax
+    LIMINE_LOAD_TR \blk
+.Lnot_strict\@:
+    mov     $MSR_EFER, %ecx
+    mov     LH_EFER(\blk), %rax
+    mov     %rax, %rdx
+    shr     $32, %rdx
+    wrmsr
+    mov     LH_CR4(\blk), %rax
+    mov     %rax, %cr4
+    mov     LH_CR0(\blk), %rax
+    mov     %rax, %cr0
+.endm
 /* The last step into a Limine kernel, BSP and APs alike: the stack holds
  * [RFLAGS, entry, 0]; every general-purpose register the spec wants zero
  * is zeroed (RDI is the caller's: 0 on the BSP, the info struct on an AP),

@@ -60,21 +60,7 @@ limine_ap_entry64:
     call    limine_ap_cpu_setup             /* keeps RBX, R12-R15 (SysV) */
     mov     %r12, %cr3                      /* the kernel's root: the low pages are gone */
     LIMINE_LOAD_GDT %r13
-    cmpq    $0, LH_STRICT(%r13)
-    je      7f
-    lidt    LH_NULL_IDTR(%r13)
-    xor     %eax, %eax
-    lldt    %ax
-    LIMINE_LOAD_TR %r13
-7:  mov     $MSR_EFER, %ecx
-    mov     LH_EFER(%r13), %rax
-    mov     %rax, %rdx
-    shr     $32, %rdx
-    wrmsr
-    mov     LH_CR4(%r13), %rax
-    mov     %rax, %cr4
-    mov     LH_CR0(%r13), %rax
-    mov     %rax, %cr0
+    LIMINE_LOAD_ENTRY_STATE %r13
 8:  mov     INFO_GOTO_ADDRESS(%r14), %rax   /* parked until the kernel writes it */
     test    %rax, %rax
     jnz     9f

@@ -46,21 +46,7 @@ on_transitional_root:
     jmp     *%rax                       /* to this code's HHDM alias */
 1:  mov     LH_STACK_TOP(%rbx), %rsp
     LIMINE_LOAD_GDT %rbx
-    cmpq    $0, LH_STRICT(%rbx)
-    je      3f
-    lidt    LH_NULL_IDTR(%rbx)
-    xor     %eax, %eax
-    lldt    %ax
-    LIMINE_LOAD_TR %rbx
-3:  mov     $MSR_EFER, %ecx
-    mov     LH_EFER(%rbx), %rax
-    mov     %rax, %rdx
-    shr     $32, %rdx
-    wrmsr
-    mov     LH_CR4(%rbx), %rax
-    mov     %rax, %cr4
-    mov     LH_CR0(%rbx), %rax
-    mov     %rax, %cr0
+    LIMINE_LOAD_ENTRY_STATE %rbx
     mov     LH_FINAL_CR3(%rbx), %rax
     mov     %rax, %cr3
     mov     LH_STACK_TOP(%rbx), %rsp
