@@ -73,15 +73,6 @@ void con_after_exit(void)
     boot_services_active = false;
 }
 
-static void uart_puts(const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '\n')
-            uart_putc(COM1_PORT, '\r');
-        uart_putc(COM1_PORT, *s);
-    }
-}
-
 /* Text outputs take UCS-2 and want CRLF. */
 static void conout_puts_to(SIMPLE_TEXT_OUTPUT_INTERFACE *out, const char *s)
 {
@@ -174,7 +165,7 @@ static void notes_append(const char *line)
 
 static void note(const char *line)
 {
-    uart_puts(line);
+    uart_puts(COM1_PORT, line);
     notes_append(line);
 }
 
@@ -189,9 +180,9 @@ static void problem(const char *line)
         con_show_notes();
         conout_puts(line);
         if (mirror_to_uart)
-            uart_puts(line);
+            uart_puts(COM1_PORT, line);
     } else {
-        uart_puts(line);
+        uart_puts(COM1_PORT, line);
     }
 }
 

@@ -38,6 +38,7 @@ struct loader {
     int levels;                    /* paging levels: 4 or 5 */
     struct handoff_block *hb;      /* in one allocation with trans's frames */
     struct frame_pool trans;       /* 5 levels: the transitional root's tables */
+    uint64_t steps[BI_STEP_COUNT]; /* TSC at each step's end: bootinfo.tsc_loader_steps */
 };
 
 /* Cleared by the debugger (tools/pagoda.gdb) once it has the loader's
@@ -360,6 +361,13 @@ static EFI_STATUS dry_run(struct loader *L)
     return EFI_SUCCESS;
 }
 
+/* A step of efi_main ended: the boot-time report splits the loader's share
+ * at these stamps. */
+static void step_done(struct loader *L, enum bi_loader_step step)
+{
+    L->steps[step] = rdtsc();
+}
+
 /* Every failure before the exit ends here: the firmware tries its next
  * boot option. */
 static EFI_STATUS refuse(EFI_STATUS st)
@@ -389,6 +397,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     if (EFI_ERROR(st))
         con_note("pagoda: cannot disarm the firmware watchdog (%s): it may reset the machine "
                    "5 minutes after the loader started\n", efi_status_str(st));
+    step_done(&L, BI_STEP_INIT);
 
     /* 2. configuration (gdb=1: wait for the debugger), the protocol, the
      * paging levels and the kernel (ELF and placement validated) */
@@ -397,10 +406,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         wait_for_gdb();
         tsc_estimate_begin(platform_find_rsdp());   /* the wait is no measure of anything */
     }
+    step_done(&L, BI_STEP_CONFIG);
     if (!EFI_ERROR(st))
         st = load_kernel(&L);
     if (EFI_ERROR(st))
         return refuse(st);
+    step_done(&L, BI_STEP_KERNEL);
 
     /* 3. CPU features decide the HHDM page size and NX. A Limine kernel
      * continues in efi/limine.c, which returns only to refuse. */
@@ -421,26 +432,31 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     L.bi->cpu_features = features;
     L.bi->tsc_loader_entry = tsc_entry;
     tsc_estimate_tick();
+    step_done(&L, BI_STEP_MEMORY);
 
     /* 6. CPUs (their list allocated to fit), framebuffer, ACPI */
     if ((st = platform_collect_cpus(L.bi)))
         return refuse(st);
+    step_done(&L, BI_STEP_CPUS);
     platform_find_framebuffer(&L.bi->fb);
     fill_bootinfo_static(&L);
     chain_fill_bootinfo(L.bi, &L.cfg, image);   /* mode, TPM event log */
     if (L.cfg.capture) /* what the loader saw, for host replay (docs/memmap-capture.md) */
         capture_write(image, &L.mm, L.bi);
+    step_done(&L, BI_STEP_PLATFORM);
 
     /* 7. the dry run: everything after the exit, tried on the current map */
     tsc_estimate_tick();
     if ((st = dry_run(&L)))
         return refuse(st);
+    step_done(&L, BI_STEP_DRY_RUN);
     con_note("pagoda: HHDM at 0x%lx with %s pages, %d-level paging; exiting boot services\n",
                (unsigned long)L.bi->hhdm_base, (L.caps & PT_CAP_1G) ? "1 GiB" : "2 MiB", L.levels);
 
     /* 8. exit: no output, allocation or protocol call from here to the jump */
     L.bi->tsc_hz = tsc_estimate_end();
     memcpy(L.bi->loader_log, con_notes(), sizeof(L.bi->loader_log));
+    memcpy(L.bi->tsc_loader_steps, L.steps, sizeof(L.steps));
     L.bi->tsc_before_exit = rdtsc();
     st = memmap_exit_boot_services(image, &L.mm, &L.bi->exit_attempts);
     L.bi->tsc_after_exit = rdtsc();

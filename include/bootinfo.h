@@ -9,7 +9,7 @@
 #include "pmem.h"
 
 #define BOOTINFO_MAGIC    0x41444F4741504231ULL  /* "1BPAGODA" little-endian */
-#define BOOTINFO_VERSION  3   /* 3: the CPU list moved out of the struct (cpu_list) */
+#define BOOTINFO_VERSION  4   /* 4: tsc_loader_steps; 3: the CPU list moved out of the struct */
 
 /* Virtual layout. The kernel, its heap and stack windows sit at the same
  * addresses whatever the paging level count (with 5 levels they are in
@@ -81,6 +81,22 @@ struct bootinfo_fb {
 #define BI_BOOT_SECURE_BOOT (1u << 0)   /* the firmware enforces Secure Boot */
 #define BI_BOOT_VERIFIED    (1u << 1)   /* external files were checked against pins */
 #define BI_BOOT_MEASURED    (1u << 2)   /* config, kernel, modules measured into the TPM */
+
+/* The loader's steps, in the order it runs them; tsc_loader_steps[s] is the
+ * TSC when step s ended (0: the step did not run). With tsc_loader_entry
+ * and tsc_before_exit they split the loader's share of the boot
+ * (docs/design.md, "Time budget"). Append only. */
+enum bi_loader_step {
+    BI_STEP_INIT,        /* library, console, ACPI look-up, watchdog */
+    BI_STEP_CONFIG,      /* pagoda.conf read and parsed */
+    BI_STEP_KERNEL,      /* kernel file read, judged, measured, placed */
+    BI_STEP_MEMORY,      /* boot info, stack, map, tracker, page-table pool */
+    BI_STEP_CPUS,        /* EFI_MP_SERVICES_PROTOCOL: the CPU list */
+    BI_STEP_PLATFORM,    /* framebuffer, boot-info fields, chain state, capture */
+    BI_STEP_DRY_RUN,     /* map read again, tracker and tables built once */
+    BI_STEP_COUNT
+};
+#define BOOTINFO_LOADER_STEPS 8   /* >= BI_STEP_COUNT: the ABI's array size */
 
 struct bootinfo {
     uint64_t magic;                 /* BOOTINFO_MAGIC */
@@ -160,6 +176,7 @@ struct bootinfo {
     paddr_t tpm_final_events;
     uint32_t paging_levels;         /* 4 or 5 (CR4.LA57): hhdm_base follows it */
     uint32_t pad_levels;
+    uint64_t tsc_loader_steps[BOOTINFO_LOADER_STEPS];   /* enum bi_loader_step */
 };
 
 /* The direct map's window for a paging level count (4 or 5). */
@@ -175,6 +192,7 @@ static inline vaddr_t hhdm_window_end(int levels)
 
 _Static_assert(sizeof(struct pmem_range) == 24, "pmem_range is ABI");
 _Static_assert(sizeof(struct bootinfo_cpu) == 24, "bootinfo_cpu is ABI");
+_Static_assert(BI_STEP_COUNT <= BOOTINFO_LOADER_STEPS, "loader steps fit their array");
 
 /* The CPU list, given what physical address `phys_offset` is added to for
  * access (0 in the loader, hhdm_base in the kernel). The caller has checked

@@ -32,14 +32,6 @@ static void unlock(void)
     __atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
 }
 
-static void write_serial(const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '\n')
-            uart_putc(COM1_PORT, '\r');
-        uart_putc(COM1_PORT, *s);
-    }
-}
 
 void console_init(void)
 {
@@ -52,7 +44,7 @@ static void vprint(enum fbcon_style style, const char *fmt, va_list ap)
 
     fmt_vsnprintf(line, sizeof(line), fmt, ap);
     bool locked = lock(style);
-    write_serial(line);
+    uart_puts(COM1_PORT, line);
     fbcon_write(line, style);
     if (locked)
         unlock();

@@ -92,6 +92,7 @@ struct cpu *this_cpu(void);
 
 /* timer.c: TSC calibrated against the PIT */
 void timer_calibrate(const struct bootinfo *bi);
+void timer_report(void);                   /* the calibration's line, for the boot report */
 uint64_t timer_us_to_ticks(uint64_t us);
 uint64_t timer_ticks_to_us(uint64_t ticks);
 uint64_t timer_ticks_to_ns(uint64_t ticks);
@@ -243,8 +244,15 @@ void crash_if_asked(const char *cmdline, bool early);
 /* report.c. The kernel's TSC stamps of the boot's time line (the loader's
  * are in struct bootinfo): entry, the first INIT of the bring-up, every CPU
  * online. */
+/* The kernel's steps up to every CPU online, on the TSC (the report's
+ * timeline and phases lines). */
 struct boot_stamps {
-    uint64_t kernel_entry, bringup_start, all_online;
+    uint64_t kernel_entry;
+    uint64_t early;          /* console, boot info, GDT/TSS, IDT */
+    uint64_t apic;           /* after kmem_init: the BSP's APIC, firmware APs stopped */
+    uint64_t timer;          /* TSC frequency chosen */
+    uint64_t apic_timer;     /* LAPIC timer calibrated */
+    uint64_t bringup_start, all_online;
 };
 void report_boot(const struct bootinfo *bi, const struct boot_stamps *t);
 

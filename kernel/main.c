@@ -61,13 +61,17 @@ void kmain(struct bootinfo *bi)
     kprintf("pagoda: kernel started\n");
     trap_test_mode = cmdline_has(bi->cmdline, TEST_MODE_FLAG);
     write_cr4(read_cr4() | CR4_PGE);        /* HHDM and kernel leaves are global */
+    t.early = rdtsc();
 
     kmem_init(bi);                          /* tracker, allocator, mapper; drops identity map */
     crash_if_asked(bi->cmdline, true);
     apic_init_bsp(bi);                      /* xAPIC or x2APIC; legacy PICs masked */
     smp_quiesce_firmware_aps(bi);           /* INIT: the firmware's parked APs stop now */
+    t.apic = rdtsc();
     timer_calibrate(bi);                    /* TSC: timeline, SIPI delays */
+    t.timer = rdtsc();
     apic_timer_calibrate();                 /* LAPIC timer vs TSC: sleeping waits */
+    t.apic_timer = rdtsc();
     struct smp_options smp = smp_options(bi->cmdline);
     t.bringup_start = rdtsc();
     t.all_online = smp_boot(bi, &smp);

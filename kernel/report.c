@@ -1,5 +1,6 @@
 /* The boot report: `pagoda:` lines of key=value pairs that scripts parse
  * (format in README "Boot report"), printed at every boot. */
+#include "fmt.h"
 #include "kernel.h"
 #include "x86/cpu.h"
 
@@ -42,6 +43,44 @@ static void report_timeline(const struct bootinfo *bi, const struct boot_stamps 
             (unsigned long)timer_ticks_to_us(kmem.tsc_ready - t->kernel_entry));
 }
 
+/* The timeline's loader and kernel shares split at their steps' ends, in
+ * microseconds (0 for a step that did not run): where the time goes,
+ * phase by phase (docs/design.md, "Time budget"). */
+static const char *const loader_step_names[BI_STEP_COUNT] = {
+    [BI_STEP_INIT] = "init",         [BI_STEP_CONFIG] = "config",     [BI_STEP_KERNEL] = "kernel",
+    [BI_STEP_MEMORY] = "memory",     [BI_STEP_CPUS] = "cpus",         [BI_STEP_PLATFORM] = "platform",
+    [BI_STEP_DRY_RUN] = "dry_run",
+};
+
+static uint64_t step_us(uint64_t from, uint64_t to)
+{
+    return from && to >= from ? timer_ticks_to_us(to - from) : 0;
+}
+
+static void report_phases(const struct bootinfo *bi, const struct boot_stamps *t)
+{
+    char line[BI_STEP_COUNT * 40];   /* " loader_platform_us=" + 20 digits < 40 each */
+    size_t n = 0;
+    uint64_t prev = bi->tsc_loader_entry;
+
+    for (int s = 0; s < BI_STEP_COUNT; s++) {
+        uint64_t end = bi->tsc_loader_steps[s];
+        n += (size_t)fmt_snprintf(line + n, sizeof(line) - n, " loader_%s_us=%lu", loader_step_names[s],
+                          (unsigned long)step_us(prev, end));
+        if (end)
+            prev = end;
+    }
+    kprintf("pagoda: phases%s loader_exit_prep_us=%lu kernel_early_us=%lu kernel_mm_us=%lu "
+            "kernel_apic_us=%lu kernel_timer_us=%lu kernel_apic_timer_us=%lu kernel_smp_prep_us=%lu\n",
+            line, (unsigned long)step_us(prev, bi->tsc_before_exit),
+            (unsigned long)step_us(t->kernel_entry, t->early),
+            (unsigned long)step_us(t->early, kmem.tsc_ready),
+            (unsigned long)step_us(kmem.tsc_ready, t->apic),
+            (unsigned long)step_us(t->apic, t->timer),
+            (unsigned long)step_us(t->timer, t->apic_timer),
+            (unsigned long)step_us(t->apic_timer, t->bringup_start));
+}
+
 /* Measured boot as the loader left it (docs/secure-boot.md): where the
  * event log is, so a kernel can replay it against the TPM. */
 static void report_chain(const struct bootinfo *bi)
@@ -58,6 +97,7 @@ static void report_chain(const struct bootinfo *bi)
 
 void report_boot(const struct bootinfo *bi, const struct boot_stamps *t)
 {
+    timer_report();
     kprintf("pagoda: hhdm base=0x%lx page=%s end=0x%lx levels=%u\n", (unsigned long)bi->hhdm_base,
             bi->hhdm_page_size == PAGE_SIZE_1G ? "1G" : "2M", (unsigned long)bi->hhdm_end,
             bi->paging_levels);
@@ -73,4 +113,5 @@ void report_boot(const struct bootinfo *bi, const struct boot_stamps *t)
             (unsigned long)bi->fb.base, bi->fb.width, bi->fb.height);
     report_chain(bi);
     report_timeline(bi, t);
+    report_phases(bi, t);
 }

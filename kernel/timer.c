@@ -118,16 +118,27 @@ static const char *pit_verdict(const struct tsc_choice *c, const struct tsc_esti
     return pit->hz == 0 && samples > 0 ? "unsteady" : tsc_verdict_name(c->verdict[TSC_SRC_PIT]);
 }
 
-static void report(const struct tsc_choice *c, const struct tsc_estimate in[TSC_SRC_COUNT], uint64_t loader_hz,
-                   uint32_t pit_samples, uint32_t pit_runs, uint64_t calib_ticks)
+/* What the calibration saw, kept for the boot report: the line is printed
+ * with the report, after the bring-up, not on the path to it (a ~300
+ * character line is over a millisecond of UART output under emulation). */
+static struct {
+    struct tsc_choice choice;
+    struct tsc_estimate in[TSC_SRC_COUNT];
+    uint64_t loader_hz, calib_ticks;
+    uint32_t pit_samples, pit_runs;
+} seen;
+
+void timer_report(void)
 {
-    const struct tsc_estimate *pit = &in[TSC_SRC_PIT];
+    const struct tsc_choice *c = &seen.choice;
+    const struct tsc_estimate *in = seen.in, *pit = &in[TSC_SRC_PIT];
 
     kprintf("pagoda: timer tsc_hz=%lu source=%s bound_ppm=%u reason=%s loader_estimate=%lu calib_us=%lu "
             "pit=%lu:%s pit_ppm=%u pit_samples=%u pit_runs=%u cpuid15=%lu:%s cpuid16=%lu:%s loader=%s\n",
             (unsigned long)c->hz, tsc_source_name(c->source), c->bound_ppm, tsc_reason_name(c->reason),
-            (unsigned long)loader_hz, (unsigned long)timer_ticks_to_us(calib_ticks), (unsigned long)pit->hz,
-            pit_verdict(c, pit, pit_samples), pit->hz ? tsc_bound_ppm(pit) : 0, pit_samples, pit_runs,
+            (unsigned long)seen.loader_hz, (unsigned long)timer_ticks_to_us(seen.calib_ticks),
+            (unsigned long)pit->hz, pit_verdict(c, pit, seen.pit_samples), pit->hz ? tsc_bound_ppm(pit) : 0,
+            seen.pit_samples, seen.pit_runs,
             (unsigned long)in[TSC_SRC_CPUID15].hz, tsc_verdict_name(c->verdict[TSC_SRC_CPUID15]),
             (unsigned long)in[TSC_SRC_CPUID16].hz, tsc_verdict_name(c->verdict[TSC_SRC_CPUID16]),
             tsc_verdict_name(c->verdict[TSC_SRC_LOADER]));
@@ -136,20 +147,19 @@ static void report(const struct tsc_choice *c, const struct tsc_estimate in[TSC_
 void timer_calibrate(const struct bootinfo *bi)
 {
     uint64_t t0 = rdtsc();
-    struct tsc_estimate in[TSC_SRC_COUNT] = { 0 };
-    struct tsc_choice c;
-    uint32_t samples, runs;
+    struct tsc_estimate *in = seen.in;
 
     cpuid_sources(in);
     in[TSC_SRC_LOADER] = tsc_from_loader(bi->tsc_hz);
-    in[TSC_SRC_PIT] = pit_measure_steady(in[TSC_SRC_CPUID15].hz ? PIT_CONFIRM_PPM : PIT_TARGET_PPM, &samples,
-                                         &runs);
-    if (tsc_choose(in, &c) != 0)
+    in[TSC_SRC_PIT] = pit_measure_steady(in[TSC_SRC_CPUID15].hz ? PIT_CONFIRM_PPM : PIT_TARGET_PPM,
+                                         &seen.pit_samples, &seen.pit_runs);
+    if (tsc_choose(in, &seen.choice) != 0)
         panic("timer: no plausible TSC frequency: pit=%lu loader=%lu cpuid15=%lu cpuid16=%lu",
               (unsigned long)in[TSC_SRC_PIT].hz, (unsigned long)bi->tsc_hz,
               (unsigned long)in[TSC_SRC_CPUID15].hz, (unsigned long)in[TSC_SRC_CPUID16].hz);
-    tsc_hz = c.hz;
-    report(&c, in, bi->tsc_hz, samples, runs, rdtsc() - t0);
+    tsc_hz = seen.choice.hz;
+    seen.loader_hz = bi->tsc_hz;
+    seen.calib_ticks = rdtsc() - t0;
 }
 
 uint64_t timer_us_to_ticks(uint64_t us)

@@ -16,20 +16,23 @@
 #   over      total - exit: the time budget's figure, goal <= 10000 us
 #
 # Median and range (min-max) of the boots; the verdict compares the median
-# of `over` with the goal. Boots stop right after the report
+# of `over` with the goal. A second table splits the loader's and the
+# kernel's shares at their steps (the `pagoda: phases` line): medians of
+# the parallel boots, so a row that misses shows where its time went. Boots stop right after the report
 # (pagoda.stop=online): the self-checks are not part of the boot.
 #
 #   COUNTS="1 2 8 32 128" BOOTS=5 tests/bench/boot-phases.sh
 # 128 CPUs run on QEMU 7.2 (xAPIC IDs below 255 suffice); with PAGODA_QEMU10
 # (a qemu-system-x86_64 command, tools/emulators.sh) a row on QEMU 10 too.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 
 COUNTS=${COUNTS:-"1 2 8 32 128"}
 BOOTS=${BOOTS:-5}
 GOAL_US=${GOAL_US:-10000}
 LOGDIR=${LOGDIR:-build/bench-logs}
 mkdir -p "$LOGDIR"
+rm -f "$LOGDIR"/*.phases   # the steps table reads this run's boots only
 PHASES=(loader exit handoff kernel bringup total over)
 FIELDS=(loader_us exit_us handoff_us kernel_us bringup_us total_us over_exit_us)
 
@@ -50,6 +53,7 @@ boot() {
     fi
     local line f v out=()
     line=$(grep '^pagoda: timeline ' "$log" | tr -d '\r')
+    grep '^pagoda: phases ' "$log" | tr -d '\r' >"$log.phases"
     for f in "${FIELDS[@]}"; do
         v=$(sed -n "s/.* $f=\([0-9]*\).*/\1/p" <<<"$line")
         [[ $v =~ ^[0-9]+$ ]] || { echo "fail no $f in the timeline ($log)"; return; }
@@ -111,3 +115,39 @@ done
 if [ -n "${PAGODA_QEMU10:-}" ]; then
     row 128 parallel "$PAGODA_QEMU10"
 fi
+
+# steps_row CPUS [QEMU]: the median of every phases field over the parallel
+# boots of that row (from the logs boot() left).
+STEPS=(loader_init loader_config loader_kernel loader_memory loader_cpus loader_platform
+       loader_dry_run loader_exit_prep kernel_early kernel_mm kernel_apic kernel_timer
+       kernel_apic_timer kernel_smp_prep)
+steps_row() {
+    local n=$1 qemu=${2:-} f vals line
+    local files=() p suffix=${qemu:+-q10}
+    for p in "$LOGDIR"/boot-"$n"-parallel-*.log.phases; do
+        [[ $p =~ -parallel-[0-9]+$suffix\.log\.phases$ ]] && files+=("$p")
+    done
+    [ ${#files[@]} -gt 0 ] || return 0
+    line="| $n${qemu:+ (QEMU 10)}"
+    for f in "${STEPS[@]}"; do
+        vals=$(sed -n "s/.* ${f}_us=\([0-9]*\).*/\1/p" "${files[@]}")
+        # shellcheck disable=SC2086  # the values are words
+        line+=" | $([ -n "$vals" ] && stats $vals | cut -d' ' -f1 || echo -)"
+    done
+    echo "$line |"
+}
+
+echo
+echo "Steps of the parallel boots, microseconds, median (loader: init, config, kernel file,"
+echo "memory, MP Services, platform, dry run, exit preparation; kernel: early, memory manager,"
+echo "APIC and firmware APs, TSC calibration, LAPIC timer, bring-up preparation)"
+echo
+header="| CPUs"
+for f in "${STEPS[@]}"; do header+=" | $f"; done
+echo "$header |"
+echo "|---$(printf '|---%.0s' "${STEPS[@]}")|"
+for n in $COUNTS; do
+    steps_row "$n"
+done
+[ -n "${PAGODA_QEMU10:-}" ] && steps_row 128 "$PAGODA_QEMU10"
+exit 0
