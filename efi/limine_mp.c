@@ -54,9 +54,8 @@ uint64_t limine_ap_block;
 static uint32_t bsp_apic_id(void)
 {
     struct lapic_io io = lapic_io_identity();
-    uint32_t id = io.read(io.ctx, LAPIC_ID);
 
-    return io.x2apic ? id : id >> XAPIC_ID_SHIFT;
+    return lapic_cpu_own_id(&io);
 }
 
 /* ---- before the exit ---------------------------------------------------- */

@@ -126,11 +126,9 @@ bool apic_is_x2apic(void)
     return io.x2apic;
 }
 
-/* xAPIC keeps the ID in bits 31:24 of its ID register; x2APIC uses all 32. */
 uint32_t apic_id_this_cpu(void)
 {
-    uint32_t id = io.read(io.ctx, LAPIC_ID);
-    return io.x2apic ? id : id >> XAPIC_ID_SHIFT;
+    return lapic_cpu_own_id(&io);
 }
 
 void apic_eoi(void)

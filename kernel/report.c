@@ -106,8 +106,9 @@ void report_boot(const struct bootinfo *bi, const struct boot_stamps *t)
     report_memory();
     kprintf("pagoda: pagetables frames=%lu minimum=%lu\n", (unsigned long)bi->pt_frames_used,
             (unsigned long)bi->pt_frames_min);
-    kprintf("pagoda: cpus expected=%u source=%s bsp_apic=%u\n", bi->cpu_count,
-            bi->cpus_from_mp ? "mp-services" : "none", bi->bsp_apic_id);
+    kprintf("pagoda: cpus expected=%u source=%s bsp_apic=%u firmware_aps_init=%s\n", bi->cpu_count,
+            bi->cpus_from_mp ? "mp-services" : "none", bi->bsp_apic_id,
+            bi->cpu_count <= 1 ? "none" : (bi->boot_flags & BI_BOOT_APS_INIT) ? "loader" : "kernel");
     kprintf("pagoda: firmware descriptors=%u exit_attempts=%u rsdp=0x%lx fb=0x%lx %ux%u\n",
             bi->firmware_desc_count, bi->exit_attempts, (unsigned long)bi->rsdp,
             (unsigned long)bi->fb.base, bi->fb.width, bi->fb.height);

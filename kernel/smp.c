@@ -219,6 +219,8 @@ void smp_quiesce_firmware_aps(const struct bootinfo *bi)
     if (smp_unavailable(bi))
         return;
     select_slots(bi);
+    if (bi->boot_flags & BI_BOOT_APS_INIT)
+        return;   /* the loader did it right after ExitBootServices */
     for (uint32_t i = 0; i < ap_slot_count; i++)
         send_or_report(lapic_send_init(apic_io(), ap_slots[i].apic_id), &ap_slots[i], "INIT");
 }

@@ -86,4 +86,13 @@ static inline struct lapic_io lapic_io_identity(void)
                         (volatile uint32_t *)(uintptr_t)(base & APIC_BASE_ADDR_MASK));
 }
 
+/* This CPU's APIC ID: xAPIC keeps it in bits 31:24 of its ID register,
+ * x2APIC uses all 32 (SDM Vol. 3A 11.4.6, 11.12.5.1). */
+static inline uint32_t lapic_cpu_own_id(const struct lapic_io *io)
+{
+    uint32_t id = io->read(io->ctx, LAPIC_ID);
+
+    return io->x2apic ? id : id >> XAPIC_ID_SHIFT;
+}
+
 #endif

@@ -39,15 +39,27 @@ CHECKS_ASPACE="aspace ptaccess-direct ptaccess-recursive ptaccess-window ptacces
 # The timeline's stamps are in boot order and its phases add up to its total
 # (each phase is rounded down to a microsecond on its own).
 timeline_consistent() {
-    local line
+    local line phases
     line=$(grep '^pagoda: timeline ' "$1" | tr -d '\r')
+    phases=$(grep '^pagoda: phases ' "$1" | tr -d '\r')
+    [ -n "$phases" ] || { echo "no phases line"; return 1; }
     awk '{
         for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
         if (!(v["tsc_loader_entry"] < v["tsc_exit_return"] && v["tsc_exit_return"] < v["tsc_kernel_entry"] &&
               v["tsc_kernel_entry"] < v["tsc_all_online"])) { print "timeline stamps out of order: " $0; exit 1 }
         sum = v["loader_us"] + v["exit_us"] + v["handoff_us"] + v["kernel_us"] + v["bringup_us"]
         if (sum > v["total_us"] || v["total_us"] - sum > 5) { print "timeline phases add up to " sum ", total_us=" v["total_us"]; exit 1 }
-    }' <<<"$line"
+    }' <<<"$line" || return 1
+    # The steps split the loader and kernel shares: every stamp was taken,
+    # in order (a missing or backward one reads 0 and the sum falls short),
+    # and they add up to the timeline figures within rounding (1 us a step).
+    awk -v tl="$line" '
+        function fields(s, a,   n, i, kv, f) { n = split(s, f, " "); for (i = 3; i <= n; i++) { split(f[i], kv, "="); a[kv[1]] = kv[2] } }
+        { fields($0, p); fields(tl, t); l = 0; k = 0; nl = 0; nk = 0
+          for (f in p) { if (f ~ /^loader_/) { l += p[f]; nl++ } else if (f ~ /^kernel_/) { k += p[f]; nk++ } }
+          if (nl != 8 || nk != 6) { print "phases: " nl " loader and " nk " kernel steps, want 8 and 6"; exit 1 }
+          if (l > t["loader_us"] || t["loader_us"] - l > nl) { print "loader steps add up to " l ", loader_us=" t["loader_us"]; exit 1 }
+          if (k > t["kernel_us"] || t["kernel_us"] - k > nk) { print "kernel steps add up to " k ", kernel_us=" t["kernel_us"]; exit 1 } }' <<<"$phases"
 }
 
 # The loader's TSC estimate (the ACPI PM timer across its run) within 0.5%
@@ -118,7 +130,7 @@ good() {
         '^pagoda: memory type=kernel-pagetables bytes=[1-9]' \
         '^pagoda: memory total=[1-9][0-9]* ' \
         '^pagoda: pagetables frames=([0-9]+) minimum=\1$' \
-        "^pagoda: cpus expected=$ncpu " \
+        "^pagoda: cpus expected=$ncpu source=mp-services bsp_apic=[0-9]+ firmware_aps_init=$([ "$ncpu" = 1 ] && echo none || echo loader)\$" \
         '^pagoda: timeline loader_us=[0-9]+ exit_us=[0-9]+ handoff_us=[0-9]+ kernel_us=[0-9]+ bringup_us=[0-9]+ total_us=[0-9]+ over_exit_us=[0-9]+ tsc_loader_entry=[0-9]+ tsc_exit_return=[0-9]+ tsc_kernel_entry=[0-9]+ tsc_all_online=[0-9]+ mm_us=[0-9]+$' \
         '^pagoda: timer tsc_hz=[1-9][0-9]{8,10} source=(cpuid15|pit|cpuid16|loader) bound_ppm=([0-9]{1,3}|[1-9][0-9]{3}) reason=(all-agree|majority|preferred|only-source) loader_estimate=[0-9]+ calib_us=[0-9]+ pit=[0-9]+:[a-z]+ ' \
         '^pagoda: check accounting=pass .* structures=ok$' \
