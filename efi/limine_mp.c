@@ -227,7 +227,8 @@ EFI_STATUS limine_mp_prepare(struct limine_boot *B, const struct limine_req *r)
                                          .bsp_lapic_id = bsp, .cpu_count = listed,
                                          .cpus = limine_kva(B, mp->cpu_ptrs) };
     limine_req_set_response(r, limine_kva(B, mp->resp));
-    mp->tsc_hz = tsc_estimate_end();   /* the delays; with no AP, still the mp line's times */
+    uint32_t ppm;   /* the delays need no bound: a stall-timed estimate errs long */
+    mp->tsc_hz = tsc_estimate_end(&ppm);   /* the delays; with no AP, still the mp line's times */
     mp->serial = B->cfg->limine_smp == CONFIG_LIMINE_SMP_SERIAL;
     mp->timing = choose_timing(mp->serial);
     con_printf("pagoda: limine: MP: %u CPUs in the MADT, %u APs to start (%s, %s, init_wait_us=%u "

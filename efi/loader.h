@@ -129,7 +129,7 @@ paddr_t platform_find_rsdp(void);
 /* tsc_estimate.c: the loader's TSC estimate, timed across its own work */
 void tsc_estimate_begin(paddr_t rsdp);   /* at entry (again after a gdb wait) */
 void tsc_estimate_tick(void);            /* between steps: keeps count of PM timer wraps */
-uint64_t tsc_estimate_end(void);         /* just before the exit: TSC ticks per second */
+uint64_t tsc_estimate_end(uint32_t *ppm); /* just before the exit: TSC ticks per second, its bound */
 
 /* capture.c: write the firmware map, CPUs, CPUID features and framebuffer
  * to \EFI\pagoda\memmap.txt (capture=1; docs/memmap-capture.md). Re-reads

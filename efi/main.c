@@ -482,7 +482,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
                (unsigned long)L.bi->hhdm_base, (L.caps & PT_CAP_1G) ? "1 GiB" : "2 MiB", L.levels);
 
     /* 8. exit: no output, allocation or protocol call from here to the jump */
-    L.bi->tsc_hz = tsc_estimate_end();
+    L.bi->tsc_hz = tsc_estimate_end(&L.bi->tsc_hz_ppm);
     memcpy(L.bi->loader_log, con_notes(), sizeof(L.bi->loader_log));
     memcpy(L.bi->tsc_loader_steps, L.steps, sizeof(L.steps));
     L.bi->tsc_before_exit = rdtsc();

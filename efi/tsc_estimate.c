@@ -27,6 +27,7 @@ static struct {
     uint64_t tsc0;            /* TSC at begin */
     uint32_t pm_last;         /* PM count at the last tick */
     uint64_t pm_ticks;        /* PM ticks from begin to the last tick */
+    uint32_t gap0;            /* the first pair's PM read gap, in ticks */
 } est;
 
 static const void *phys_map(void *ctx, paddr_t pa, uint64_t len)
@@ -37,8 +38,9 @@ static const void *phys_map(void *ctx, paddr_t pa, uint64_t len)
     return pa >= PAGE_SIZE && pa + len > pa ? (const void *)(uintptr_t)pa : NULL;
 }
 
-/* One (PM count, TSC) pair, the TSC read between two PM reads. */
-static void read_pair(uint32_t *pm, uint64_t *tsc)
+/* One (PM count, TSC) pair, the TSC read between two PM reads; returns
+ * the gap between those reads, in PM ticks. */
+static uint32_t read_pair(uint32_t *pm, uint64_t *tsc)
 {
     uint32_t best_gap = UINT32_MAX;
 
@@ -53,6 +55,7 @@ static void read_pair(uint32_t *pm, uint64_t *tsc)
             *tsc = t;
         }
     }
+    return best_gap;
 }
 
 void tsc_estimate_begin(paddr_t rsdp)
@@ -62,7 +65,7 @@ void tsc_estimate_begin(paddr_t rsdp)
     est.have_pm = acpi_find_pmtimer(&mem, rsdp, &est.pm) == 0;
     est.pm_ticks = 0;
     if (est.have_pm)
-        read_pair(&est.pm_last, &est.tsc0);
+        est.gap0 = read_pair(&est.pm_last, &est.tsc0);
 }
 
 void tsc_estimate_tick(void)
@@ -85,11 +88,23 @@ static uint64_t stall_estimate(void)
     return (rdtsc() - t0) * (US_PER_SECOND / TSC_LOADER_STALL_US);
 }
 
-uint64_t tsc_estimate_end(void)
+/* Each pair places its TSC read within half its gap of the PM count it
+ * records, and a PM count within one tick of the instant: the estimate is
+ * off by at most (gap0 + gap1) / 2 + 2 ticks over `ticks`, plus the PM
+ * clock's own tolerance (include/tsc_calib.h). */
+static uint32_t bound_ppm(uint32_t gap0, uint32_t gap1, uint64_t ticks)
+{
+    uint64_t err = ((uint64_t)gap0 + gap1 + 1) / 2 + 2;
+
+    return (uint32_t)((err * TSC_PPM + ticks - 1) / ticks) + TSC_PM_CLOCK_PPM;
+}
+
+uint64_t tsc_estimate_end(uint32_t *ppm)
 {
     uint32_t pm;
     uint64_t tsc;
 
+    *ppm = 0;
     if (!est.have_pm)
         return stall_estimate();
     tsc_estimate_tick();
@@ -99,12 +114,13 @@ uint64_t tsc_estimate_end(void)
         uefi_call_wrapper(BS->Stall, 1, (min_ticks - ticks) * US_PER_SECOND / ACPI_PM_TIMER_HZ + 1);
         tsc_estimate_tick();
     }
-    read_pair(&pm, &tsc);
+    uint32_t gap1 = read_pair(&pm, &tsc);
     ticks = est.pm_ticks + acpi_pmtimer_delta(est.pm_last, pm, est.pm.bits);
     uint64_t elapsed = tsc - est.tsc0;
     /* No 128-bit division here (no libgcc): an interval that would overflow
      * (over ~80 min at 1 GHz) says nothing the kernel can use anyway. */
     if (ticks == 0 || elapsed > UINT64_MAX / ACPI_PM_TIMER_HZ)
         return 0;
+    *ppm = bound_ppm(est.gap0, gap1, ticks);
     return elapsed * ACPI_PM_TIMER_HZ / ticks;
 }

@@ -9,7 +9,7 @@
 #include "pmem.h"
 
 #define BOOTINFO_MAGIC    0x41444F4741504231ULL  /* "1BPAGODA" little-endian */
-#define BOOTINFO_VERSION  4   /* 4: tsc_loader_steps; 3: the CPU list moved out of the struct */
+#define BOOTINFO_VERSION  4   /* 4: tsc_loader_steps, tsc_hz_ppm; 3: the CPU list moved out */
 
 /* Virtual layout. The kernel, its heap and stack windows sit at the same
  * addresses whatever the paging level count (with 5 levels they are in
@@ -182,6 +182,10 @@ struct bootinfo {
     uint32_t paging_levels;         /* 4 or 5 (CR4.LA57): hhdm_base follows it */
     uint32_t pad_levels;
     uint64_t tsc_loader_steps[BOOTINFO_LOADER_STEPS];   /* enum bi_loader_step */
+    /* tsc_hz's error bound in ppm when the loader timed it against the
+     * ACPI PM timer; 0 when it had to use BS->Stall (include/tsc_calib.h). */
+    uint32_t tsc_hz_ppm;
+    uint32_t pad_tsc;
 };
 
 /* The direct map's window for a paging level count (4 or 5). */

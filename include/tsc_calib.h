@@ -31,15 +31,24 @@
 /* The loader's estimate (efi/tsc_estimate.c) times the TSC against the
  * ACPI PM timer across its own run (a few milliseconds: within 0.02% of the
  * truth under TCG), or, on a firmware without a PM timer in I/O space,
- * against BS->Stall(TSC_LOADER_STALL_US). Stall waits at least that long
- * (UEFI 2.10, 7.5) but may overrun: under TCG a 10 ms stall overran by up
- * to 39%, and 1 ms proportionally more. One interval covers both, so it is
- * the stall's: lopsided, the true frequency may be far below the estimate
- * (the stall overran), barely above it (the firmware's timer rounding).
- * Wide, but enough to catch a gross error in another source. */
+ * against BS->Stall(TSC_LOADER_STALL_US).
+ *
+ * A PM-timer estimate comes with its own bound (bootinfo.tsc_hz_ppm): the
+ * reading error of its two (PM, TSC) pairs over the ticks between them,
+ * plus the tolerance of the clock the PM timer counts, which ACPI fixes at
+ * 3.579545 MHz without bounding (a 14.318 MHz PC crystal divided by 4;
+ * such crystals are specified to about +-100 ppm). Symmetric.
+ *
+ * A stall-timed one has none (0): Stall waits at least that long (UEFI
+ * 2.10, 7.5) but may overrun: under TCG a 10 ms stall overran by up to 39%,
+ * and 1 ms proportionally more. Its interval is lopsided: the true
+ * frequency may be far below the estimate (the stall overran), barely
+ * above it (the firmware's timer rounding). Wide, but enough to catch a
+ * gross error in another source. */
 #define TSC_LOADER_STALL_US       1000
 #define TSC_LOADER_OVERRUN_FACTOR 4       /* stall took up to 4x as long */
 #define TSC_LOADER_EARLY_PPM      10000   /* or ended up to 1% early */
+#define TSC_PM_CLOCK_PPM          100     /* the PM timer's clock, see above */
 
 /* Sources, in the order of preference when two disagree and nothing else
  * breaks the tie: an architectural ratio first, then the kernel's own
@@ -88,8 +97,9 @@ struct tsc_choice {
  * nothing: a zero ratio term, a zero crystal, a zero base frequency). */
 struct tsc_estimate tsc_from_cpuid15(uint32_t eax, uint32_t ebx, uint32_t ecx);
 struct tsc_estimate tsc_from_cpuid16(uint32_t eax);
-/* The loader's Stall-based estimate (bootinfo.tsc_hz; 0 = none). */
-struct tsc_estimate tsc_from_loader(uint64_t hz);
+/* The loader's estimate (bootinfo.tsc_hz; 0 = none) with its bound
+ * (bootinfo.tsc_hz_ppm: PM timer), or 0 for none (stall-timed). */
+struct tsc_estimate tsc_from_loader(uint64_t hz, uint32_t bound_ppm);
 /* An estimate hz with a symmetric bound. */
 struct tsc_estimate tsc_with_ppm(uint64_t hz, uint32_t ppm);
 

@@ -8,13 +8,14 @@
 #include "x86/lapic_cpu.h"
 #include "x86/pic.h"
 
-/* 500 us of a timer at 1/16 of its clock: 31250 ticks at 1 GHz (QEMU),
- * 3125 at 100 MHz; with the two clocks read a few microseconds apart under
- * emulation, a rate within about 1%, which is all sleeping waits need. It
+/* 100 us of a timer at 1/16 of its clock: 6250 ticks at 1 GHz (QEMU), 625
+ * at 100 MHz, 156 at a 25 MHz bus clock; with the two clocks read within a
+ * microsecond of each other, a rate within about 1%, which is all sleeping
+ * waits need (500 us, the value before, cost 0.4 ms more of every boot). It
  * must be known before the bring-up: an AP waiting for its release sleeps
  * on its timer and is woken early by the BSP's IPI (spinning on the TSC
  * instead, it noticed the release only at the end of each 20 ms look). */
-#define TIMER_CALIBRATION_US 500
+#define TIMER_CALIBRATION_US 100
 
 static struct lapic_io io;
 static uint64_t timer_ticks_per_ms;   /* LAPIC timer, divide-by-16; same on every CPU */

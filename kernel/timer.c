@@ -11,8 +11,9 @@
 #include "x86/cpu.h"
 #include "x86/pit.h"
 
-/* Without an exact CPUID 0x15 ratio the PIT is the precise source: 0.1%.
- * With one, the PIT only has to confirm it: 1% takes a tenth of the time. */
+/* Without a precise source (an exact CPUID 0x15 ratio, the loader's
+ * PM-timer estimate) the PIT is the precise one: 0.1%. With one, the PIT
+ * only has to confirm it: 1% takes a tenth of the time. */
 #define PIT_TARGET_PPM   1000
 #define PIT_CONFIRM_PPM  10000
 /* Stop before channel 2 counts down past 0 (~51 ms), whatever the bound. */
@@ -125,7 +126,7 @@ static struct {
     struct tsc_choice choice;
     struct tsc_estimate in[TSC_SRC_COUNT];
     uint64_t loader_hz, calib_ticks;
-    uint32_t pit_samples, pit_runs;
+    uint32_t loader_ppm, pit_samples, pit_runs;
 } seen;
 
 void timer_report(void)
@@ -133,15 +134,25 @@ void timer_report(void)
     const struct tsc_choice *c = &seen.choice;
     const struct tsc_estimate *in = seen.in, *pit = &in[TSC_SRC_PIT];
 
-    kprintf("pagoda: timer tsc_hz=%lu source=%s bound_ppm=%u reason=%s loader_estimate=%lu calib_us=%lu "
+    kprintf("pagoda: timer tsc_hz=%lu source=%s bound_ppm=%u reason=%s loader_estimate=%lu loader_ppm=%u "
+            "calib_us=%lu "
             "pit=%lu:%s pit_ppm=%u pit_samples=%u pit_runs=%u cpuid15=%lu:%s cpuid16=%lu:%s loader=%s\n",
             (unsigned long)c->hz, tsc_source_name(c->source), c->bound_ppm, tsc_reason_name(c->reason),
-            (unsigned long)seen.loader_hz, (unsigned long)timer_ticks_to_us(seen.calib_ticks),
+            (unsigned long)seen.loader_hz, seen.loader_ppm, (unsigned long)timer_ticks_to_us(seen.calib_ticks),
             (unsigned long)pit->hz, pit_verdict(c, pit, seen.pit_samples), pit->hz ? tsc_bound_ppm(pit) : 0,
             seen.pit_samples, seen.pit_runs,
             (unsigned long)in[TSC_SRC_CPUID15].hz, tsc_verdict_name(c->verdict[TSC_SRC_CPUID15]),
             (unsigned long)in[TSC_SRC_CPUID16].hz, tsc_verdict_name(c->verdict[TSC_SRC_CPUID16]),
             tsc_verdict_name(c->verdict[TSC_SRC_LOADER]));
+}
+
+/* A source at least as precise as the PIT would be: the PIT then only
+ * confirms it (1%, a tenth of the time), and a precise source that the PIT
+ * contradicts still loses its place (tsc_choose). */
+static bool has_precise_source(const struct tsc_estimate in[TSC_SRC_COUNT])
+{
+    return tsc_bound_ppm(&in[TSC_SRC_CPUID15]) <= PIT_TARGET_PPM ||
+           tsc_bound_ppm(&in[TSC_SRC_LOADER]) <= PIT_TARGET_PPM;
 }
 
 void timer_calibrate(const struct bootinfo *bi)
@@ -150,8 +161,8 @@ void timer_calibrate(const struct bootinfo *bi)
     struct tsc_estimate *in = seen.in;
 
     cpuid_sources(in);
-    in[TSC_SRC_LOADER] = tsc_from_loader(bi->tsc_hz);
-    in[TSC_SRC_PIT] = pit_measure_steady(in[TSC_SRC_CPUID15].hz ? PIT_CONFIRM_PPM : PIT_TARGET_PPM,
+    in[TSC_SRC_LOADER] = tsc_from_loader(bi->tsc_hz, bi->tsc_hz_ppm);
+    in[TSC_SRC_PIT] = pit_measure_steady(has_precise_source(in) ? PIT_CONFIRM_PPM : PIT_TARGET_PPM,
                                          &seen.pit_samples, &seen.pit_runs);
     if (tsc_choose(in, &seen.choice) != 0)
         panic("timer: no plausible TSC frequency: pit=%lu loader=%lu cpuid15=%lu cpuid16=%lu",
@@ -159,6 +170,7 @@ void timer_calibrate(const struct bootinfo *bi)
               (unsigned long)in[TSC_SRC_CPUID15].hz, (unsigned long)in[TSC_SRC_CPUID16].hz);
     tsc_hz = seen.choice.hz;
     seen.loader_hz = bi->tsc_hz;
+    seen.loader_ppm = bi->tsc_hz_ppm;
     seen.calib_ticks = rdtsc() - t0;
 }
 

@@ -52,12 +52,15 @@ struct tsc_estimate tsc_from_cpuid16(uint32_t eax)
     return tsc_with_ppm((uint64_t)(eax & 0xFFFF) * TSC_PPM, TSC_CPUID16_BOUND_PPM);
 }
 
-/* The stall lasted between (1 - early) and OVERRUN_FACTOR times its
- * nominal length, so the truth lies in [hz / FACTOR, hz / (1 - early)]. */
-struct tsc_estimate tsc_from_loader(uint64_t hz)
+/* With a bound: symmetric. Without (stall-timed): the stall lasted between
+ * (1 - early) and OVERRUN_FACTOR times its nominal length, so the truth
+ * lies in [hz / FACTOR, hz / (1 - early)]. */
+struct tsc_estimate tsc_from_loader(uint64_t hz, uint32_t bound_ppm)
 {
     if (hz == 0)
         return (struct tsc_estimate){ 0 };
+    if (bound_ppm)
+        return tsc_with_ppm(hz, bound_ppm);
     uint64_t up = ppm_of(hz, (TSC_LOADER_EARLY_PPM * TSC_PPM + TSC_PPM - TSC_LOADER_EARLY_PPM - 1) /
                                  (TSC_PPM - TSC_LOADER_EARLY_PPM));
     return (struct tsc_estimate){ .hz = hz, .lo = hz / TSC_LOADER_OVERRUN_FACTOR,

@@ -44,17 +44,23 @@ static void test_cpuid16(void **state)
     assert_int_equal(tsc_from_cpuid16(0).hz, 0);
 }
 
-/* The stall may only have overrun (truth far below) or ended by a hair
- * early (truth barely above). */
+/* Without a bound (stall-timed) the stall may only have overrun (truth
+ * far below) or ended by a hair early (truth barely above); with the PM
+ * timer's bound, symmetric. */
 static void test_loader_interval(void **state)
 {
     (void)state;
-    struct tsc_estimate e = tsc_from_loader(4 * GHZ);
+    struct tsc_estimate e = tsc_from_loader(4 * GHZ, 0);
     assert_int_equal(e.lo, GHZ);
     assert_true(e.hi > 4 * GHZ + 4 * GHZ / 100 && e.hi < 4 * GHZ + 4 * GHZ / 98);
-    assert_int_equal(tsc_from_loader(0).hz, 0);
-    e = tsc_from_loader(UINT64_MAX);
+    assert_int_equal(tsc_from_loader(0, 0).hz, 0);
+    assert_int_equal(tsc_from_loader(0, 200).hz, 0);
+    e = tsc_from_loader(UINT64_MAX, 0);
     assert_int_equal(e.hi, UINT64_MAX);
+    e = tsc_from_loader(4 * GHZ, 200);
+    assert_int_equal(e.lo, 4 * GHZ - 800000);
+    assert_int_equal(e.hi, 4 * GHZ + 800000);
+    assert_int_equal(tsc_bound_ppm(&e), 200);
 }
 
 #define ABSENT { 0, 0, 0 }
@@ -113,6 +119,19 @@ static const struct choose_case choose_cases[] = {
         { 2600000000, 650000000, 2626262627 } },
       0, TSC_SRC_PIT, TSC_REASON_PREFERRED,
       { TSC_ABSENT, TSC_CHOSEN, TSC_DISAGREES, TSC_AGREES } },
+    { "PM-timer loader (175 ppm) and a 1% PIT agree: the loader wins by its bound",
+      { ABSENT, { 2597000000, 2571030000, 2622970000 }, ABSENT, { 2596100000, 2595645682, 2596554318 } },
+      0, TSC_SRC_LOADER, TSC_REASON_ALL_AGREE,
+      { TSC_ABSENT, TSC_AGREES, TSC_ABSENT, TSC_CHOSEN } },
+    { "PIT 2x low against a PM-timer loader: no longer hidden in a wide interval, outvoted; the loader is narrowest",
+      { { 2592000000, 2591481600, 2592518400 }, { 1296000000, 1295000000, 1297000000 }, ABSENT,
+        { 2592100000, 2591646368, 2592553632 } },
+      0, TSC_SRC_LOADER, TSC_REASON_MAJORITY,
+      { TSC_AGREES, TSC_DISAGREES, TSC_ABSENT, TSC_CHOSEN } },
+    { "PM-timer loader and PIT disagree, nothing else: the preference order (PIT)",
+      { ABSENT, { 2597000000, 2571030000, 2622970000 }, ABSENT, { 1298050000, 1297822841, 1298277159 } },
+      0, TSC_SRC_PIT, TSC_REASON_PREFERRED,
+      { TSC_ABSENT, TSC_CHOSEN, TSC_ABSENT, TSC_DISAGREES } },
     { "everything implausible: refused, no frequency",
       { { 50 * GHZ, 50 * GHZ - 1, 50 * GHZ + 1 }, { 13958559, 13950000, 13967000 }, ABSENT, { 42, 10, 43 } },
       -E_INVAL, TSC_SRC_COUNT, TSC_REASON_NONE,
