@@ -4,6 +4,7 @@
 #define PAGODA_KERNEL_H
 
 #include "bootinfo.h"
+#include "cmdline.h"
 #include "falloc.h"
 #include "falloc_cache.h"
 #include "pmem.h"
@@ -230,12 +231,6 @@ void selftest_ptaccess(struct check_result *r);   /* ptaccess_check.c */
 void check_record(struct check_result *r, const char *name, bool ok, const char *detail);
 /* A check that cannot prove anything here: `pagoda: check NAME=skipped reason=WHY`. */
 void check_skip(struct check_result *r, const char *name, const char *reason);
-
-/* cmdline.c */
-bool cmdline_has(const char *cmdline, const char *word);        /* whole word */
-const char *cmdline_value(const char *cmdline, const char *key); /* after "key=", or NULL */
-bool cmdline_value_is(const char *value, const char *s);        /* value word == s */
-bool cmdline_u32(const char *value, uint32_t *out);             /* decimal value word */
 
 /* crash.c: pagoda.crash=null|stack|ud, for the fault-reporting tests;
  * `early`: the call before the bring-up (pagoda.crash.early), else after. */

@@ -1,12 +1,21 @@
 /* The kernel command line: space-separated words, some of them key=value.
- * Read-only helpers over the NUL-terminated string in the boot info. */
-#include "kernel.h"
+ * Read-only helpers over a NUL-terminated string: the kernel reads the boot
+ * info's, the loader the one in pagoda.conf (pagoda.serial=). */
+#include "cmdline.h"
 
 /* Length of the word starting at p. */
 static size_t word_len(const char *p)
 {
     size_t n = 0;
     while (p[n] && p[n] != ' ')
+        n++;
+    return n;
+}
+
+static size_t cstr_len(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
         n++;
     return n;
 }
@@ -34,9 +43,7 @@ bool cmdline_has(const char *cmdline, const char *word)
 const char *cmdline_value(const char *cmdline, const char *key)
 {
     for (const char *p = cmdline; *p;) {
-        size_t n = word_len(p), k = 0;
-        while (key[k])
-            k++;
+        size_t n = word_len(p), k = cstr_len(key);
         if (n > k && prefix_is(p, n, key) && p[k] == '=')
             return p + k + 1;
         p += n ? n : 1;
@@ -46,10 +53,9 @@ const char *cmdline_value(const char *cmdline, const char *key)
 
 bool cmdline_value_is(const char *value, const char *s)
 {
-    return value && prefix_is(value, word_len(value), s) && word_len(value) == __builtin_strlen(s);
+    return value && prefix_is(value, word_len(value), s) && word_len(value) == cstr_len(s);
 }
 
-/* Decimal value of a word; false if it is not a plain decimal number. */
 bool cmdline_u32(const char *value, uint32_t *out)
 {
     size_t n = value ? word_len(value) : 0;
