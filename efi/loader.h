@@ -34,11 +34,13 @@ void con_init(void);
 void con_after_exit(void);
 /* A problem: on the screen now (after every note kept so far) and on COM1. */
 void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Progress: on COM1 now, on the screen when the kernel starts (or with the
- * next problem line, or con_show_notes). efi/console.c says why. */
+/* Progress: on COM1 and the screen when the kernel's console starts (or with
+ * the next problem line, or con_show_notes). efi/console.c says why. */
 void con_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void con_show_notes(void);
+void con_show_notes(void);     /* every note kept so far: screen and COM1, now */
+void con_notes_direct(void);   /* from now on every note to COM1 as it comes */
 const char *con_notes(void);   /* every note so far, NUL-terminated */
+size_t con_notes_on_uart(void);   /* bytes of con_notes() already on COM1 */
 void con_pause_for_user(UINTN microseconds);
 const char *efi_status_str(EFI_STATUS st);
 

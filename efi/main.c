@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "apslots.h"
+#include "cmdline.h"
 #include "limine.h"
 #include "loader.h"
 #include "platform_ranges.h"
@@ -430,6 +431,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     /* 2. configuration (gdb=1: wait for the debugger), the protocol, the
      * paging levels and the kernel (ELF and placement validated) */
     st = config_load(image, &L.cfg);
+    if (!EFI_ERROR(st) && cmdline_value_is(cmdline_value(L.cfg.cmdline, CMDLINE_SERIAL_KEY), "sync"))
+        con_notes_direct();
     if (!EFI_ERROR(st) && L.cfg.gdb) {
         wait_for_gdb();
         tsc_estimate_begin(platform_find_rsdp());   /* the wait is no measure of anything */
@@ -447,6 +450,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     L.caps = ((features & BI_CPU_1G_PAGES) ? PT_CAP_1G : 0) | ((features & BI_CPU_NX) ? PT_CAP_NX : 0);
     if (L.limine) {
         con_show_notes();   /* a foreign kernel does not show the loader's log */
+        con_notes_direct();
         return refuse(limine_boot(image, &L.cfg, &L.kernel,
                                   L.kernel_file ? L.kernel_file : (const void *)kernel_blob_start,
                                   L.kernel_file_size, L.caps));
@@ -484,6 +488,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     /* 8. exit: no output, allocation or protocol call from here to the jump */
     L.bi->tsc_hz = tsc_estimate_end(&L.bi->tsc_hz_ppm);
     memcpy(L.bi->loader_log, con_notes(), sizeof(L.bi->loader_log));
+    L.bi->loader_log_on_serial = (uint32_t)con_notes_on_uart();   /* <= sizeof(loader_log) */
     memcpy(L.bi->tsc_loader_steps, L.steps, sizeof(L.steps));
     L.bi->tsc_before_exit = rdtsc();
     st = memmap_exit_boot_services(image, &L.mm, &L.bi->exit_attempts);

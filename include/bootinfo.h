@@ -9,7 +9,7 @@
 #include "pmem.h"
 
 #define BOOTINFO_MAGIC    0x41444F4741504231ULL  /* "1BPAGODA" little-endian */
-#define BOOTINFO_VERSION  4   /* 4: tsc_loader_steps, tsc_hz_ppm; 3: the CPU list moved out */
+#define BOOTINFO_VERSION  4   /* 4: tsc_loader_steps, tsc_hz_ppm, loader_log_on_serial */
 
 /* Virtual layout. The kernel, its heap and stack windows sit at the same
  * addresses whatever the paging level count (with 5 levels they are in
@@ -161,9 +161,10 @@ struct bootinfo {
 
     char cmdline[BOOTINFO_CMDLINE_MAX];  /* NUL-terminated */
 
-    /* The loader's progress lines (already on COM1), NUL-terminated, for the
-     * kernel to put on the screen: the loader does not draw them itself on
-     * a boot that goes well (efi/console.c says why). */
+    /* The loader's progress lines, NUL-terminated, for the kernel to put on
+     * the screen and (from loader_log_on_serial on) on COM1: the loader does
+     * not print them itself on a boot that goes well (efi/console.c says
+     * why). */
     char loader_log[BOOTINFO_LOADER_LOG_MAX];
     /* TSC right after ExitBootServices returned: with tsc_loader_entry,
      * tsc_before_exit and the kernel's own stamps, the boot's timeline on the
@@ -185,7 +186,9 @@ struct bootinfo {
     /* tsc_hz's error bound in ppm when the loader timed it against the
      * ACPI PM timer; 0 when it had to use BS->Stall (include/tsc_calib.h). */
     uint32_t tsc_hz_ppm;
-    uint32_t pad_tsc;
+    /* Bytes at the start of loader_log the loader already wrote to COM1;
+     * the kernel writes the rest there when its console starts. */
+    uint32_t loader_log_on_serial;
 };
 
 /* The direct map's window for a paging level count (4 or 5). */

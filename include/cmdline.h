@@ -5,6 +5,11 @@
 
 #include "types.h"
 
+/* Read by the loader and the kernel alike: =sync writes every line to COM1
+ * as it is printed, instead of keeping the lines printed before every CPU
+ * is online until then (for debugging a boot that hangs before that). */
+#define CMDLINE_SERIAL_KEY "pagoda.serial"
+
 bool cmdline_has(const char *cmdline, const char *word);        /* whole word */
 const char *cmdline_value(const char *cmdline, const char *key); /* after "key=", or NULL */
 bool cmdline_value_is(const char *value, const char *s);        /* value word == s */

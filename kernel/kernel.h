@@ -79,8 +79,11 @@ struct cpu {
     uint8_t ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 };
 
-/* console.c */
+/* console.c: COM1 output is kept until console_start (all CPUs online) or
+ * an alert; console_keep_loader_log puts the loader's lines first. */
 void console_init(void);
+void console_keep_loader_log(const struct bootinfo *bi);
+void console_start(void);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like kprintf, drawn to stand out on screen: faults and panics. */
 void kalert(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -55,6 +55,7 @@ void kmain(struct bootinfo *bi)
     wrmsr(MSR_GS_BASE, 0);                 /* this_cpu() is NULL until cpu_init_bsp */
     console_init();
     validate_bootinfo(bi);
+    console_keep_loader_log(bi);            /* COM1: the loader's lines, then ours, after the bring-up */
     fbcon_early(bi, bi->loader_log);        /* the screen gets the loader's lines first */
     cpu_init_bsp(bi->bsp_apic_id);          /* GDT, TSS (IST for #DF), GS base */
     trap_init();                            /* every exception reports, none reboots */
@@ -77,6 +78,7 @@ void kmain(struct bootinfo *bi)
     t.all_online = smp_boot(bi, &smp);
 
     /* Every CPU is online and idle: now the screen, the report, the picture. */
+    console_start();                        /* COM1: everything kept, then as it comes */
     fbcon_init(bi);                         /* from here on, output shows on screen too */
     report_boot(bi, &t);
     fbcon_draw_memory_picture(&kmem.pm);
