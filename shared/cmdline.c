@@ -29,11 +29,16 @@ static bool prefix_is(const char *p, size_t n, const char *s)
     return true;
 }
 
+/* Lengths first: word may be shorter than the line's word, and nothing past
+ * its NUL may be read (a literal's neighbour could be a '\0' and make
+ * "pagoda.testing" match "pagoda.test"). */
 bool cmdline_has(const char *cmdline, const char *word)
 {
+    size_t k = cstr_len(word);
+
     for (const char *p = cmdline; *p;) {
         size_t n = word_len(p);
-        if (n && prefix_is(p, n, word) && word[n] == '\0')
+        if (n && n == k && prefix_is(p, n, word))
             return true;
         p += n ? n : 1;
     }
