@@ -318,24 +318,20 @@ static __attribute__((noreturn)) void fatal_after_exit(const char *what, int rc)
  * in wait-for-SIPI. Until then each runs the firmware's AP loop in
  * memory the kernel will reuse and, under emulation, takes host time
  * from the BSP (at 8 vCPUs on 2 host cores the kernel's start-up took
- * 8-30 ms with them running, 6-10 ms without). The INIT also starts the
- * SDM's INIT-to-SIPI wait long before the kernel's SIPIs. An AP the
- * APIC's mode cannot address (an ID above 254 in xAPIC mode) is left to
- * the kernel, told by the flag; so is everything when the CPU list cannot
- * tell this CPU from the APs (an INIT to the BSP would reset it). */
+ * 8-30 ms with them running, 6-10 ms without). One IPI to all but self,
+ * whatever the count (one per AP cost ~0.5 ms each under TCG: 15 ms at 32
+ * CPUs). It also starts the SDM's INIT-to-SIPI wait long before the
+ * kernel's SIPIs. Not when the CPU list cannot tell this CPU from the APs:
+ * the kernel then starts none, and the flag tells it the APs still run. */
 static void init_firmware_aps(struct bootinfo *bi)
 {
     const struct lapic_io io = lapic_io_identity();
-    const struct bootinfo_cpu *c = bootinfo_cpus(bi, 0);
-    bool all = true;
 
     if (bi->cpu_count <= 1 ||
-        !apslots_bsp_consistent(c, bi->cpu_count, bi->bsp_apic_id, lapic_cpu_own_id(&io)))
+        !apslots_bsp_consistent(bootinfo_cpus(bi, 0), bi->cpu_count, bi->bsp_apic_id,
+                                lapic_cpu_own_id(&io)))
         return;
-    for (uint32_t i = 0; i < bi->cpu_count; i++)
-        if (c[i].apic_id != bi->bsp_apic_id)
-            all &= lapic_send_init(&io, c[i].apic_id) == 0;
-    if (all)
+    if (lapic_send_init_all_but_self(&io) == 0)
         bi->boot_flags |= BI_BOOT_APS_INIT;
 }
 

@@ -81,10 +81,11 @@ struct bootinfo_fb {
 #define BI_BOOT_SECURE_BOOT (1u << 0)   /* the firmware enforces Secure Boot */
 #define BI_BOOT_VERIFIED    (1u << 1)   /* external files were checked against pins */
 #define BI_BOOT_MEASURED    (1u << 2)   /* config, kernel, modules measured into the TPM */
-/* Every AP in the CPU list got an INIT from the loader right after
- * ExitBootServices: the firmware's parked APs sit in wait-for-SIPI, off
- * firmware memory and off the host's cores. Clear: some AP could not be
- * addressed in the APIC's current mode; the kernel INITs them itself. */
+/* Every CPU but the BSP got an INIT (one IPI to all but self) from the
+ * loader right after ExitBootServices: the firmware's parked APs sit in
+ * wait-for-SIPI, off firmware memory and off the host's cores. Clear: the
+ * CPU list could not tell the BSP from the APs (or the IPI failed); the
+ * kernel then deals with the APs itself. */
 #define BI_BOOT_APS_INIT    (1u << 3)
 
 /* The loader's steps, in the order it runs them; tsc_loader_steps[s] is the

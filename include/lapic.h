@@ -45,6 +45,11 @@ int lapic_send_ipi(const struct lapic_io *io, uint32_t dest, uint32_t low);
 /* INIT (level, assert) and STARTUP with the trampoline page number. */
 int lapic_send_init(const struct lapic_io *io, uint32_t dest);
 int lapic_send_startup(const struct lapic_io *io, uint32_t dest, uint32_t page_number);
+/* INIT to every CPU but this one, in one IPI: what the SDM's MP start-up
+ * example sends first (Vol. 3A 9.4.4.1). Reaches CPUs whatever their ID or
+ * the APIC's mode, and CPUs no list names; INIT only puts a CPU in
+ * wait-for-SIPI, so that is safe wherever this CPU is the BSP. */
+int lapic_send_init_all_but_self(const struct lapic_io *io);
 
 /* Clear and read the error status register (write, then read: SDM 11.5.3). */
 uint32_t lapic_read_esr(const struct lapic_io *io);

@@ -80,6 +80,11 @@ int lapic_send_init(const struct lapic_io *io, uint32_t dest)
     return lapic_send_ipi(io, dest, ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL);
 }
 
+int lapic_send_init_all_but_self(const struct lapic_io *io)
+{
+    return lapic_send_ipi(io, 0, ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL | ICR_ALL_BUT_SELF);
+}
+
 int lapic_send_startup(const struct lapic_io *io, uint32_t dest, uint32_t page_number)
 {
     if (page_number > STARTUP_PAGE_MAX ||

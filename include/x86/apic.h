@@ -46,6 +46,9 @@
 #define ICR_DELIVERY_PENDING BIT32(12)   /* xAPIC only; reserved in x2APIC */
 #define ICR_LEVEL_ASSERT  BIT32(14)
 #define ICR_TRIGGER_LEVEL BIT32(15)
+/* Destination shorthand, bits 19:18: 11b = all excluding self (the
+ * destination field is then ignored, in both modes; SDM Vol. 3A 11.6.1). */
+#define ICR_ALL_BUT_SELF  (X86_U(3) << 18)
 #define ICR_DEST_SHIFT_XAPIC  24         /* in ICR high */
 #define ICR_DEST_SHIFT_X2APIC 32         /* in the 64-bit ICR MSR */
 
