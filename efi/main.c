@@ -331,8 +331,10 @@ static void init_firmware_aps(struct bootinfo *bi)
         !apslots_bsp_consistent(bootinfo_cpus(bi, 0), bi->cpu_count, bi->bsp_apic_id,
                                 lapic_cpu_own_id(&io)))
         return;
-    if (lapic_send_init_all_but_self(&io) == 0)
+    if (lapic_send_init_all_but_self(&io) == 0) {
+        bi->tsc_aps_init = rdtsc();
         bi->boot_flags |= BI_BOOT_APS_INIT;
+    }
 }
 
 /* Step 9. */

@@ -9,7 +9,7 @@
 #include "pmem.h"
 
 #define BOOTINFO_MAGIC    0x41444F4741504231ULL  /* "1BPAGODA" little-endian */
-#define BOOTINFO_VERSION  4   /* 4: tsc_loader_steps, tsc_hz_ppm, loader_log_on_serial */
+#define BOOTINFO_VERSION  4   /* 4: tsc_loader_steps, tsc_hz_ppm, loader_log_on_serial, tsc_aps_init */
 
 /* Virtual layout. The kernel, its heap and stack windows sit at the same
  * addresses whatever the paging level count (with 5 levels they are in
@@ -190,6 +190,9 @@ struct bootinfo {
     /* Bytes at the start of loader_log the loader already wrote to COM1;
      * the kernel writes the rest there when its console starts. */
     uint32_t loader_log_on_serial;
+    /* With BI_BOOT_APS_INIT: the TSC right after the loader's INIT to all
+     * but self. The SDM's INIT-to-SIPI wait runs from here. */
+    uint64_t tsc_aps_init;
 };
 
 /* The direct map's window for a paging level count (4 or 5). */
