@@ -156,7 +156,8 @@ run: all
 	./run.sh
 
 # Soak (tests/soak/soak.sh): `make soak N=200` or `make soak 200` (the
-# number as a goal of its own, which then does nothing); SOAK_SEED=S repeats a run.
+# number as a goal of its own, which then does nothing); SOAK_SEED=S repeats a run,
+# SOAK_JOBS=K boots K at once (make exports command-line variables to the script).
 SOAK_GOALS := $(shell echo '$(MAKECMDGOALS)' | tr ' ' '\n' | grep -E '^[0-9]+$$')
 soak: all
 	tests/soak/soak.sh $(or $(N),$(firstword $(SOAK_GOALS)),20)
