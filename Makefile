@@ -151,6 +151,7 @@ bench: all $(BENCHES)
 	tests/bench/smp-bringup.sh
 	tests/bench/limine-mp.sh
 	tests/bench/memory-scale.sh
+	tests/bench/big-machines.sh
 
 run: all
 	./run.sh
