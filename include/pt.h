@@ -113,6 +113,18 @@ int pt_translate(const struct pt *pt, vaddr_t va, struct pt_translation *out);
  * (nothing changed: the tables made so far are given back). */
 int pt_pin_kernel_half(struct pt *kernel, unsigned recursive_slot);
 
+/* Make the table at `level` (PT_LEVEL_4K: the page table) that holds va's
+ * entries exist, with every table above it, and pin it (PTE_PINNED in the
+ * entry pointing to it): it is never freed, even when empty, so neither are
+ * its ancestors and the entries above it never change again. Leaves under
+ * it can then be changed through a pt that never needs to allocate or free
+ * a table (a range inside one pinned table), without holding whatever
+ * serialises the rest of the tree: that pt only writes entries of the
+ * pinned table. Idempotent. Returns 0, -E_INVAL (level not below the root,
+ * va not canonical or in a range this pt refuses), -E_BUSY (a huge leaf
+ * maps va above `level`) or -E_NOMEM (nothing changed). */
+int pt_pin_table(struct pt *pt, vaddr_t va, int level);
+
 /* A new address space whose upper half (root entries 256..511, the
  * recursive slot excepted) points to the same tables as `kernel`, which
  * must be pinned (-E_INVAL otherwise): per-process address spaces share the

@@ -5,15 +5,15 @@
  * (root entries >= pt->shared_from excepted: another pt owns those tables):
  *  I1 A table is one 4 KiB frame from env.alloc_frame, reached through
  *     exactly one entry (the root through pt->root); frames_used counts them.
- *  I2 No table but the root is empty, pinned tables excepted (I7). pt_unmap
+ *  I2 No table but the root is empty, pinned tables excepted (I7, I8). pt_unmap
  *     frees the tables it empties and a failed PT_ALLOC walk frees the tables
  *     it created, so a present entry below the root and above leaf level
  *     always has a mapped page below it: that is what lets pt_map answer
  *     -E_BUSY from the one entry it wants to fill (never a root entry).
  *  I3 A non-present entry is 0.
  *  I4 A table entry (non-leaf) is P|W, plus U once a user leaf was mapped
- *     below it (kept until the table is freed). Never NX, PWT or PCD: the
- *     leaf alone decides access and caching.
+ *     below it (kept until the table is freed), plus PTE_PINNED (I8). Never
+ *     NX, PWT or PCD: the leaf alone decides access and caching.
  *  I5 A leaf is PTE_PS at levels 2 and 3 (never at 4 or 5) and holds an
  *     address aligned to its size. Its cache type is a PAT index 0..3 in
  *     PWT/PCD; pt_map and pt_protect set the PAT bit (bit 7 in a 4 KiB
@@ -23,6 +23,10 @@
  *  I7 Once pt_pin_kernel_half ran, every upper root entry but the recursive
  *     slot points to a table that is never freed: the upper root entries are
  *     constant, which is what lets clones share them.
+ *  I8 A table whose entry carries PTE_PINNED (pt_pin_table) is never freed,
+ *     and neither are its ancestors (they are never empty). So every entry
+ *     above a pinned table is constant: callers may change leaves under it
+ *     without touching, or racing on, anything shared with other ranges.
  */
 #include "pt.h"
 #include "x86/pte.h"
@@ -118,10 +122,12 @@ static bool va_is_higher_half(vaddr_t va)
     return (int64_t)va < 0;
 }
 
-/* I7: the table at `level` holding va's entries is pinned. */
-static bool pt_table_pinned(const struct pt *pt, int level, vaddr_t va)
+/* I7, I8: the table at `level` holding va's entries, reached through
+ * `parent`, is pinned. */
+static bool pt_table_pinned(const struct pt *pt, int level, vaddr_t va, uint64_t parent)
 {
-    return pt->kernel_pinned && level == pt->levels - 1 && va_is_higher_half(va);
+    return (parent & PTE_PINNED) ||
+           (pt->kernel_pinned && level == pt->levels - 1 && va_is_higher_half(va));
 }
 
 /* Free, bottom-up, the tables holding p->pte[from..to] while they are empty,
@@ -132,9 +138,9 @@ static void pt_prune(struct pt *pt, const struct pt_path *p, int from, int to)
 {
     for (int level = from; level <= to; level++) {
         uint64_t *table = p->pte[level] - PT_INDEX(level, p->va);
-        if (!pt_table_empty(table) || pt_table_pinned(pt, level, p->va))
-            return;
         uint64_t *parent = p->pte[level + 1];
+        if (!pt_table_empty(table) || pt_table_pinned(pt, level, p->va, *parent))
+            return;
         paddr_t frame = *parent & PTE_ADDR_MASK;
         *parent = 0;
         pt_free_table(pt, frame);
@@ -485,6 +491,22 @@ int pt_pin_kernel_half(struct pt *kernel, unsigned recursive_slot)
     }
     kernel->kernel_pinned = true;
     kernel->recursive_slot = recursive_slot;
+    return 0;
+}
+
+int pt_pin_table(struct pt *pt, vaddr_t va, int level)
+{
+    if (level < PT_LEVEL_4K || level >= pt->levels || pt_check_range(pt, va, PAGE_SIZE) != 0)
+        return -E_INVAL;
+    struct pt_path p;
+    int err = pt_walk(pt, va, level, PT_ALLOC, &p);
+    if (err)
+        return err;
+    if (p.level != level)
+        return -E_BUSY;   /* a huge leaf maps va above `level` */
+    /* Entries only gain the bit, so a concurrent hardware walk (which
+     * ignores it) and the release store agree. */
+    pte_publish(p.pte[level + 1], *p.pte[level + 1] | PTE_PINNED);
     return 0;
 }
 

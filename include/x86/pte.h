@@ -15,6 +15,10 @@
 #define PTE_G         (1ULL << 8)   /* global */
 #define PTE_PAT_HUGE  (1ULL << 12)  /* PAT index bit 2 in a 2M/1G leaf */
 #define PTE_NX        (1ULL << 63)  /* no execute (needs EFER.NXE) */
+/* Software bit: the CPU ignores bit 9 of every paging-structure entry (SDM
+ * Vol. 3A, 4.5, tables 4-15 to 4-20). Pagoda's mapper sets it in a table
+ * entry whose table must never be freed (pt_pin_table). */
+#define PTE_PINNED    (1ULL << 9)
 
 #define PTE_ADDR_MASK      0x000FFFFFFFFFF000ULL  /* bits 51:12 */
 #define PTE_ADDR_MASK_2M   0x000FFFFFFFE00000ULL

@@ -162,6 +162,7 @@ struct pt_check {
     uint64_t tables;                       /* reachable table frames, root included */
     uint64_t leaves[PT_LEVEL_1G + 1];      /* by level */
     uint64_t user_tables;                  /* table entries with U */
+    uint64_t pinned_tables;                /* table entries with PTE_PINNED */
     const char *error;                     /* first broken invariant, or NULL */
     vaddr_t error_va;
     uint8_t *seen;                         /* per arena frame */
@@ -201,7 +202,8 @@ static inline void pt_check_leaf(const struct pt *pt, struct pt_check *c, uint64
 }
 
 static inline void pt_check_table(const struct pt *pt, struct pt_arena *a, struct pt_check *c,
-                                  paddr_t table_pa, int level, vaddr_t base, bool user_path);
+                                  paddr_t table_pa, int level, vaddr_t base, bool user_path,
+                                  bool pinned_entry);
 
 /* One entry of a table at `level`; va is the first address it maps. */
 static inline void pt_check_entry(const struct pt *pt, struct pt_arena *a, struct pt_check *c,
@@ -216,14 +218,17 @@ static inline void pt_check_entry(const struct pt *pt, struct pt_arena *a, struc
         pt_check_leaf(pt, c, e, level, va, user_path);
         return;
     }
-    if ((e & ~PTE_ADDR_MASK & ~PTE_U) != (PTE_P | PTE_W))
-        pt_check_fail(c, "table entry is not exactly P|W(|U)", va);
+    if ((e & ~PTE_ADDR_MASK & ~PTE_U & ~PTE_PINNED) != (PTE_P | PTE_W))
+        pt_check_fail(c, "table entry is not exactly P|W(|U)(|PINNED)", va);
     c->user_tables += (e & PTE_U) ? 1 : 0;
-    pt_check_table(pt, a, c, e & PTE_ADDR_MASK, level - 1, va, user_path && (e & PTE_U));
+    c->pinned_tables += (e & PTE_PINNED) ? 1 : 0;
+    pt_check_table(pt, a, c, e & PTE_ADDR_MASK, level - 1, va, user_path && (e & PTE_U),
+                   (e & PTE_PINNED) != 0);
 }
 
 static inline void pt_check_table(const struct pt *pt, struct pt_arena *a, struct pt_check *c,
-                                  paddr_t table_pa, int level, vaddr_t base, bool user_path)
+                                  paddr_t table_pa, int level, vaddr_t base, bool user_path,
+                                  bool pinned_entry)
 {
     uint64_t i = arena_index(a, table_pa);
     if (!a->live_map[i] || c->seen[i]) {
@@ -246,9 +251,9 @@ static inline void pt_check_table(const struct pt *pt, struct pt_arena *a, struc
         }
         pt_check_entry(pt, a, c, t[k], level, va, user_path);
     }
-    /* Pinned (pt_pin_kernel_half): the tables right under the upper root
-     * entries stay even when empty. */
-    bool pinned = pt->kernel_pinned && level == pt->levels - 1 && (int64_t)base < 0;
+    /* Pinned (pt_pin_kernel_half: the tables right under the upper root
+     * entries; pt_pin_table: PTE_PINNED in the entry) stay even when empty. */
+    bool pinned = pinned_entry || (pt->kernel_pinned && level == pt->levels - 1 && (int64_t)base < 0);
     if (empty && !root && !pinned)
         pt_check_fail(c, "empty non-root table", base);
 }
@@ -258,11 +263,11 @@ static inline void pt_check_table(const struct pt *pt, struct pt_arena *a, struc
 static inline const char *pt_check_tree(const struct pt *pt, struct pt_arena *a,
                                         struct pt_check *c)
 {
-    c->tables = c->user_tables = 0;
+    c->tables = c->user_tables = c->pinned_tables = 0;
     memset(c->leaves, 0, sizeof(c->leaves));
     c->error = NULL;
     c->seen = calloc(a->frames, 1);
-    pt_check_table(pt, a, c, pt->root, pt->levels, 0, true);
+    pt_check_table(pt, a, c, pt->root, pt->levels, 0, true, false);
     free(c->seen);
     if (c->tables != pt->frames_used)
         pt_check_fail(c, "reachable tables != frames_used", 0);

@@ -566,6 +566,132 @@ static void test_clone_kernel_half(void **state)
     fx_fini(&f);
 }
 
+/* ---- pinned tables ------------------------------------------------------- */
+
+static paddr_t refuse_frame(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static void forbid_free(void *ctx, paddr_t pa)
+{
+    (void)ctx;
+    fail_msg("a pt that may not free tables freed %#llx", (unsigned long long)pa);
+}
+
+/* A copy of f's pt that can neither allocate nor free a table: what the
+ * kernel's per-CPU heap slices map through without the kernel's lock. */
+static struct pt fixed_view(const struct fixture *f)
+{
+    struct pt view = f->pt;
+    view.env.alloc_frame = refuse_frame;
+    view.env.free_frame = forbid_free;
+    return view;
+}
+
+static void test_pin_table(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct pt_check c = { 0 };
+    const vaddr_t va = VA_B + GiB + 4 * MiB;   /* a PT of its own, 2 MiB-aligned */
+    fx_init(&f, PT_LEVELS_MIN, CAPS_ALL);
+
+    assert_int_equal(pt_pin_table(&f.pt, va, PT_LEVEL_4K), 0);
+    assert_int_equal(f.pt.frames_used, 4);   /* root, PDPT, PD and the pinned PT */
+    assert_true(*raw_entry(&f, va, PT_LEVEL_2M) & PTE_PINNED);
+    assert_false(*raw_entry(&f, va, PT_LEVEL_1G) & PTE_PINNED);
+    fx_check(&f, &c);   /* an empty table, allowed because pinned */
+    assert_int_equal(c.pinned_tables, 1);
+    assert_int_equal(pt_pin_table(&f.pt, va, PT_LEVEL_4K), 0);   /* idempotent */
+    assert_int_equal(f.pt.frames_used, 4);
+
+    /* Through a pt that cannot touch tables: map and unmap inside the
+     * pinned table, over and over; nothing is allocated or freed. */
+    struct pt view = fixed_view(&f);
+    uint64_t allocs = f.arena.allocs;
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(pt_map(&view, va, PA_B, 16 * PAGE_SIZE, PT_MAP_WRITE), 0);
+        assert_int_equal(pt_map(&view, va + 2 * MiB - PAGE_SIZE, PA_B, PAGE_SIZE, 0), 0);
+        assert_int_equal(must_translate(&f.pt, va + 5 * PAGE_SIZE + 7).pa, PA_B + 5 * PAGE_SIZE + 7);
+        fx_check(&f, &c);
+        assert_int_equal(pt_unmap(&view, va, 2 * MiB), 0);
+        assert_unmapped(&f.pt, va);
+        fx_check(&f, &c);
+    }
+    assert_int_equal(f.arena.allocs, allocs);
+    assert_int_equal(f.pt.frames_used, 4);
+    /* Outside it the view would need a table: refused, nothing changed. */
+    assert_int_equal(pt_map(&view, va + 2 * MiB, PA_B, PAGE_SIZE, 0), -E_NOMEM);
+    fx_check(&f, &c);
+
+    /* The tree around it still grows and shrinks: a neighbour's PT comes
+     * and goes, the pinned PT and its ancestors stay, even when the whole
+     * lower half is unmapped. */
+    assert_int_equal(pt_map(&f.pt, va + 2 * MiB, PA_B, PAGE_SIZE, 0), 0);
+    assert_int_equal(f.pt.frames_used, 5);
+    assert_int_equal(pt_unmap(&f.pt, va + 2 * MiB, PAGE_SIZE), 0);
+    assert_int_equal(f.pt.frames_used, 4);
+    assert_int_equal(pt_map(&f.pt, va + PAGE_SIZE, PA_B, PAGE_SIZE, 0), 0);
+    assert_int_equal(pt_unmap(&f.pt, VA_B, 512 * GiB), 0);
+    assert_int_equal(f.pt.frames_used, 4);
+    assert_unmapped(&f.pt, va + PAGE_SIZE);
+    fx_check(&f, &c);
+
+    /* Pinning one level up: the PD, which then takes 2 MiB leaves. */
+    const vaddr_t pd_va = VA_B + 16 * GiB;
+    assert_int_equal(pt_pin_table(&f.pt, pd_va, PT_LEVEL_2M), 0);
+    assert_int_equal(f.pt.frames_used, 5);   /* + the pinned PD (the PDPT exists) */
+    view = fixed_view(&f);
+    assert_int_equal(pt_map(&view, pd_va, PA_B, 4 * MiB, 0), 0);
+    assert_int_equal(must_translate(&f.pt, pd_va + 2 * MiB).leaf_size, 2 * MiB);
+    assert_int_equal(pt_unmap(&view, pd_va, GiB), 0);
+    fx_check(&f, &c);
+    assert_int_equal(c.pinned_tables, 2);
+    fx_fini(&f);
+}
+
+static void test_pin_table_errors(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct pt_check c = { 0 };
+    fx_init(&f, PT_LEVELS_MIN, CAPS_ALL);
+
+    assert_int_equal(pt_pin_table(&f.pt, VA_B, 0), -E_INVAL);
+    assert_int_equal(pt_pin_table(&f.pt, VA_B, PT_LEVELS_MIN), -E_INVAL);   /* the root */
+    assert_int_equal(pt_pin_table(&f.pt, VA_B + 8, PT_LEVEL_4K), -E_INVAL);
+    assert_int_equal(pt_pin_table(&f.pt, 0x0000800000000000ULL, PT_LEVEL_4K), -E_INVAL);
+    assert_int_equal(f.pt.frames_used, 1);
+
+    /* A 2 MiB leaf where the PT would be. */
+    assert_int_equal(pt_map(&f.pt, VA_B, PA_B, 2 * MiB, 0), 0);
+    uint64_t used = f.pt.frames_used;
+    assert_int_equal(pt_pin_table(&f.pt, VA_B + PAGE_SIZE, PT_LEVEL_4K), -E_BUSY);
+    assert_int_equal(f.pt.frames_used, used);
+    fx_check(&f, &c);
+
+    /* Out of frames part way down: the tables made so far go again. */
+    for (uint64_t extra = 0; extra < 3; extra++) {
+        f.arena.limit = f.arena.live + extra;
+        assert_int_equal(pt_pin_table(&f.pt, VA_B + 1024 * GiB, PT_LEVEL_4K), -E_NOMEM);
+        assert_int_equal(f.pt.frames_used, used);
+        fx_check(&f, &c);
+    }
+    f.arena.limit = ARENA_NO_LIMIT;
+    fx_fini(&f);
+
+    /* 5 levels: the pinned PT's parent is four tables below the root. */
+    fx_init(&f, PT_LEVELS_MAX, CAPS_ALL);
+    assert_int_equal(pt_pin_table(&f.pt, VA_HH, PT_LEVEL_4K), 0);
+    assert_int_equal(f.pt.frames_used, 5);
+    assert_int_equal(pt_unmap(&f.pt, VA_HH, GiB), 0);
+    assert_int_equal(f.pt.frames_used, 5);
+    fx_check(&f, &c);
+    fx_fini(&f);
+}
+
 static void test_five_level(void **state)
 {
     (void)state;
@@ -707,6 +833,8 @@ int main(void)
         cmocka_unit_test(test_split_moves_pat_bit),
         cmocka_unit_test(test_pat_high),
         cmocka_unit_test(test_clone_kernel_half),
+        cmocka_unit_test(test_pin_table),
+        cmocka_unit_test(test_pin_table_errors),
         cmocka_unit_test(test_five_level),
         cmocka_unit_test(test_top_of_address_space),
         cmocka_unit_test(test_min_frames),
