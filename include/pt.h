@@ -120,10 +120,11 @@ int pt_pin_kernel_half(struct pt *kernel, unsigned recursive_slot);
  * it can then be changed through a pt that never needs to allocate or free
  * a table (a range inside one pinned table), without holding whatever
  * serialises the rest of the tree: that pt only writes entries of the
- * pinned table. Idempotent. Returns 0, -E_INVAL (level not below the root,
+ * pinned table. Idempotent. The table's physical address goes to *table
+ * (if not NULL), for callers that check its entries. Returns 0, -E_INVAL (level not below the root,
  * va not canonical or in a range this pt refuses), -E_BUSY (a huge leaf
  * maps va above `level`) or -E_NOMEM (nothing changed). */
-int pt_pin_table(struct pt *pt, vaddr_t va, int level);
+int pt_pin_table(struct pt *pt, vaddr_t va, int level, paddr_t *table);
 
 /* A new address space whose upper half (root entries 256..511, the
  * recursive slot excepted) points to the same tables as `kernel`, which

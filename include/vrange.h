@@ -17,6 +17,7 @@ enum vrange_kind {
     VR_MMIO,
     VR_IDENTITY,      /* transitional identity map */
     VR_OTHER,
+    VR_HEAP_SLICES,   /* the kernel's per-CPU heap slices */
     VR_KIND_COUNT
 };
 

@@ -41,6 +41,8 @@ void vslice_release(struct vslice *s);
 
 /* Page `page` is live (false outside the slice). */
 bool vslice_is_live(const struct vslice *s, unsigned page);
+/* Every page of [first, first+pages) is live (false if it leaves the slice). */
+bool vslice_range_live(const struct vslice *s, unsigned first, unsigned pages);
 
 /* held within used, and the counts match the maps. */
 bool vslice_check(const struct vslice *s);

@@ -11,6 +11,7 @@
 #include "pt.h"
 #include "types.h"
 #include "vrange.h"
+#include "vslice.h"
 #include "x86/vectors.h"
 
 #define IST_DOUBLE_FAULT 1          /* TSS IST slot for #DF */
@@ -60,6 +61,15 @@ struct fault_record {
 };
 
 /* Per-CPU state; reached through GS base once set. */
+/* One CPU's piece of the heap window (kernel/heap_slice.c), under its
+ * struct cpu's mm_lock. */
+struct heap_slice {
+    vaddr_t base;            /* 0 until the CPU first maps in its slice */
+    const uint64_t *table;   /* its pinned page table, through the HHDM */
+    struct vslice pages;
+    struct pt view;          /* the kernel pt, unable to allocate or free a table */
+};
+
 struct cpu {
     struct cpu *self;               /* at offset 0: %gs:0 gives the pointer */
     uint32_t index;
@@ -71,8 +81,11 @@ struct cpu {
     uint64_t work_done;             /* ... and finished */
     uint64_t tlb_acked;             /* last shootdown this CPU flushed for */
     uint64_t tlb_heap_gen;          /* heap-window unmaps its TLB is flushed of (tlb.c) */
-    struct spinlock frames_lock;    /* its frame cache: this CPU, or a CPU draining all */
+    /* Its frame cache and heap slice: taken by this CPU, by a CPU unmapping
+     * in its slice, or by one that locks every CPU's (mm.c). */
+    struct spinlock mm_lock;
     struct falloc_cache frames;     /* free 4 KiB frames (mm.c; empty unless online) */
+    struct heap_slice slice;
     uint64_t gdt[GDT_ENTRIES];
     struct tss tss;
     struct fault_record last_fault;
@@ -162,9 +175,12 @@ void tlb_handle_ipi(void);
 uint64_t tlb_shootdowns_sent(void);             /* IPI rounds */
 uint64_t tlb_ipis_sent(void);                   /* IPIs, all rounds */
 /* Heap-window unmaps flushed lazily (the rule: docs/memory.md, "Shootdowns"). */
-void tlb_heap_unmapped(vaddr_t va, uint64_t len);  /* caller holds the kmem lock */
+/* Flushed here; returns the heap generation this unmap made. */
+uint64_t tlb_heap_unmapped(vaddr_t va, uint64_t len);
 void tlb_heap_sync(void);           /* this CPU: catch up before using heap addresses */
-void tlb_heap_purge(void);          /* caller holds the kmem lock: every CPU caught up */
+/* Caller holds the kmem lock: every CPU caught up with every heap-window
+ * unmap made before the call. */
+void tlb_heap_purge(void);
 
 /* trap.c: exceptions */
 void trap_init(void);
@@ -211,6 +227,32 @@ bool kmem_pcpu_on(void);                    /* frame caches and lazy heap flushe
 int kmem_map_at(vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
 int kmem_unmap_at(vaddr_t va, uint64_t len); /* flushes; the reservation stays */
 int kmem_recursive_slot(bool on);            /* off: cleared and flushed everywhere */
+/* For heap_slice.c, with the caller's mm_lock held: pin the page table of
+ * [va, va + HEAP_SLICE_SIZE) (its physical address in *table) and copy the
+ * kernel pt into *view; bring every CPU up to date with the heap window's
+ * unmaps (and empty the shared quarantine). */
+int kmem_pin_slice(vaddr_t va, paddr_t *table, struct pt *view);
+void kmem_heap_catch_up(void);
+
+/* heap_slice.c: per-CPU pieces of the heap window (docs/memory.md, "Per-CPU
+ * heap slices"). Slice i is [HEAP_SLICES + i * HEAP_SLICE_SIZE, + size):
+ * one page table's span, in the upper half of the heap window. */
+#define HEAP_SLICES          (KHEAP_WINDOW + (KHEAP_WINDOW_END - KHEAP_WINDOW) / 2)
+#define HEAP_SLICE_SIZE      (VSLICE_PAGES * PAGE_SIZE)
+#define HEAP_SLICES_MAX      65536   /* 128 GiB; CPUs past it map in the shared part */
+#define HEAP_SLICE_MAX_PAGES 16      /* longer fresh mappings take the shared part */
+void heap_slices_init(unsigned count);   /* slices for CPU indices below count */
+/* Map in c's slice (c is this CPU, holding its mm_lock): 0, or -E_NOMEM
+ * when the slice has no room even after a catch-up, or cannot be set up
+ * (the caller then maps in the shared part). */
+int heap_slice_map(struct cpu *c, paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out);
+bool heap_slice_contains(vaddr_t va);    /* va lies in some CPU's slice */
+/* Unmap [va, va+len) inside one slice, every page of it mapped there by
+ * heap_slice_map; takes the slice's CPU's mm_lock. -E_INVAL otherwise. */
+int heap_slice_unmap(vaddr_t va, uint64_t len);
+/* With every online CPU's mm_lock held: */
+void heap_slices_release(void);          /* ... and every CPU caught up: held pages free */
+bool heap_slices_check(void);            /* bookkeeping agrees with the tables */
 
 /* ktable.c: tables sized at boot. ktable_alloc: a zeroed table of `count`
  * entries of `elem` bytes in kernel-data frames (a block of

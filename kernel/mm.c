@@ -6,14 +6,16 @@
  * identity map.
  *
  * At scale (docs/memory.md, "Many CPUs"): 4 KiB frames go through a frame
- * cache per online CPU (struct cpu's `frames`, under its own lock; refilled
- * and drained in batches under kmem_lock), and heap-window unmaps are
- * flushed lazily (kernel/tlb.c) with their virtual range and emptied tables
- * quarantined until every CPU has caught up. Lock order: a CPU's
- * frames_lock (all of them in index order when draining), then kmem_lock;
- * never a frames_lock while holding kmem_lock; a CPU that waits long for
- * kmem_lock sleeps between tries. pagoda.mm.pcpu=0 turns all three off
- * (the baseline `make bench` compares against). */
+ * cache per online CPU (struct cpu's `frames`, under its mm_lock; refilled
+ * and drained in batches under kmem_lock); small fresh mappings go to the
+ * CPU's own slice of the heap window (kernel/heap_slice.c, under the same
+ * mm_lock, no kmem_lock); heap-window unmaps are flushed lazily
+ * (kernel/tlb.c) with their virtual range and emptied tables quarantined
+ * until every CPU has caught up. Lock order: a CPU's mm_lock (all of them
+ * in index order when draining), then kmem_lock; never a mm_lock while
+ * holding kmem_lock, never two unless all; a CPU that waits long for
+ * kmem_lock sleeps between tries. pagoda.mm.pcpu=0 turns all four off (the
+ * baseline `make bench` compares against). */
 #include "kernel.h"
 #include "x86/cpu.h"
 #include "x86/pte.h"
@@ -25,7 +27,7 @@
  * the heap quarantine. The fixed 256 alone ran out at 128 CPUs. */
 #define VRANGE_FIXED      256
 #define VRANGE_PER_CPU    4
-#define PCPU_KEY          "pagoda.mm.pcpu"   /* =0: no frame caches, every unmap shot down */
+#define PCPU_KEY          "pagoda.mm.pcpu"   /* =0: no frame caches or slices, every unmap shot down */
 /* Heap-window unmaps whose flush is pending on some CPU: each holds its
  * virtual range (and the tables it emptied) back from reuse. At the bound,
  * one purge catches every CPU up: one IPI round per 128 unmaps (at 128
@@ -158,6 +160,12 @@ static void vrange_storage(const struct bootinfo *bi)
 static void reserve_virtual(const struct bootinfo *bi)
 {
     vrange_storage(bi);
+    if (pcpu_on) {
+        heap_slices_init(bi->cpu_count);
+        unsigned slices = (unsigned)MIN(bi->cpu_count, HEAP_SLICES_MAX);
+        reserve_or_panic(HEAP_SLICES, HEAP_SLICES + (uint64_t)slices * HEAP_SLICE_SIZE,
+                         VR_HEAP_SLICES);
+    }
     reserve_or_panic(kmem.hhdm_base, kmem.hhdm_base + bi->hhdm_end, VR_HHDM);
     reserve_or_panic(KSTACK_WINDOW, bi->stack_top - bi->stack_size, VR_GUARD);
     reserve_or_panic(bi->stack_top - bi->stack_size, bi->stack_top, VR_KERNEL_STACK);
@@ -197,7 +205,7 @@ void kmem_init(const struct bootinfo *bi)
     kmem.tsc_ready = rdtsc();
 }
 
-/* kmem_lock for everything in this file (frames_lock stays a plain spin:
+/* kmem_lock for everything in this file (mm_lock stays a plain spin:
  * one CPU's, rarely contended). */
 static void kmem_lock_take(void)
 {
@@ -225,20 +233,20 @@ static struct cpu *cache_cpu(uint64_t size)
     return smp_cpu(c->index) == c ? c : NULL;
 }
 
-/* Every online CPU's cache lock, in index order. CPUs come online only in
+/* Every online CPU's mm_lock, in index order. CPUs come online only in
  * smp_boot, which never drains, so lock and unlock see the same set. */
-static void lock_all_caches(void)
+static void lock_all_cpus(void)
 {
     for (unsigned i = 0; i < smp_cpu_count(); i++)
         if (smp_cpu(i))
-            spin_lock(&smp_cpu(i)->frames_lock);
+            spin_lock(&smp_cpu(i)->mm_lock);
 }
 
-static void unlock_all_caches(void)
+static void unlock_all_cpus(void)
 {
     for (unsigned i = smp_cpu_count(); i-- > 0;)
         if (smp_cpu(i))
-            spin_unlock(&smp_cpu(i)->frames_lock);
+            spin_unlock(&smp_cpu(i)->mm_lock);
 }
 
 /* With every cache lock and kmem_lock held: every cache back to the
@@ -264,7 +272,7 @@ static bool drain_all_locked(void)
 
 static int cache_alloc(struct cpu *c, enum pmem_type type, paddr_t *pa)
 {
-    spin_lock(&c->frames_lock);
+    spin_lock(&c->mm_lock);
     int rc = falloc_cache_get(&c->frames, type, pa);
     if (rc == -E_NOMEM) {
         kmem_lock_take();
@@ -273,13 +281,13 @@ static int cache_alloc(struct cpu *c, enum pmem_type type, paddr_t *pa)
         if (rc == 0)
             rc = falloc_cache_get(&c->frames, type, pa);
     }
-    spin_unlock(&c->frames_lock);
+    spin_unlock(&c->mm_lock);
     return rc;
 }
 
 static int cache_free(struct cpu *c, paddr_t pa, enum pmem_type type)
 {
-    spin_lock(&c->frames_lock);
+    spin_lock(&c->mm_lock);
     int rc = falloc_cache_put(&kmem.fa, &c->frames, pa, type);
     if (rc == -E_CAPACITY) {
         kmem_lock_take();
@@ -290,7 +298,7 @@ static int cache_free(struct cpu *c, paddr_t pa, enum pmem_type type)
                   "or one twice (a double free)", c->index);
         rc = falloc_cache_put(&kmem.fa, &c->frames, pa, type);
     }
-    spin_unlock(&c->frames_lock);
+    spin_unlock(&c->mm_lock);
     return rc;
 }
 
@@ -305,14 +313,14 @@ int kmem_alloc_frame(uint64_t size, enum pmem_type type, paddr_t *pa)
     if (c && rc != -E_NOMEM)
         return rc;
     if (c)
-        lock_all_caches();
+        lock_all_cpus();
     kmem_lock_take();
     if (c && !drain_all_locked())
         panic("mm: frame caches hold a frame freed twice or as another type");
     rc = falloc_alloc(&kmem.fa, size, 0, type, pa);
     spin_unlock(&kmem_lock);
     if (c)
-        unlock_all_caches();
+        unlock_all_cpus();
     return rc;
 }
 
@@ -330,12 +338,12 @@ int kmem_free_frame(paddr_t pa, uint64_t size, enum pmem_type type)
 
 /* ---- the quarantine of lazily flushed heap unmaps ----------------------- */
 
-/* Under kmem_lock: every CPU caught up on the heap window's unmaps, then
- * the quarantined ranges released and their tables freed. */
+/* Under kmem_lock: every CPU caught up on the heap window's unmaps (the
+ * heap slices' too: IPIs only to CPUs still behind, none if every one has
+ * synced since), then the quarantined ranges released and their tables
+ * freed. */
 static void purge_heap(void)
 {
-    if (quarantined == 0 && tables_quarantined == 0)
-        return;
     tlb_heap_purge();
     for (unsigned i = 0; i < quarantined; i++) {
         int rc = vrange_release(&kmem.vs, quarantine[i].base, quarantine[i].end);
@@ -376,16 +384,40 @@ static int unmap_lazily(vaddr_t va, uint64_t len)
     return rc;
 }
 
-void kmem_totals(uint64_t totals[PMEM_TYPE_COUNT])
+void kmem_heap_catch_up(void)
 {
-    lock_all_caches();
     kmem_lock_take();
     purge_heap();
+    spin_unlock(&kmem_lock);
+}
+
+int kmem_pin_slice(vaddr_t va, paddr_t *table, struct pt *view)
+{
+    kmem_lock_take();
+    int rc = pt_pin_table(&kmem.pt, va, PT_LEVEL_4K, table);
+    *view = kmem.pt;
+    spin_unlock(&kmem_lock);
+    return rc;
+}
+
+/* With every mm_lock and kmem_lock held: every CPU caught up, so every
+ * quarantined range and held slice page is free again. */
+static void purge_all_locked(void)
+{
+    purge_heap();
+    heap_slices_release();
+}
+
+void kmem_totals(uint64_t totals[PMEM_TYPE_COUNT])
+{
+    lock_all_cpus();
+    kmem_lock_take();
+    purge_all_locked();
     if (!drain_all_locked())
         panic("mm: frame caches hold a frame freed twice or as another type");
     falloc_totals(&kmem.fa, totals);
     spin_unlock(&kmem_lock);
-    unlock_all_caches();
+    unlock_all_cpus();
 }
 
 /* Under the lock: unmap, flush every CPU's TLB, only then free the emptied
@@ -432,10 +464,35 @@ static void free_fresh(paddr_t pa, uint64_t size, enum pmem_type type)
         panic("mm: cannot free fresh frame 0x%lx (%lu bytes): %d", pa, size, rc);
 }
 
-/* Map [pa, pa+len) at a fresh address in the kernel heap window. On failure
- * nothing stays mapped or reserved. */
+/* This CPU, if the mapping goes to its heap slice: slices on, the CPU
+ * online, a few whole pages with flags a slice serves (a user flag would
+ * change shared table entries above the slice; anything odd is left to the
+ * shared part's checks and errors). */
+static struct cpu *slice_cpu(paddr_t pa, uint64_t len, unsigned flags)
+{
+    const unsigned served = PT_MAP_WRITE | PT_MAP_EXEC | PT_MAP_GLOBAL;
+    struct cpu *c;
+
+    if (!pcpu_on || len == 0 || len > HEAP_SLICE_MAX_PAGES * PAGE_SIZE ||
+        !IS_ALIGNED(pa | len, PAGE_SIZE) || pa > PTE_PHYS_LIMIT - len || (flags & ~served))
+        return NULL;
+    c = this_cpu();
+    return smp_cpu(c->index) == c ? c : NULL;
+}
+
+/* Map [pa, pa+len) at a fresh address in the kernel heap window: this CPU's
+ * slice when it serves the request and has room, else the shared part. On
+ * failure nothing stays mapped or reserved. */
 int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out)
 {
+    struct cpu *c = slice_cpu(pa, len, flags);
+    if (c) {
+        spin_lock(&c->mm_lock);
+        int rc = heap_slice_map(c, pa, len, flags, out);
+        spin_unlock(&c->mm_lock);
+        if (rc != -E_NOMEM)
+            return rc;
+    }
     kmem_lock_take();
     int rc = vrange_alloc(&kmem.vs, len, PAGE_SIZE, KHEAP_WINDOW, KHEAP_WINDOW_END, VR_HEAP, out);
     if (rc == 0 && (rc = pt_map(&kmem.pt, *out, pa, len, flags)) != 0) {
@@ -446,13 +503,16 @@ int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out)
     return rc;
 }
 
-/* Unmap and flush (unmap_and_flush), then release the virtual range if it
- * was reserved; after a partial unmap it stays reserved: part of it is
- * still mapped. */
+/* In a heap slice: its pages, all live, unmapped and held (lazy flush;
+ * -E_INVAL and nothing changed otherwise). Elsewhere: unmap and flush
+ * (unmap_and_flush), then release the virtual range if it was reserved;
+ * after a partial unmap it stays reserved: part of it is still mapped. */
 int kmem_unmap(vaddr_t va, uint64_t len)
 {
     int rc;
 
+    if (pcpu_on && heap_slice_contains(va))
+        return heap_slice_unmap(va, len);
     kmem_lock_take();
     if (heap_lazy(va, len)) {
         rc = unmap_lazily(va, len);
@@ -517,16 +577,16 @@ static bool tables_allocated(paddr_t table, int level, uint64_t *count)
  * free. */
 bool kmem_check(void)
 {
-    lock_all_caches();
+    lock_all_cpus();
     kmem_lock_take();
-    purge_heap();
+    purge_all_locked();
     uint64_t tables = 0;
     bool ok = drain_all_locked() && pmem_check(&kmem.pm) && falloc_check(&kmem.fa) &&
-              vrange_check(&kmem.vs) && tables_to_free == 0 &&
+              vrange_check(&kmem.vs) && heap_slices_check() && tables_to_free == 0 &&
               tables_allocated(kmem.pt.root, kmem.pt.levels, &tables) &&
               tables == kmem.pt.frames_used;
     spin_unlock(&kmem_lock);
-    unlock_all_caches();
+    unlock_all_cpus();
     return ok;
 }
 

@@ -11,8 +11,10 @@
  *    virtual range and any emptied table stay quarantined (kernel/mm.c)
  *    until tlb_heap_purge has brought every CPU up to date: IPIs go only to
  *    CPUs still behind.
- * The caller holds the kmem lock: one shootdown is in flight at a time, and
- * frames freed by the unmap are not reused before it completes. */
+ * Shootdowns and purges run under the kmem lock: one is in flight at a
+ * time, and frames freed by the unmap are not reused before it completes.
+ * A heap slice's unmap (kernel/heap_slice.c) calls tlb_heap_unmapped under
+ * its CPU's lock alone: that only flushes locally and bumps heap_gen. */
 #include "kernel.h"
 #include "x86/cpu.h"
 
@@ -29,7 +31,8 @@ static struct {
     volatile uint64_t generation;   /* this shootdown; each CPU acknowledges it in tlb_acked */
 } request;
 static uint64_t sent, ipis;
-/* Heap-window unmaps so far: written under the kmem lock, read anywhere. */
+/* Heap-window unmaps so far: bumped atomically (under the kmem lock, or a
+ * heap slice's CPU lock), read anywhere. */
 static volatile uint64_t heap_gen;
 
 /* Global entries survive a CR3 write; toggling CR4.PGE drops every TLB and
@@ -136,10 +139,10 @@ void tlb_shootdown(vaddr_t va, uint64_t len)
                      "acknowledge a TLB shootdown");
 }
 
-void tlb_heap_unmapped(vaddr_t va, uint64_t len)
+uint64_t tlb_heap_unmapped(vaddr_t va, uint64_t len)
 {
     tlb_flush_local(va, len);
-    __atomic_add_fetch(&heap_gen, 1, __ATOMIC_RELEASE);
+    return __atomic_add_fetch(&heap_gen, 1, __ATOMIC_RELEASE);
 }
 
 void tlb_heap_sync(void)
@@ -157,7 +160,9 @@ void tlb_heap_sync(void)
 
 void tlb_heap_purge(void)
 {
-    uint64_t g = heap_gen;   /* stable: only changed under the kmem lock, which we hold */
+    /* Heap slices bump it under their own locks: what counts is every
+     * unmap made before this read. */
+    uint64_t g = __atomic_load_n(&heap_gen, __ATOMIC_ACQUIRE);
 
     tlb_heap_sync();
     if (send_round(0, FLUSH_EVERYTHING, g, behind))

@@ -494,7 +494,7 @@ int pt_pin_kernel_half(struct pt *kernel, unsigned recursive_slot)
     return 0;
 }
 
-int pt_pin_table(struct pt *pt, vaddr_t va, int level)
+int pt_pin_table(struct pt *pt, vaddr_t va, int level, paddr_t *table)
 {
     if (level < PT_LEVEL_4K || level >= pt->levels || pt_check_range(pt, va, PAGE_SIZE) != 0)
         return -E_INVAL;
@@ -507,6 +507,8 @@ int pt_pin_table(struct pt *pt, vaddr_t va, int level)
     /* Entries only gain the bit, so a concurrent hardware walk (which
      * ignores it) and the release store agree. */
     pte_publish(p.pte[level + 1], *p.pte[level + 1] | PTE_PINNED);
+    if (table)
+        *table = *p.pte[level + 1] & PTE_ADDR_MASK;
     return 0;
 }
 

@@ -125,6 +125,7 @@ const char *vrange_kind_name(enum vrange_kind kind)
     case VR_MMIO:         return "mmio";
     case VR_IDENTITY:     return "identity";
     case VR_OTHER:        return "other";
+    case VR_HEAP_SLICES:  return "heap-slices";
     default:              return "invalid";
     }
 }

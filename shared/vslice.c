@@ -22,6 +22,15 @@ static void set_bits(uint64_t *map, unsigned first, unsigned n, bool on)
     }
 }
 
+/* Without libgcc (freestanding, no POPCNT assumed). */
+static unsigned ones(uint64_t x)
+{
+    unsigned n = 0;
+    for (; x != 0; x &= x - 1)
+        n++;
+    return n;
+}
+
 void vslice_init(struct vslice *s)
 {
     *s = (struct vslice){ 0 };
@@ -54,13 +63,20 @@ bool vslice_is_live(const struct vslice *s, unsigned page)
     return page < VSLICE_PAGES && bit(s->used, page) && !bit(s->held, page);
 }
 
-int vslice_free(struct vslice *s, unsigned first, unsigned pages, uint64_t gen)
+bool vslice_range_live(const struct vslice *s, unsigned first, unsigned pages)
 {
     if (first >= VSLICE_PAGES || pages > VSLICE_PAGES - first)
-        return -E_INVAL;
+        return false;
     for (unsigned i = first; i < first + pages; i++)
         if (!vslice_is_live(s, i))
-            return -E_INVAL;
+            return false;
+    return true;
+}
+
+int vslice_free(struct vslice *s, unsigned first, unsigned pages, uint64_t gen)
+{
+    if (!vslice_range_live(s, first, pages))
+        return -E_INVAL;
     set_bits(s->held, first, pages, true);
     s->live -= pages;
     s->held_count += pages;
@@ -85,8 +101,8 @@ bool vslice_check(const struct vslice *s)
     for (unsigned w = 0; w < VSLICE_WORDS; w++) {
         if (s->held[w] & ~s->used[w])
             return false;
-        used += (unsigned)__builtin_popcountll(s->used[w]);
-        held += (unsigned)__builtin_popcountll(s->held[w]);
+        used += ones(s->used[w]);
+        held += ones(s->held[w]);
     }
     return held == s->held_count && used == s->live + s->held_count;
 }

@@ -598,13 +598,15 @@ static void test_pin_table(void **state)
     const vaddr_t va = VA_B + GiB + 4 * MiB;   /* a PT of its own, 2 MiB-aligned */
     fx_init(&f, PT_LEVELS_MIN, CAPS_ALL);
 
-    assert_int_equal(pt_pin_table(&f.pt, va, PT_LEVEL_4K), 0);
+    paddr_t table = 0;
+    assert_int_equal(pt_pin_table(&f.pt, va, PT_LEVEL_4K, &table), 0);
     assert_int_equal(f.pt.frames_used, 4);   /* root, PDPT, PD and the pinned PT */
     assert_true(*raw_entry(&f, va, PT_LEVEL_2M) & PTE_PINNED);
+    assert_int_equal(table, *raw_entry(&f, va, PT_LEVEL_2M) & PTE_ADDR_MASK);
     assert_false(*raw_entry(&f, va, PT_LEVEL_1G) & PTE_PINNED);
     fx_check(&f, &c);   /* an empty table, allowed because pinned */
     assert_int_equal(c.pinned_tables, 1);
-    assert_int_equal(pt_pin_table(&f.pt, va, PT_LEVEL_4K), 0);   /* idempotent */
+    assert_int_equal(pt_pin_table(&f.pt, va, PT_LEVEL_4K, NULL), 0);   /* idempotent */
     assert_int_equal(f.pt.frames_used, 4);
 
     /* Through a pt that cannot touch tables: map and unmap inside the
@@ -641,7 +643,7 @@ static void test_pin_table(void **state)
 
     /* Pinning one level up: the PD, which then takes 2 MiB leaves. */
     const vaddr_t pd_va = VA_B + 16 * GiB;
-    assert_int_equal(pt_pin_table(&f.pt, pd_va, PT_LEVEL_2M), 0);
+    assert_int_equal(pt_pin_table(&f.pt, pd_va, PT_LEVEL_2M, NULL), 0);
     assert_int_equal(f.pt.frames_used, 5);   /* + the pinned PD (the PDPT exists) */
     view = fixed_view(&f);
     assert_int_equal(pt_map(&view, pd_va, PA_B, 4 * MiB, 0), 0);
@@ -659,23 +661,23 @@ static void test_pin_table_errors(void **state)
     struct pt_check c = { 0 };
     fx_init(&f, PT_LEVELS_MIN, CAPS_ALL);
 
-    assert_int_equal(pt_pin_table(&f.pt, VA_B, 0), -E_INVAL);
-    assert_int_equal(pt_pin_table(&f.pt, VA_B, PT_LEVELS_MIN), -E_INVAL);   /* the root */
-    assert_int_equal(pt_pin_table(&f.pt, VA_B + 8, PT_LEVEL_4K), -E_INVAL);
-    assert_int_equal(pt_pin_table(&f.pt, 0x0000800000000000ULL, PT_LEVEL_4K), -E_INVAL);
+    assert_int_equal(pt_pin_table(&f.pt, VA_B, 0, NULL), -E_INVAL);
+    assert_int_equal(pt_pin_table(&f.pt, VA_B, PT_LEVELS_MIN, NULL), -E_INVAL);   /* the root */
+    assert_int_equal(pt_pin_table(&f.pt, VA_B + 8, PT_LEVEL_4K, NULL), -E_INVAL);
+    assert_int_equal(pt_pin_table(&f.pt, 0x0000800000000000ULL, PT_LEVEL_4K, NULL), -E_INVAL);
     assert_int_equal(f.pt.frames_used, 1);
 
     /* A 2 MiB leaf where the PT would be. */
     assert_int_equal(pt_map(&f.pt, VA_B, PA_B, 2 * MiB, 0), 0);
     uint64_t used = f.pt.frames_used;
-    assert_int_equal(pt_pin_table(&f.pt, VA_B + PAGE_SIZE, PT_LEVEL_4K), -E_BUSY);
+    assert_int_equal(pt_pin_table(&f.pt, VA_B + PAGE_SIZE, PT_LEVEL_4K, NULL), -E_BUSY);
     assert_int_equal(f.pt.frames_used, used);
     fx_check(&f, &c);
 
     /* Out of frames part way down: the tables made so far go again. */
     for (uint64_t extra = 0; extra < 3; extra++) {
         f.arena.limit = f.arena.live + extra;
-        assert_int_equal(pt_pin_table(&f.pt, VA_B + 1024 * GiB, PT_LEVEL_4K), -E_NOMEM);
+        assert_int_equal(pt_pin_table(&f.pt, VA_B + 1024 * GiB, PT_LEVEL_4K, NULL), -E_NOMEM);
         assert_int_equal(f.pt.frames_used, used);
         fx_check(&f, &c);
     }
@@ -684,7 +686,7 @@ static void test_pin_table_errors(void **state)
 
     /* 5 levels: the pinned PT's parent is four tables below the root. */
     fx_init(&f, PT_LEVELS_MAX, CAPS_ALL);
-    assert_int_equal(pt_pin_table(&f.pt, VA_HH, PT_LEVEL_4K), 0);
+    assert_int_equal(pt_pin_table(&f.pt, VA_HH, PT_LEVEL_4K, NULL), 0);
     assert_int_equal(f.pt.frames_used, 5);
     assert_int_equal(pt_unmap(&f.pt, VA_HH, GiB), 0);
     assert_int_equal(f.pt.frames_used, 5);

@@ -145,6 +145,7 @@ static void random_sequence(uint64_t seed)
             for (unsigned i = first; i < first + n; i++)
                 ok = ok && m.state[i] == LIVE;
             gen += rng_below(&rng, 3);
+            assert_int_equal(vslice_range_live(&s, first, n), ok);
             int rc = vslice_free(&s, first, n, gen);
             assert_int_equal(rc, ok ? 0 : -E_INVAL);
             if (ok) {
