@@ -76,6 +76,7 @@ int heap_slice_map(struct cpu *c, paddr_t pa, uint64_t len, unsigned flags, vadd
     if (rc == -E_NOMEM && s->pages.held_count != 0) {
         kmem_heap_catch_up();
         vslice_release(&s->pages);
+        s->catch_ups++;
         rc = vslice_alloc(&s->pages, pages, &first);
     }
     if (rc != 0)
@@ -90,6 +91,11 @@ int heap_slice_map(struct cpu *c, paddr_t pa, uint64_t len, unsigned flags, vadd
 bool heap_slice_contains(vaddr_t va)
 {
     return va >= HEAP_SLICES && va - HEAP_SLICES < (uint64_t)slice_count * HEAP_SLICE_SIZE;
+}
+
+bool heap_slice_is_cpus(vaddr_t va, const struct cpu *c)
+{
+    return heap_slice_contains(va) && (va - HEAP_SLICES) / HEAP_SLICE_SIZE == c->index;
 }
 
 int heap_slice_unmap(vaddr_t va, uint64_t len)

@@ -68,6 +68,7 @@ struct heap_slice {
     const uint64_t *table;   /* its pinned page table, through the HHDM */
     struct vslice pages;
     struct pt view;          /* the kernel pt, unable to allocate or free a table */
+    uint64_t catch_ups;      /* times it ran out of room and took held pages back */
 };
 
 struct cpu {
@@ -223,7 +224,8 @@ int kmem_map_fresh(paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out);
  * window: lazily, docs/memory.md "Shootdowns"; elsewhere: at once). */
 int kmem_unmap(vaddr_t va, uint64_t len);
 bool kmem_check(void);                      /* every structure checker + table walk */
-bool kmem_pcpu_on(void);                    /* frame caches and lazy heap flushes in use */
+bool kmem_pcpu_on(void);                    /* frame caches, slices and lazy heap flushes in use */
+uint64_t kmem_lock_count(void);             /* times the global lock was taken so far */
 int kmem_map_at(vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
 int kmem_unmap_at(vaddr_t va, uint64_t len); /* flushes; the reservation stays */
 int kmem_recursive_slot(bool on);            /* off: cleared and flushed everywhere */
@@ -247,6 +249,7 @@ void heap_slices_init(unsigned count);   /* slices for CPU indices below count *
  * (the caller then maps in the shared part). */
 int heap_slice_map(struct cpu *c, paddr_t pa, uint64_t len, unsigned flags, vaddr_t *out);
 bool heap_slice_contains(vaddr_t va);    /* va lies in some CPU's slice */
+bool heap_slice_is_cpus(vaddr_t va, const struct cpu *c);   /* ... in c's */
 /* Unmap [va, va+len) inside one slice, every page of it mapped there by
  * heap_slice_map; takes the slice's CPU's mm_lock. -E_INVAL otherwise. */
 int heap_slice_unmap(vaddr_t va, uint64_t len);

@@ -45,6 +45,7 @@ static struct spinlock kmem_lock;
  * pagoda.mm.pcpu=0 turns off. */
 #define LOCK_SPINS        512
 #define LOCK_SLEEP_US     20
+static uint64_t kmem_lock_takes;   /* how often kmem_lock was taken: smp-stress reports it */
 
 void *phys_to_virt(paddr_t pa)
 {
@@ -217,6 +218,12 @@ static void kmem_lock_take(void)
             spins = 0;
         }
     }
+    kmem_lock_takes++;   /* under the lock */
+}
+
+uint64_t kmem_lock_count(void)
+{
+    return __atomic_load_n(&kmem_lock_takes, __ATOMIC_RELAXED);
 }
 
 /* ---- per-CPU frame caches ------------------------------------------------ */

@@ -2,7 +2,8 @@
  * promised (checked against the tracker, which is independent of them), a
  * fresh mapping works, and the memory accounting adds up. In test mode also
  * the deliberate faults: a write to kernel text and a read of address 0
- * must fault, be caught and be recovered from. Each check prints one line
+ * must fault, be caught and be recovered from, and the heap slices' own
+ * check. Each check prints one line
  * `pagoda: check NAME=pass|fail|skipped ...`; the verdict line counts them. */
 #include <string.h>
 
@@ -187,6 +188,106 @@ static void check_accounting(const struct bootinfo *bi, struct check_result *r)
     check_record(r, "accounting", ok, detail);
 }
 
+/* ---- heap-slice: this CPU's piece of the heap window ----------------- */
+
+#define SLICE_CYCLES    (VSLICE_PAGES + VSLICE_PAGES / 2)   /* more than a slice holds */
+#define SLICE_RUN_PAGES 4
+
+/* Map `pages` pages of frames at pa fresh, write and read one word through
+ * each, and say where it went. */
+static bool map_and_touch(paddr_t pa, unsigned pages, vaddr_t *va)
+{
+    if (kmem_map_fresh(pa, (uint64_t)pages * PAGE_SIZE, PT_MAP_WRITE, va) != 0)
+        return false;
+    bool ok = true;
+    for (unsigned i = 0; i < pages; i++) {
+        *(volatile uint64_t *)(*va + i * PAGE_SIZE) = TEST_PATTERN + i;
+        ok = ok && *(volatile uint64_t *)phys_to_virt(pa + i * PAGE_SIZE) == TEST_PATTERN + i;
+    }
+    return ok;
+}
+
+static bool mapped(vaddr_t va)
+{
+    struct pt_translation t;
+    return pt_translate(&kmem.pt, va, &t) == 0;
+}
+
+/* More single-page map/unmap cycles than the slice holds: every mapping
+ * lands in this CPU's slice, the held pages come back (catch_ups), and the
+ * lowest page is handed out again. */
+static bool slice_cycles(paddr_t pa, const struct cpu *c, uint64_t *catch_ups, bool *reused)
+{
+    uint64_t before = c->slice.catch_ups;
+    vaddr_t lowest = UINT64_MAX, va;
+    bool ok = true;
+
+    *reused = false;
+    for (unsigned i = 0; i < SLICE_CYCLES && ok; i++) {
+        ok = map_and_touch(pa, 1, &va) && heap_slice_is_cpus(va, c);
+        *reused = *reused || va == lowest;
+        lowest = MIN(lowest, va);
+        ok = kmem_unmap(va, PAGE_SIZE) == 0 && !mapped(va) && ok;
+    }
+    *catch_ups = c->slice.catch_ups - before;
+    return ok;
+}
+
+/* A run of SLICE_RUN_PAGES: a middle page unmapped alone; then unmaps that
+ * name a page that is no longer live are refused and change nothing. */
+static bool slice_partial_unmaps(paddr_t pa, const struct cpu *c)
+{
+    vaddr_t va;
+
+    if (!map_and_touch(pa, SLICE_RUN_PAGES, &va) || !heap_slice_is_cpus(va, c))
+        return false;
+    bool ok = kmem_unmap(va + PAGE_SIZE, PAGE_SIZE) == 0 && !mapped(va + PAGE_SIZE) &&
+              kmem_unmap(va + PAGE_SIZE, PAGE_SIZE) == -E_INVAL &&
+              kmem_unmap(va, 2 * PAGE_SIZE) == -E_INVAL && mapped(va);
+    ok = kmem_unmap(va, PAGE_SIZE) == 0 && ok;
+    ok = kmem_unmap(va + 2 * PAGE_SIZE, (SLICE_RUN_PAGES - 2) * PAGE_SIZE) == 0 && ok;
+    return ok && !mapped(va) && !mapped(va + (SLICE_RUN_PAGES - 1) * PAGE_SIZE);
+}
+
+/* Test mode: small fresh mappings go to this CPU's heap slice and its held
+ * pages are reused once every CPU has caught up; a longer mapping goes to
+ * the shared part of the window; the slice's pages agree with its table
+ * (kmem_check). */
+static void check_heap_slice(struct check_result *r)
+{
+    const uint64_t block = 2 * HEAP_SLICE_MAX_PAGES * PAGE_SIZE;   /* a power of two */
+    struct cpu *c = this_cpu();
+    uint64_t catch_ups = 0;
+    bool reused = false, large_shared = false;
+    paddr_t pa;
+    vaddr_t va;
+    char detail[128];
+
+    if (!kmem_pcpu_on()) {
+        check_skip(r, "heap-slice", "pcpu-off");
+        return;
+    }
+    if (kmem_alloc_frame(block, PMEM_KERNEL_HEAP, &pa) != 0) {
+        check_record(r, "heap-slice", false, "reason=no-frames");
+        return;
+    }
+    bool cycles = slice_cycles(pa, c, &catch_ups, &reused);
+    bool partial = slice_partial_unmaps(pa, c);
+    if (map_and_touch(pa, HEAP_SLICE_MAX_PAGES + 1, &va)) {
+        large_shared = !heap_slice_contains(va);
+        large_shared = kmem_unmap(va, (HEAP_SLICE_MAX_PAGES + 1) * PAGE_SIZE) == 0 && large_shared;
+    }
+    bool freed = kmem_free_frame(pa, block, PMEM_KERNEL_HEAP) == 0;
+    bool structures = kmem_check();
+    bool ok = cycles && catch_ups > 0 && reused && partial && large_shared && freed && structures;
+    fmt_snprintf(detail, sizeof(detail),
+                 "cpu=%u cycles=%u/%s catch_ups=%lu reused=%s partial=%s large=%s structures=%s",
+                 c->index, SLICE_CYCLES, cycles ? "ok" : "broken", (unsigned long)catch_ups,
+                 reused ? "yes" : "no", partial ? "ok" : "broken",
+                 large_shared ? "shared" : "broken", structures ? "ok" : "broken");
+    check_record(r, "heap-slice", ok, detail);
+}
+
 /* Test mode: faults that must happen, be caught and be recovered from. */
 static void check_faults(struct check_result *r)
 {
@@ -219,6 +320,8 @@ void selftest_run(const struct bootinfo *bi, bool test_mode, struct check_result
     check_fresh_mapping(r);
     check_accounting(bi, r);
     check_record(r, "pagetables-minimal", bi->pt_frames_used == bi->pt_frames_min, "");
-    if (test_mode)
+    if (test_mode) {
         check_faults(r);
+        check_heap_slice(r);
+    }
 }

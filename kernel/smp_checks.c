@@ -325,9 +325,11 @@ static bool check_stress(const struct bootinfo *bi, char *detail, size_t len)
     uint64_t t_call = rdtsc();
     smp_call_all(nothing_here, NULL);
     uint64_t call_us = timer_ticks_to_us(rdtsc() - t_call);
-    uint64_t shootdowns = tlb_shootdowns_sent(), ipis = tlb_ipis_sent(), t0 = rdtsc();
+    uint64_t shootdowns = tlb_shootdowns_sent(), ipis = tlb_ipis_sent(), locks = kmem_lock_count();
+    uint64_t t0 = rdtsc();
     smp_call_all(stress_here, &rounds);
     uint64_t us = timer_ticks_to_us(rdtsc() - t0);
+    locks = kmem_lock_count() - locks;
     kmem_totals(after);
     bool structures = kmem_check();
     bool same = true;
@@ -337,11 +339,11 @@ static bool check_stress(const struct bootinfo *bi, char *detail, size_t len)
         if (smp_cpu(c))
             errors += results[c].errors;
     fmt_snprintf(detail, len,
-                 "cpus=%u rounds=%lu errors=%u shootdowns=%lu ipis=%lu totals=%s structures=%s "
-                 "us=%lu call_us=%lu pcpu=%s",
+                 "cpus=%u rounds=%lu errors=%u shootdowns=%lu ipis=%lu global_locks=%lu totals=%s "
+                 "structures=%s us=%lu call_us=%lu pcpu=%s",
                  smp_online_count(), (unsigned long)rounds, errors,
                  (unsigned long)(tlb_shootdowns_sent() - shootdowns),
-                 (unsigned long)(tlb_ipis_sent() - ipis), same ? "exact" : "changed",
+                 (unsigned long)(tlb_ipis_sent() - ipis), (unsigned long)locks, same ? "exact" : "changed",
                  structures ? "ok" : "broken", (unsigned long)us, (unsigned long)call_us,
                  kmem_pcpu_on() ? "on" : "off");
     return same && errors == 0 && structures;

@@ -31,7 +31,7 @@ paging_conf() {
 
 # The self-checks a test-mode boot runs, in this order (README "Self-checks").
 # With one CPU online the smp-* ones report skipped; with more, all pass.
-CHECKS_BASE="kernel-wx stack hhdm fresh-map accounting pagetables-minimal fault-text-write fault-null-read"
+CHECKS_BASE="kernel-wx stack hhdm fresh-map accounting pagetables-minimal fault-text-write fault-null-read heap-slice"
 CHECKS_SMP="smp-cr3 smp-memtypes smp-translate smp-stress smp-shootdown"
 # Address spaces and the page-table access demos: meaningful on one CPU too.
 CHECKS_ASPACE="aspace ptaccess-direct ptaccess-recursive ptaccess-window ptaccess-clean"
@@ -99,6 +99,20 @@ checks_in_order() {
     fi
 }
 
+# stress_locks_bounded LOG NCPU: with per-CPU frame caches and heap slices
+# the stress run takes the global kmem lock at most twice per CPU (a cache
+# refill, a slice's set-up), however many rounds it runs.
+stress_locks_bounded() {
+    awk -v n="$2" '
+    /^pagoda: check smp-stress=pass/ {
+        for (i = 1; i <= NF; i++) if ($i ~ /^global_locks=[0-9]+$/) { split($i, kv, "="); locks = kv[2]; found = 1 }
+    }
+    END {
+        if (!found) { print "no global_locks= in the smp-stress line"; exit 1 }
+        if (locks > 2 * n) { print "smp-stress took the global lock " locks " times at " n " CPUs (bound " 2 * n ")"; exit 1 }
+    }' "$1"
+}
+
 # expect LOG REGEX...: every regex must match a line of LOG.
 expect() {
     local log=$1; shift
@@ -139,6 +153,7 @@ good() {
         '^pagoda: timeline loader_us=[0-9]+ exit_us=[0-9]+ handoff_us=[0-9]+ kernel_us=[0-9]+ bringup_us=[0-9]+ total_us=[0-9]+ over_exit_us=[0-9]+ tsc_loader_entry=[0-9]+ tsc_exit_return=[0-9]+ tsc_kernel_entry=[0-9]+ tsc_all_online=[0-9]+ mm_us=[0-9]+$' \
         '^pagoda: timer tsc_hz=[1-9][0-9]{8,10} source=(cpuid15|pit|cpuid16|loader) bound_ppm=([0-9]{1,3}|[1-9][0-9]{3}) reason=(all-agree|majority|preferred|only-source) loader_estimate=[0-9]+ loader_ppm=[0-9]+ calib_us=[0-9]+ pit=[0-9]+:[a-z]+ ' \
         '^pagoda: check accounting=pass .* structures=ok$' \
+        '^pagoda: check heap-slice=pass cpu=0 cycles=768/ok catch_ups=[1-9][0-9]* reused=yes partial=ok large=shared structures=ok$' \
         "^pagoda: smp online=$ncpu expected=$ncpu bringup_us=[0-9]+ .*( parked=0| reason=single-cpu)$" \
         '^pagoda: result=pass') || { echo "FAIL $name: $why"; return; }
     why=$(checks_in_order "$log" "$ncpu") || { echo "FAIL $name: $why"; return; }
@@ -165,6 +180,7 @@ good() {
             "^pagoda: check smp-translate=pass cpus=$ncpu reads=$((ncpu * (ncpu - 1)))$" \
             "^pagoda: check smp-stress=pass cpus=$ncpu .*errors=0 .*totals=exact structures=ok " \
             "^pagoda: check smp-shootdown=pass .*faulted=$ncpu/$ncpu") || { echo "FAIL $name: $why"; return; }
+        why=$(stress_locks_bounded "$log" "$ncpu") || { echo "FAIL $name: $why"; return; }
     fi
     # One "online" line per CPU, each printed by the CPU itself, all on one CR3.
     local lines cr3s
