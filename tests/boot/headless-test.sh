@@ -13,7 +13,9 @@ log=$LOGDIR/run-headless.log
 mkdir -p "$LOGDIR"
 
 # Its own session, so that QEMU (run.sh's foreground child) can be stopped
-# with it as one process group.
+# with it as one process group. The log exists before the first look at it:
+# the background job's redirection happens in the child, maybe later.
+: >"$log"
 setsid env -u DISPLAY -u WAYLAND_DISPLAY ./run.sh </dev/null >"$log" 2>&1 &
 pid=$!
 deadline=$((SECONDS + HEADLESS_TIMEOUT))
