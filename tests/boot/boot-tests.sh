@@ -249,7 +249,7 @@ laggard() {
         '^pagoda: check smp-stress=pass cpus=3 .*errors=0 .*totals=exact' \
         '^pagoda: check smp-shootdown=pass .*faulted=3/3' \
         '^pagoda: check aspace=pass spaces=4 cpus=3 other_space_faulted=3/3 ' \
-        '^pagoda: result=pass checks=18 skipped=0$' "$@")
+        '^pagoda: result=pass checks=19 skipped=0$' "$@")
     [ "$out" = "PASS $name" ] || { echo "$out"; return; }
     local log="$LOGDIR/$name.log" listed
     listed=$(grep -cE '^pagoda: cpu index=[0-9]+ apic=[0-9]+ cr3=0x[0-9a-f]+ online$' "$log")
@@ -270,7 +270,7 @@ translate_broken() {
     outcome "$1" 1 "-c 3 $args" \
         '^pagoda: check smp-translate=fail cpus=3 reads=4 bad_cpus=1 first_bad_cpu=2$' \
         '^pagoda: check smp-stress=pass cpus=3 .* structures=ok ' \
-        '^pagoda: result=fail reason=smp-translate checks_passed=17 checks_failed=1 checks_skipped=0$'
+        '^pagoda: result=fail reason=smp-translate checks_passed=18 checks_failed=1 checks_skipped=0$'
 }
 
 # deaf NAME: the CPU with APIC ID 2 comes online, then stops answering
@@ -365,7 +365,7 @@ printf 'paging=5\n' > "$BAD_DIR/paging5.conf"
 cases+=("bad bad-paging5-without-la57 'paging=5 refused: the CPU has no 5-level paging' -p qemu64 -C $BAD_DIR/paging5.conf")
 cases+=("bad bad-config-value 'verbose must be 0 or 1' -C $BAD_DIR/bad-value.conf")
 
-export -f good good_q10 bad outcome crash laggard deaf translate_broken expect checks_in_order timeline_consistent loader_estimate_close cpu_identity ap_waits_expected \
+export -f good good_q10 bad outcome crash laggard deaf translate_broken expect checks_in_order stress_locks_bounded timeline_consistent loader_estimate_close cpu_identity ap_waits_expected \
     hhdm_for_levels levels_for paging_conf
 export LOGDIR BOOT_TIMEOUT CHECKS_BASE CHECKS_SMP CHECKS_ASPACE X2APIC_MACHINE Q10_TIMEOUT
 # ONLY=REGEX runs the cases whose name matches (for debugging one case).
