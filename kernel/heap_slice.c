@@ -100,11 +100,12 @@ bool heap_slice_is_cpus(vaddr_t va, const struct cpu *c)
 
 int heap_slice_unmap(vaddr_t va, uint64_t len)
 {
+    if (!heap_slice_contains(va) || !IS_ALIGNED(va | len, PAGE_SIZE) || len == 0)
+        return -E_INVAL;
     unsigned index = (unsigned)((va - HEAP_SLICES) / HEAP_SLICE_SIZE);
-    struct cpu *c = smp_cpu(index);
+    struct cpu *c = smp_cpu(index);   /* only online CPUs map in their slices */
     int rc = -E_INVAL;
-
-    if (!heap_slice_contains(va) || c == NULL || !IS_ALIGNED(va | len, PAGE_SIZE) || len == 0)
+    if (c == NULL)
         return -E_INVAL;
     spin_lock(&c->mm_lock);
     struct heap_slice *s = &c->slice;
