@@ -50,6 +50,10 @@ int lapic_send_startup(const struct lapic_io *io, uint32_t dest, uint32_t page_n
  * the APIC's mode, and CPUs no list names; INIT only puts a CPU in
  * wait-for-SIPI, so that is safe wherever this CPU is the BSP. */
 int lapic_send_init_all_but_self(const struct lapic_io *io);
+/* A fixed interrupt `vector` (edge) to every CPU but this one, in one IPI.
+ * It reaches every APIC on the system, so the caller must know that each
+ * of them belongs to a CPU ready for the vector. */
+int lapic_send_vector_all_but_self(const struct lapic_io *io, uint8_t vector);
 
 /* Clear and read the error status register (write, then read: SDM 11.5.3). */
 uint32_t lapic_read_esr(const struct lapic_io *io);

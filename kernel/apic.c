@@ -141,3 +141,8 @@ int apic_send_ipi_vector(uint32_t apic_id, uint8_t vector)
 {
     return lapic_send_ipi(&io, apic_id, ICR_FIXED | ICR_LEVEL_ASSERT | ICR_VECTOR(vector));
 }
+
+int apic_broadcast_vector(uint8_t vector)
+{
+    return lapic_send_vector_all_but_self(&io, vector);
+}

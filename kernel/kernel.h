@@ -129,6 +129,9 @@ void apic_timer_calibrate(void);   /* LAPIC timer vs TSC, 0.5 ms; before the bri
  * allowed by the caller's context (IF is set during the wait). */
 void apic_sleep_us(uint64_t us);
 int apic_send_ipi_vector(uint32_t apic_id, uint8_t vector);
+/* To every CPU but this one: only when smp_all_online() (it reaches every
+ * APIC on the system). One IPI instead of one per CPU. */
+int apic_broadcast_vector(uint8_t vector);
 
 /* smp.c: AP bring-up and the table of online CPUs */
 struct smp_options {
@@ -145,6 +148,10 @@ void smp_quiesce_firmware_aps(const struct bootinfo *bi);   /* INIT them early; 
 /* Returns the TSC when the last AP was online (or given up on). */
 uint64_t smp_boot(const struct bootinfo *bi, const struct smp_options *opt);
 unsigned smp_online_count(void);
+/* Every CPU the firmware reported is online, none parked or skipped: then
+ * every APIC on the system is an online CPU's, and an IPI to all but self
+ * reaches exactly the other online CPUs. */
+bool smp_all_online(void);
 unsigned smp_cpu_count(void);              /* CPU indices in use: BSP + APs tried */
 struct cpu *smp_cpu(unsigned index);       /* NULL if not online */
 typedef void (*smp_fn)(void *arg);
@@ -152,6 +159,7 @@ typedef void (*smp_fn)(void *arg);
 /* smp_call.c: cross-CPU calls, the idle loop, bounded waits for other CPUs */
 /* Run fn(arg) on every online CPU (the caller's too) and wait for all. */
 void smp_call_all(smp_fn fn, void *arg);
+void smp_ipi_others(uint8_t vector);         /* every other online CPU */
 void smp_call_join(struct cpu *c);           /* an AP about to go online: no call pending */
 __attribute__((noreturn)) void smp_idle(void);
 /* Wait until answered(c, token) holds for every online CPU but the caller;
@@ -214,7 +222,8 @@ void *phys_to_virt(paddr_t pa);
  * virtual ranges; 4 KiB frames come from and go to this CPU's frame cache
  * first (its own lock). Locks never disable interrupts, and interrupt
  * handlers never take them, so a CPU waiting here still answers
- * shootdowns. kmem_totals and kmem_check drain every cache first. */
+ * shootdowns. kmem_totals books what the caches handed out by type (the
+ * frames they hold count as usable); kmem_check drains every cache first. */
 int kmem_alloc_frame(uint64_t size, enum pmem_type type, paddr_t *pa);
 int kmem_free_frame(paddr_t pa, uint64_t size, enum pmem_type type);
 void kmem_totals(uint64_t totals[PMEM_TYPE_COUNT]);

@@ -85,6 +85,8 @@ static uint64_t release_timeout_us(void)
 }
 
 unsigned smp_online_count(void) { return online; }
+static bool all_online;                        /* set once by smp_boot */
+bool smp_all_online(void) { return all_online; }
 unsigned smp_cpu_count(void) { return cpu_count; }
 struct cpu *smp_cpu(unsigned index) { return index < cpu_count ? cpus[index] : NULL; }
 
@@ -453,6 +455,7 @@ uint64_t smp_boot(const struct bootinfo *bi, const struct smp_options *opt)
     if (parked == 0)
         transitional_free(&t, bi->trampoline);
     report_online();   /* before the summary */
+    all_online = online == bi->cpu_count;
 
     kprintf("pagoda: smp online=%u expected=%u bringup_us=%lu sipi_resent=%u mode=%s apic=%s init=%s "
             "init_wait_us=%u sipi_wait_us=%u waits=%s parked=%u\n", online, bi->cpu_count,

@@ -108,19 +108,35 @@ static bool finished_call(const struct cpu *c, uint64_t gen)
     return __atomic_load_n(&c->work_done, __ATOMIC_ACQUIRE) == gen;
 }
 
+/* One IPI to all but self when every APIC on the system is an online
+ * CPU's (Linux takes its IPI shorthands under the same condition: every
+ * present CPU online); else one per online CPU. Under TCG one IPI costs
+ * 30-80 us with 128 vCPUs (measured: 127 of them took 3-10 ms). */
+void smp_ipi_others(uint8_t vector)
+{
+    const struct cpu *me = this_cpu();
+    int rc;
+
+    if (smp_all_online()) {
+        if ((rc = apic_broadcast_vector(vector)) != 0)
+            panic("smp: IPI 0x%x to all other CPUs failed (%d)", vector, rc);
+        return;
+    }
+    for (unsigned i = 0; i < smp_cpu_count(); i++) {
+        const struct cpu *c = smp_cpu(i);
+        if (c && c != me && (rc = apic_send_ipi_vector(c->apic_id, vector)) != 0)
+            panic("smp: IPI 0x%x to cpu apic=%u failed (%d)", vector, c->apic_id, rc);
+    }
+}
+
 void smp_call_all(smp_fn fn, void *arg)
 {
     struct cpu *me = this_cpu();
-    int rc;
 
     work.fn = fn;
     work.arg = arg;
     uint64_t gen = __atomic_add_fetch(&work.generation, 1, __ATOMIC_RELEASE);
-    for (unsigned i = 0; i < smp_cpu_count(); i++) {
-        const struct cpu *c = smp_cpu(i);
-        if (c && c != me && (rc = apic_send_ipi_vector(c->apic_id, VEC_WAKEUP)) != 0)
-            panic("smp: wake-up IPI to cpu apic=%u failed (%d)", c->apic_id, rc);
-    }
+    smp_ipi_others(VEC_WAKEUP);
     me->work_seen = gen;
     tlb_heap_sync();
     fn(arg);

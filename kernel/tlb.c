@@ -30,7 +30,7 @@ static struct {
     uint64_t heap_gen;
     volatile uint64_t generation;   /* this shootdown; each CPU acknowledges it in tlb_acked */
 } request;
-static uint64_t sent, ipis;
+static uint64_t sent, ipis;   /* rounds; CPUs interrupted, counted one per CPU */
 /* Heap-window unmaps so far: bumped atomically (under the kmem lock, or a
  * heap slice's CPU lock), read anywhere. */
 static volatile uint64_t heap_gen;
@@ -110,10 +110,15 @@ static bool send_round(vaddr_t va, uint64_t len, uint64_t hgen,
     request.len = len;
     request.heap_gen = hgen;
     me->tlb_acked = __atomic_add_fetch(&request.generation, 1, __ATOMIC_RELEASE);
-    for (unsigned i = 0; i < smp_cpu_count(); i++) {
-        struct cpu *c = smp_cpu(i);
-        if (c && c != me && pick(c, hgen))
-            send(c);
+    if (targets == smp_online_count() - 1) {
+        smp_ipi_others(VEC_TLB_SHOOTDOWN);   /* one IPI where it can */
+        ipis += targets;
+    } else {
+        for (unsigned i = 0; i < smp_cpu_count(); i++) {
+            struct cpu *c = smp_cpu(i);
+            if (c && c != me && pick(c, hgen))
+                send(c);
+        }
     }
     sent++;
     return true;

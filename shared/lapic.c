@@ -85,6 +85,11 @@ int lapic_send_init_all_but_self(const struct lapic_io *io)
     return lapic_send_ipi(io, 0, ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL | ICR_ALL_BUT_SELF);
 }
 
+int lapic_send_vector_all_but_self(const struct lapic_io *io, uint8_t vector)
+{
+    return lapic_send_ipi(io, 0, ICR_FIXED | ICR_LEVEL_ASSERT | ICR_VECTOR(vector) | ICR_ALL_BUT_SELF);
+}
+
 int lapic_send_startup(const struct lapic_io *io, uint32_t dest, uint32_t page_number)
 {
     if (page_number > STARTUP_PAGE_MAX ||

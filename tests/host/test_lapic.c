@@ -209,6 +209,27 @@ static void test_init_all_but_self(void **state)
     assert_int_equal(s.ev[1].value, (uint64_t)(ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL | (3u << 18)));
 }
 
+/* A fixed vector to all but self: the same shorthand, a fixed edge IPI
+ * with the vector in bits 7:0, destination zero, in both modes. */
+static void test_vector_all_but_self(void **state)
+{
+    struct sim s;
+    struct lapic_io io = io_for(&s, false);
+    (void)state;
+    assert_int_equal(lapic_send_vector_all_but_self(&io, 0xF1), 0);
+    assert_int_equal(s.nev, 4);
+    assert_int_equal(s.ev[1].off, LAPIC_ICR_HIGH);
+    assert_int_equal(s.ev[1].value, 0);
+    assert_int_equal(s.ev[2].off, LAPIC_ICR_LOW);
+    assert_int_equal(s.ev[2].value, 0xF1u | (1u << 14) | (3u << 18));   /* vector, assert, all but self */
+    io = io_for(&s, true);
+    assert_int_equal(lapic_send_vector_all_but_self(&io, 0x30), 0);
+    assert_int_equal(s.nev, 2);
+    assert_int_equal(s.ev[0].kind, EV_FENCE);
+    assert_int_equal(s.ev[1].kind, EV_ICR64);
+    assert_int_equal(s.ev[1].value, (uint64_t)(0x30u | (1u << 14) | (3u << 18)));
+}
+
 static void test_startup_vector_limits(void **state)
 {
     struct sim s;
@@ -267,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_icr_xapic_table),       cmocka_unit_test(test_icr_x2apic_table),
         cmocka_unit_test(test_xapic_init_sequence),   cmocka_unit_test(test_x2apic_startup_one_write),
         cmocka_unit_test(test_init_all_but_self),
+        cmocka_unit_test(test_vector_all_but_self),
         cmocka_unit_test(test_startup_vector_limits), cmocka_unit_test(test_xapic_waits_for_idle),
         cmocka_unit_test(test_broadcast_never_sent),  cmocka_unit_test(test_esr_write_then_read),
         cmocka_unit_test(test_xapic_keeps_callers_irq_off),
