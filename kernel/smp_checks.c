@@ -457,7 +457,7 @@ static const struct smp_check {
 void selftest_smp(const struct bootinfo *bi, bool test_mode, struct check_result *r)
 {
     bool single = smp_online_count() < 2;
-    char detail[128];
+    char detail[256];   /* the longest, smp-stress, takes about 180 with big numbers */
 
     if (!single && !results)
         results = ktable_alloc(smp_cpu_count(), sizeof(*results));
