@@ -78,7 +78,8 @@ int pt_init(struct pt *pt, const struct pt_env *env, int levels, unsigned caps);
 int pt_map(struct pt *pt, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
 
 /* Unmap [va, va+len) (4 KiB-aligned). Huge leaves only partly covered are
- * split first. Table frames that become empty are freed (not the root).
+ * split first. Table frames that become empty are freed (not the root, nor
+ * pinned tables: pt_pin_kernel_half, pt_pin_table).
  * Unmapped holes inside the range are skipped. -E_NOMEM if a split needs a
  * frame and none is left: pages before that point are unmapped already. */
 int pt_unmap(struct pt *pt, vaddr_t va, uint64_t len);
