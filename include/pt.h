@@ -70,7 +70,8 @@ int pt_init(struct pt *pt, const struct pt_env *env, int levels, unsigned caps);
 
 /* Map [va, va+len) -> [pa, pa+len). va, pa, len 4 KiB-aligned, va canonical.
  * Picks the largest leaf (1G if PT_CAP_1G, 2M, 4K) that the alignment of va
- * and pa and the remaining length allow. Any already-present leaf in the
+ * and pa and the remaining length allow, but never in place of a pinned
+ * table (pt_pin_table): below one, the next smaller leaves. Any already-present leaf in the
  * range is an error (-E_BUSY) and nothing after it is mapped; pages mapped
  * before the error stay mapped. -E_NOMEM when alloc_frame runs dry (same
  * rule; no half-built empty tables are left behind). -E_INVAL for a bad
@@ -115,9 +116,9 @@ int pt_translate(const struct pt *pt, vaddr_t va, struct pt_translation *out);
 int pt_pin_kernel_half(struct pt *kernel, unsigned recursive_slot);
 
 /* Make the table at `level` (PT_LEVEL_4K: the page table) that holds va's
- * entries exist, with every table above it, and pin it (PTE_PINNED in the
- * entry pointing to it): it is never freed, even when empty, so neither are
- * its ancestors and the entries above it never change again. Leaves under
+ * entries exist, with every table above it, and pin it and them (PTE_PINNED
+ * in every entry on the path): none is ever freed, even when empty, so the
+ * entries above it never change again. Leaves under
  * it can then be changed through a pt that never needs to allocate or free
  * a table (a range inside one pinned table), without holding whatever
  * serialises the rest of the tree: that pt only writes entries of the

@@ -23,10 +23,12 @@
  *  I7 Once pt_pin_kernel_half ran, every upper root entry but the recursive
  *     slot points to a table that is never freed: the upper root entries are
  *     constant, which is what lets clones share them.
- *  I8 A table whose entry carries PTE_PINNED (pt_pin_table) is never freed,
- *     and neither are its ancestors (they are never empty). So every entry
- *     above a pinned table is constant: callers may change leaves under it
- *     without touching, or racing on, anything shared with other ranges.
+ *  I8 A table whose entry carries PTE_PINNED (pt_pin_table) is never freed;
+ *     every entry on the path from the root to it carries the bit too. So
+ *     every entry above a pinned table is constant: callers may change
+ *     leaves under it without touching, or racing on, anything shared with
+ *     other ranges. A pinned table may map nothing: pt_map never lays a
+ *     leaf in place of one, it maps below with smaller leaves.
  */
 #include "pt.h"
 #include "x86/pte.h"
@@ -373,12 +375,19 @@ int pt_map(struct pt *pt, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
     for (uint64_t off = 0; off < len;) {
         int level = pt_leaf_level(pt->caps, flags, va + off, pa + off, len - off);
         struct pt_path p;
-        err = pt_walk(pt, va + off, level, PT_ALLOC, &p);
-        if (err)
-            return err;
+        for (;;) {
+            err = pt_walk(pt, va + off, level, PT_ALLOC, &p);
+            if (err)
+                return err;
+            /* I8: a pinned table may be empty, and no leaf replaces it:
+             * below one, the next smaller leaves. */
+            if (p.level != level || level == PT_LEVEL_4K || !(*p.pte[level] & PTE_PINNED))
+                break;
+            level--;
+        }
         uint64_t *pte = p.pte[p.level];
         if (p.level != level || (*pte & PTE_P))
-            return -E_BUSY;   /* a huge leaf above, or something below (I2) */
+            return -E_BUSY;   /* a huge leaf above, or something below (I2, I8) */
         *pte = (pa + off) | pte_leaf_bits(pt, flags, level);
         if (flags & PT_MAP_USER)
             pt_path_grant_user(pt, &p);
@@ -504,9 +513,11 @@ int pt_pin_table(struct pt *pt, vaddr_t va, int level, paddr_t *table)
         return err;
     if (p.level != level)
         return -E_BUSY;   /* a huge leaf maps va above `level` */
-    /* Entries only gain the bit, so a concurrent hardware walk (which
-     * ignores it) and the release store agree. */
-    pte_publish(p.pte[level + 1], *p.pte[level + 1] | PTE_PINNED);
+    /* The whole path carries the bit (I8): an ancestor of a pinned table
+     * may map nothing else either, so pt_map must look below it too.
+     * Entries only gain the bit, which a hardware walk ignores. */
+    for (int l = level + 1; l <= pt->levels; l++)
+        pte_publish(p.pte[l], *p.pte[l] | PTE_PINNED);
     if (table)
         *table = *p.pte[level + 1] & PTE_ADDR_MASK;
     return 0;

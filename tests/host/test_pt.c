@@ -603,9 +603,11 @@ static void test_pin_table(void **state)
     assert_int_equal(f.pt.frames_used, 4);   /* root, PDPT, PD and the pinned PT */
     assert_true(*raw_entry(&f, va, PT_LEVEL_2M) & PTE_PINNED);
     assert_int_equal(table, *raw_entry(&f, va, PT_LEVEL_2M) & PTE_ADDR_MASK);
-    assert_false(*raw_entry(&f, va, PT_LEVEL_1G) & PTE_PINNED);
+    assert_true(*raw_entry(&f, va, PT_LEVEL_1G) & PTE_PINNED);   /* the path too */
+    assert_true(*raw_entry(&f, va, PT_LEVELS_MIN) & PTE_PINNED);
+    assert_false(*raw_entry(&f, va + GiB, PT_LEVEL_1G) & PTE_PINNED);
     fx_check(&f, &c);   /* an empty table, allowed because pinned */
-    assert_int_equal(c.pinned_tables, 1);
+    assert_int_equal(c.pinned_tables, 3);
     assert_int_equal(pt_pin_table(&f.pt, va, PT_LEVEL_4K, NULL), 0);   /* idempotent */
     assert_int_equal(f.pt.frames_used, 4);
 
@@ -650,7 +652,22 @@ static void test_pin_table(void **state)
     assert_int_equal(must_translate(&f.pt, pd_va + 2 * MiB).leaf_size, 2 * MiB);
     assert_int_equal(pt_unmap(&view, pd_va, GiB), 0);
     fx_check(&f, &c);
-    assert_int_equal(c.pinned_tables, 2);
+    assert_int_equal(c.pinned_tables, 4);   /* + the PDPT entry of pd_va */
+
+    /* No leaf replaces a pinned table, even an empty one: a 1 GiB mapping
+     * over the pinned PD is laid as 2 MiB leaves, one over the PD holding
+     * the pinned PT as 2 MiB and 4 KiB ones; they come and go, the pinned
+     * tables stay. */
+    assert_int_equal(pt_map(&f.pt, pd_va, PA_B, GiB, 0), 0);
+    assert_int_equal(must_translate(&f.pt, pd_va).leaf_size, 2 * MiB);
+    assert_int_equal(pt_map(&f.pt, VA_B + GiB, PA_B, GiB, 0), 0);
+    assert_int_equal(must_translate(&f.pt, VA_B + GiB).leaf_size, 2 * MiB);
+    assert_int_equal(must_translate(&f.pt, va + 5 * PAGE_SIZE).leaf_size, PAGE_SIZE);
+    assert_int_equal(must_translate(&f.pt, va + 5 * PAGE_SIZE).pa, PA_B + 4 * MiB + 5 * PAGE_SIZE);
+    fx_check(&f, &c);
+    assert_int_equal(pt_unmap(&f.pt, VA_B, 512 * GiB), 0);
+    assert_int_equal(f.pt.frames_used, 5);
+    fx_check(&f, &c);
     fx_fini(&f);
 }
 

@@ -1,5 +1,5 @@
 /* Property test for shared/pt.c: a seeded random sequence of pt_map,
- * pt_unmap and pt_protect over a bounded VA window, with huge pages, splits,
+ * pt_unmap, pt_protect and pt_pin_table over a bounded VA window, with huge pages, splits,
  * table freeing and injected frame shortages. After every step the whole
  * tree is walked by pt_arena.h's checker and every leaf is compared with a
  * reference model (sorted intervals of window offsets -> pa, flags); the
@@ -47,7 +47,7 @@ struct prop {
     struct pt pt;
     struct ref *ref;
     uint64_t step;
-    uint64_t n_map, n_unmap, n_protect, n_busy, n_nomem, max_tables;
+    uint64_t n_map, n_unmap, n_protect, n_pin, n_busy, n_nomem, max_tables;
     uint64_t max_leaves[PT_LEVEL_1G + 1];   /* peak count, by level */
 };
 
@@ -339,6 +339,33 @@ static void step_change(struct prop *s, enum ref_op op, uint64_t lo, uint64_t le
     ref_apply(s->ref, op, lo, lo + len, norm_flags(flags, s->caps));
 }
 
+/* Pin the PT or the PD holding va: 0, or -E_BUSY exactly when a leaf
+ * larger than that table's entries maps va, or -E_NOMEM when starved. The
+ * mappings do not change; from then on the checker must find the pinned
+ * table (and so its ancestors) still there after every unmap, and no
+ * other empty table. */
+static void step_pin(struct prop *s, uint64_t lo)
+{
+    vaddr_t va = s->base + lo;
+    int level = rnd_below(s, 2) ? PT_LEVEL_4K : PT_LEVEL_2M;
+    struct pt_translation t;
+    bool huge_above = pt_translate(&s->pt, va, &t) == 0 && t.leaf_size > PT_LEVEL_SIZE(level);
+    bool starved = maybe_starve(s);
+    int err = pt_pin_table(&s->pt, va, level, NULL);
+    s->arena.limit = ARENA_NO_LIMIT;
+    if (err == 0) {
+        assert_false(huge_above);
+        s->n_pin++;
+    } else if (err == -E_BUSY) {
+        assert_true(huge_above);
+        s->n_busy++;
+    } else {
+        assert_int_equal(err, -E_NOMEM);
+        assert_true(starved);
+        s->n_nomem++;
+    }
+}
+
 /* The reference, mapped afresh, needs exactly pt_min_frames tables. */
 static void checkpoint_min_frames(struct prop *s)
 {
@@ -379,26 +406,32 @@ static void run_property(struct prop *s)
         pick_range(s, &lo, &len);
         if (k < 9)
             step_map(s, lo, len);
-        else
+        else if (k < 19)
             step_change(s, k < 15 ? REF_REMOVE : REF_PROTECT, lo, len);
+        else
+            step_pin(s, lo);
         check_all(s, &s->pt, &s->arena);
         assert_int_equal(s->arena.frees, s->pt.frames_freed);
         if (s->step % CHECKPOINT == 0)
             checkpoint_min_frames(s);
     }
-    /* Unmapping the window gives every table back. */
+    /* Unmapping the window gives every table back but the pinned ones and
+     * their ancestors (the checker allows no other empty table). */
+    struct pt_check pc = { 0 };
     assert_int_equal(pt_unmap(&s->pt, s->base, WINDOW), 0);
     ref_apply(s->ref, REF_REMOVE, 0, WINDOW, 0);
     check_all(s, &s->pt, &s->arena);
-    assert_int_equal(s->pt.frames_used, 1);
-    assert_int_equal(s->arena.live, 1);
+    check_structure(s, &pc);
+    assert_true(s->n_pin > 0 ? pc.pinned_tables > 0 : s->pt.frames_used == 1);
+    assert_int_equal(s->arena.live, s->pt.frames_used);
 
-    print_message("  %s: seed %#llx, %llu maps (%llu busy), %llu unmaps, %llu protects, "
-                  "%llu out-of-frames, peak leaves %llu 4K / %llu 2M / %llu 1G, "
+    print_message("  %s: seed %#llx, %llu maps and pins (%llu busy), %llu unmaps, %llu protects, "
+                  "%llu pins, %llu out-of-frames, peak leaves %llu 4K / %llu 2M / %llu 1G, "
                   "peak %llu tables, %llu frames freed\n",
                   s->name, (unsigned long long)s->seed, (unsigned long long)s->n_map,
                   (unsigned long long)s->n_busy, (unsigned long long)s->n_unmap,
-                  (unsigned long long)s->n_protect, (unsigned long long)s->n_nomem,
+                  (unsigned long long)s->n_protect, (unsigned long long)s->n_pin,
+                  (unsigned long long)s->n_nomem,
                   (unsigned long long)s->max_leaves[PT_LEVEL_4K],
                   (unsigned long long)s->max_leaves[PT_LEVEL_2M],
                   (unsigned long long)s->max_leaves[PT_LEVEL_1G], (unsigned long long)s->max_tables,
