@@ -256,7 +256,7 @@ static void unlock_all_cpus(void)
             spin_unlock(&smp_cpu(i)->mm_lock);
 }
 
-/* With every cache lock and kmem_lock held: every cache back to the
+/* With every mm_lock and kmem_lock held: every cache back to the
  * allocator and what they handed out booked by type, so the allocator's
  * totals and checks are exact (lent_bytes == 0). Settled as one sum: a frame
  * may be allocated on one CPU and freed on another. False, with the caches
@@ -277,7 +277,7 @@ static bool drain_all_locked(void)
     return falloc_settle(&kmem.fa, sum) == 0 && kmem.fa.lent_bytes == 0;
 }
 
-/* With every cache lock and kmem_lock held: what the caches handed out,
+/* With every mm_lock and kmem_lock held: what the caches handed out,
  * booked by type, while the frames they hold stay in them; the allocator
  * counts those as free (lent, not used: falloc_totals), so the totals are
  * exact without emptying any cache, and the next allocations still find
