@@ -122,11 +122,18 @@ int heap_slice_unmap(vaddr_t va, uint64_t len)
     return rc;
 }
 
+/* CPU index i's slice, if that CPU is online and has set its slice up. */
+static struct heap_slice *slice_in_use(unsigned i)
+{
+    struct cpu *c = i < slice_count ? smp_cpu(i) : NULL;
+    return c && c->slice.base ? &c->slice : NULL;
+}
+
 void heap_slices_release(void)
 {
-    for (unsigned i = 0; i < MIN(smp_cpu_count(), slice_count); i++)
-        if (smp_cpu(i) && smp_cpu(i)->slice.base)
-            vslice_release(&smp_cpu(i)->slice.pages);
+    for (unsigned i = 0; i < smp_cpu_count(); i++)
+        if (slice_in_use(i))
+            vslice_release(&slice_in_use(i)->pages);
 }
 
 /* Each page's entry in the pinned table is present exactly when the page
@@ -143,8 +150,8 @@ static bool slice_consistent(const struct heap_slice *s)
 
 bool heap_slices_check(void)
 {
-    for (unsigned i = 0; i < MIN(smp_cpu_count(), slice_count); i++)
-        if (smp_cpu(i) && smp_cpu(i)->slice.base && !slice_consistent(&smp_cpu(i)->slice))
+    for (unsigned i = 0; i < smp_cpu_count(); i++)
+        if (slice_in_use(i) && !slice_consistent(slice_in_use(i)))
             return false;
     return true;
 }

@@ -228,16 +228,19 @@ uint64_t kmem_lock_count(void)
 
 /* ---- per-CPU frame caches ------------------------------------------------ */
 
+/* This CPU if it is online: only then is its cache and heap slice among
+ * those lock_all_cpus takes, drains and checks. */
+static struct cpu *online_self(void)
+{
+    struct cpu *c = this_cpu();
+    return smp_cpu(c->index) == c ? c : NULL;
+}
+
 /* This CPU's cache, if 4 KiB frames go through one here: caches are on and
- * the CPU is online (so a drain of every online CPU's cache sees it). */
+ * the CPU is online. */
 static struct cpu *cache_cpu(uint64_t size)
 {
-    struct cpu *c;
-
-    if (!pcpu_on || size != PAGE_SIZE)
-        return NULL;
-    c = this_cpu();
-    return smp_cpu(c->index) == c ? c : NULL;
+    return pcpu_on && size == PAGE_SIZE ? online_self() : NULL;
 }
 
 /* Every online CPU's mm_lock, in index order. CPUs come online only in
@@ -256,32 +259,12 @@ static void unlock_all_cpus(void)
             spin_unlock(&smp_cpu(i)->mm_lock);
 }
 
-/* With every mm_lock and kmem_lock held: every cache back to the
- * allocator and what they handed out booked by type, so the allocator's
- * totals and checks are exact (lent_bytes == 0). Settled as one sum: a frame
- * may be allocated on one CPU and freed on another. False, with the caches
- * drained so far, if the allocator refuses a frame or a type's books would
- * go negative: a double free, or a frame freed as another type. */
-static bool drain_all_locked(void)
-{
-    int64_t sum[PMEM_TYPE_COUNT] = { 0 };
-
-    for (unsigned i = 0; i < smp_cpu_count(); i++) {
-        struct cpu *c = smp_cpu(i);
-        if (c == NULL)
-            continue;
-        if (falloc_cache_drain(&kmem.fa, &c->frames, 0) != 0)
-            return false;
-        falloc_cache_collect(&c->frames, sum);
-    }
-    return falloc_settle(&kmem.fa, sum) == 0 && kmem.fa.lent_bytes == 0;
-}
-
 /* With every mm_lock and kmem_lock held: what the caches handed out,
  * booked by type, while the frames they hold stay in them; the allocator
  * counts those as free (lent, not used: falloc_totals), so the totals are
  * exact without emptying any cache, and the next allocations still find
- * their frames there. False if a type's books would go negative: a frame
+ * their frames there. Settled as one sum: a frame may be allocated on one
+ * CPU and freed on another. False if a type's books would go negative: a frame
  * freed as another type than it was handed out as. */
 static bool settle_all_locked(void)
 {
@@ -291,6 +274,19 @@ static bool settle_all_locked(void)
         if (smp_cpu(i))
             falloc_cache_collect(&smp_cpu(i)->frames, sum);
     return falloc_settle(&kmem.fa, sum) == 0;
+}
+
+/* With every mm_lock and kmem_lock held: every cache back to the
+ * allocator and what they handed out booked by type (settle_all_locked),
+ * so the allocator's totals and checks are exact (lent_bytes == 0). False,
+ * with the caches drained so far, if the allocator refuses a frame or the
+ * books do not add up: a double free, or a frame freed as another type. */
+static bool drain_all_locked(void)
+{
+    for (unsigned i = 0; i < smp_cpu_count(); i++)
+        if (smp_cpu(i) && falloc_cache_drain(&kmem.fa, &smp_cpu(i)->frames, 0) != 0)
+            return false;
+    return settle_all_locked() && kmem.fa.lent_bytes == 0;
 }
 
 static int cache_alloc(struct cpu *c, enum pmem_type type, paddr_t *pa)
@@ -494,13 +490,11 @@ static void free_fresh(paddr_t pa, uint64_t size, enum pmem_type type)
 static struct cpu *slice_cpu(paddr_t pa, uint64_t len, unsigned flags)
 {
     const unsigned served = PT_MAP_WRITE | PT_MAP_EXEC | PT_MAP_GLOBAL;
-    struct cpu *c;
 
     if (!pcpu_on || len == 0 || len > HEAP_SLICE_MAX_PAGES * PAGE_SIZE ||
         !IS_ALIGNED(pa | len, PAGE_SIZE) || pa > PTE_PHYS_LIMIT - len || (flags & ~served))
         return NULL;
-    c = this_cpu();
-    return smp_cpu(c->index) == c ? c : NULL;
+    return online_self();
 }
 
 /* Map [pa, pa+len) at a fresh address in the kernel heap window: this CPU's
